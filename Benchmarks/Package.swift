@@ -1,0 +1,24 @@
+// swift-tools-version:6.1
+//
+// termcall's benchmarks, apart from the main package so that building termcall never needs chafa
+// (the rendering anchor) or glib. Run with scripts/bench; figures go to BENCHMARKS.md.
+import PackageDescription
+
+let package = Package(
+    name: "termcall-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "termcall", path: "..")],
+    targets: [
+        .systemLibrary(name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
+        .executableTarget(
+            name: "termcall-bench",
+            dependencies: [
+                "CChafa",
+                .product(name: "MediaCore", package: "termcall"),
+                .product(name: "MediaDevices", package: "termcall"),
+                .product(name: "Render", package: "termcall"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

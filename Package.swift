@@ -1,0 +1,88 @@
+// swift-tools-version:6.1
+//
+// termcall — a video, voice and text call client for the terminal.
+// Layers (ARCHITECTURE.md): C modules at the bottom, protocol cores and media in the middle,
+// Render/TUI above them, the `termcall` executable on top. Arrows point down only.
+import PackageDescription
+
+/// One system-library target per C library; its `shim.h` holds the `static inline` wrappers
+/// Swift cannot call directly (macros, variadics), so each library is wrapped exactly once.
+///
+/// `pkgConfig` is nil for the libraries whose .pc files carry `-D` flags (ncursesw, usrsctp,
+/// webrtc-audio-processing): SwiftPM drops those with a warning, so their shims define them instead
+/// and their headers are found on the default path (APM's through CAudioProcessing's search path).
+func cLibrary(_ name: String, pkgConfig: String?, apt: [String]) -> Target {
+    .systemLibrary(name: name, path: "Sources/CModules/\(name)", pkgConfig: pkgConfig, providers: [.apt(apt)])
+}
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "termcall",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "termcall", targets: ["termcall"]),
+        // Libraries for the benchmark package in Benchmarks/ (kept apart so users need no chafa/glib).
+        .library(name: "MediaCore", targets: ["MediaCore"]),
+        .library(name: "MediaDevices", targets: ["MediaDevices"]),
+        .library(name: "Render", targets: ["Render"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C modules (wrapped once each, by the layer that owns the library)
+        cLibrary("CNCurses", pkgConfig: nil, apt: ["libncurses-dev"]),
+        cLibrary("CV4L2", pkgConfig: "libv4l2", apt: ["libv4l-dev"]),
+        cLibrary("CALSA", pkgConfig: "alsa", apt: ["libasound2-dev"]),
+        cLibrary("COpus", pkgConfig: "opus", apt: ["libopus-dev"]),
+        cLibrary("CVPX", pkgConfig: "vpx", apt: ["libvpx-dev"]),
+        cLibrary("COpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"]),
+        cLibrary("CSRTP", pkgConfig: "libsrtp2", apt: ["libsrtp2-dev"]),
+        cLibrary("CUsrsctp", pkgConfig: nil, apt: ["libusrsctp-dev"]),
+        cLibrary("CSpeexDSP", pkgConfig: "speexdsp", apt: ["libspeexdsp-dev"]),
+        cLibrary("CWebRTCAudioProcessingLib", pkgConfig: nil,
+                 apt: ["libwebrtc-audio-processing-dev"]),
+        /// webrtc-audio-processing 0.3 is C++ only: this target is the `extern "C"` face of it.
+        .target(
+            name: "CAudioProcessing",
+            dependencies: ["CWebRTCAudioProcessingLib"],
+            path: "Sources/CModules/CAudioProcessing",
+            cxxSettings: [
+                .define("WEBRTC_POSIX"), .define("WEBRTC_AUDIO_PROCESSING_ONLY_BUILD"),
+                .unsafeFlags(["-I/usr/include/webrtc_audio_processing"]),
+            ],
+            linkerSettings: [.linkedLibrary("webrtc_audio_processing")]
+        ),
+
+        // MARK: media
+        .target(name: "MediaCore", swiftSettings: strict),
+        .target(name: "MediaDevices", dependencies: ["MediaCore", "CV4L2", "CALSA"], swiftSettings: strict),
+
+        // MARK: presentation
+        .target(name: "Render", dependencies: ["MediaCore"], swiftSettings: strict),
+        .target(name: "TUI", dependencies: ["Render", "CNCurses"], swiftSettings: strict),
+
+        // MARK: executables
+        .executableTarget(
+            name: "termcall",
+            dependencies: [
+                "MediaCore", "MediaDevices", "Render", "TUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: tests
+        .testTarget(name: "CModuleTests",
+                    dependencies: ["CNCurses", "CV4L2", "CALSA", "COpus", "CVPX", "COpenSSL", "CSRTP",
+                                   "CUsrsctp", "CSpeexDSP", "CAudioProcessing"],
+                    swiftSettings: strict),
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
+        .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Render"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["MediaCore", "MediaDevices"], swiftSettings: strict),
+    ],
+    cxxLanguageStandard: .cxx14
+)

@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import MediaCore
+import Synchronization
+
+/// Runs a video source on its own thread and keeps only the newest frame, so a slow consumer skips
+/// frames instead of queueing them (DESIGN.md: late video is dropped). The consumer polls
+/// `wakeDescriptor` beside its other inputs and calls `take()` when it becomes readable.
+///
+/// The source is opened *on* the capture thread and never leaves it, so no non-Sendable state is shared.
+public final class LiveVideoFeed: Sendable {
+    private struct Slot {
+        var frame: VideoFrame?
+        var failure: DeviceError?
+        var delivered: UInt64 = 0
+        var stopped = false
+    }
+
+    private let slot = Mutex(Slot())
+    private let pipe: (read: Int32, write: Int32)
+    private let finished = DispatchSemaphore(value: 0)
+    /// Readable whenever a new frame or a failure is waiting.
+    public var wakeDescriptor: Int32 { pipe.read }
+    public let label: String
+
+    /// Opens the source on a new thread; throws the open error (camera missing, file unreadable)
+    /// before returning, so callers can report it while the terminal is still in its normal state.
+    public static func start(_ spec: VideoSourceSpec) throws(DeviceError) -> LiveVideoFeed {
+        var fds: [Int32] = [-1, -1]
+        guard Glibc.pipe(&fds) == 0 else { throw .io(device: "feed", operation: "pipe", errno: errno) }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        let opened = Mutex<Result<String, DeviceError>?>(nil)
+        let ready = DispatchSemaphore(value: 0), handedOver = DispatchSemaphore(value: 0)
+        let holder = Mutex<LiveVideoFeed?>(nil)
+        let thread = Thread {
+            let source: any VideoSource
+            do throws(DeviceError) {
+                source = try spec.open()
+            } catch {
+                opened.withLock { $0 = .failure(error) }
+                ready.signal()
+                return
+            }
+            opened.withLock { $0 = .success(source.label) }
+            ready.signal()
+            handedOver.wait() // until `start` has built the feed
+            guard let feed = holder.withLock({ $0 }) else { source.close(); return }
+            feed.run(source)
+        }
+        thread.name = "termcall.video-capture"
+        thread.start()
+        ready.wait()
+        switch opened.withLock({ $0 })! {
+        case let .failure(error):
+            Glibc.close(fds[0]); Glibc.close(fds[1])
+            throw error
+        case let .success(label):
+            let feed = LiveVideoFeed(label: label, pipe: (fds[0], fds[1]))
+            holder.withLock { $0 = feed }
+            handedOver.signal()
+            return feed
+        }
+    }
+
+    private init(label: String, pipe: (Int32, Int32)) {
+        self.label = label
+        self.pipe = pipe
+    }
+
+    private func run(_ source: any VideoSource) {
+        defer { source.close(); finished.signal() }
+        while !slot.withLock({ $0.stopped }) {
+            do throws(DeviceError) {
+                let frame = try source.readFrame()
+                slot.withLock { $0.frame = frame; $0.delivered += 1 }
+            } catch {
+                slot.withLock { $0.failure = error }
+                wake()
+                return
+            }
+            wake()
+        }
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = Glibc.write(pipe.write, &byte, 1) // EAGAIN means a wake-up is already pending
+    }
+
+    /// The newest frame not yet taken (nil if none arrived since the last call), or the error that
+    /// ended capture. Drains the wake-up descriptor.
+    public func take() throws(DeviceError) -> VideoFrame? {
+        var scratch = [UInt8](repeating: 0, count: 64)
+        while Glibc.read(pipe.read, &scratch, scratch.count) > 0 {}
+        let (frame, failure) = slot.withLock { s -> (VideoFrame?, DeviceError?) in
+            let f = s.frame
+            s.frame = nil
+            return (f, s.failure)
+        }
+        if let frame { return frame }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Frames the source produced so far (taken or overwritten).
+    public var framesCaptured: UInt64 { slot.withLock { $0.delivered } }
+
+    /// Stops capture and waits for the thread to release the device.
+    public func stop() {
+        let wasStopped = slot.withLock { s -> Bool in defer { s.stopped = true }; return s.stopped }
+        guard !wasStopped else { return }
+        finished.wait()
+        Glibc.close(pipe.read)
+        Glibc.close(pipe.write)
+    }
+}

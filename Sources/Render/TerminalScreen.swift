@@ -1,0 +1,248 @@
+/// A model of what the terminal currently shows, and the encoder that brings it up to date.
+///
+/// Callers `draw` the cells they want (a video pane, a status line); `takeFrameBytes` returns the
+/// escape sequences for just the cells that differ visibly from what is on screen, wrapped in a
+/// synchronized update (`CSI ?2026 h/l`) so the terminal never shows half a frame. A static frame
+/// therefore costs zero bytes. The SGR state and cursor position are tracked across cells and frames
+/// so colours are only re-sent when they change and unchanged runs are skipped with cursor moves.
+public struct TerminalScreen: Sendable {
+    public private(set) var columns: Int
+    public private(set) var rows: Int
+    public var depth: ColorDepth
+    /// A colour is re-sent only when the shown colour is more than this (per channel, 0...255) worse
+    /// than the best the terminal could show: sensor noise and codec shimmer then cost no bytes.
+    public var threshold: Int
+
+    /// Displayed colours (after quantisation) of every cell; valid when `shownValid`.
+    private var shown: [Cell]
+    private var shownValid = false
+    private var attributesFg: UInt32?
+    private var attributesBg: UInt32?
+    private var cursorRow = -1, cursorColumn = -1
+    private var pending: [UInt8] = []
+    private var pendingCells = 0
+
+    public struct Statistics: Sendable, Equatable {
+        public var frames = 0
+        public var cellsSent = 0
+        public var bytes = 0
+    }
+    public private(set) var statistics = Statistics()
+
+    public init(columns: Int, rows: Int, depth: ColorDepth, threshold: Int = 6) {
+        self.columns = max(0, columns)
+        self.rows = max(0, rows)
+        self.depth = depth
+        self.threshold = threshold
+        shown = [Cell](repeating: .blank, count: self.columns * self.rows)
+        pending.reserveCapacity(64 * 1024)
+    }
+
+    /// A new terminal size: the next frame starts by clearing the screen and redraws everything.
+    public mutating func resize(columns: Int, rows: Int) {
+        self.columns = max(0, columns)
+        self.rows = max(0, rows)
+        shown = [Cell](repeating: .blank, count: self.columns * self.rows)
+        invalidate()
+    }
+
+    /// Forget what is on screen (someone else drew, or the colour depth changed): full redraw next.
+    public mutating func invalidate() {
+        shownValid = false
+        attributesFg = nil
+        attributesBg = nil
+        cursorRow = -1
+    }
+
+    /// What the terminal shows at a position (displayed colours), for tests and quality measurements.
+    public func shownCell(column: Int, row: Int) -> Cell { shown[row * columns + column] }
+
+    /// Queues the changes needed to show `grid` with its top-left corner at (`row`, `column`).
+    /// Parts outside the screen are clipped.
+    public mutating func draw(_ grid: CellGrid, row: Int, column: Int) {
+        guard columns > 0, rows > 0 else { return }
+        if !shownValid { beginFullRedraw() }
+        for r in 0..<grid.rows {
+            let y = row + r
+            guard y >= 0, y < rows else { continue }
+            for c in 0..<grid.columns {
+                let x = column + c
+                guard x >= 0, x < columns else { continue }
+                let want = grid.cells[r * grid.columns + c]
+                let index = y * columns + x
+                if differs(want, shown[index]) {
+                    put(want, row: y, column: x, index: index)
+                }
+            }
+        }
+    }
+
+    /// The bytes for everything drawn since the last call, in one synchronized update; empty when
+    /// nothing visible changed.
+    public mutating func takeFrameBytes() -> [UInt8] {
+        guard !pending.isEmpty else { return [] }
+        var frame: [UInt8] = []
+        frame.reserveCapacity(pending.count + 16)
+        frame += Self.syncBegin
+        frame += pending
+        frame += Self.syncEnd
+        statistics.frames += 1
+        statistics.cellsSent += pendingCells
+        statistics.bytes += frame.count
+        pending.removeAll(keepingCapacity: true)
+        pendingCells = 0
+        return frame
+    }
+
+    static let syncBegin: [UInt8] = Array("\u{1B}[?2026h".utf8)
+    static let syncEnd: [UInt8] = Array("\u{1B}[?2026l".utf8)
+
+    // MARK: damage decisions
+
+    @inline(__always)
+    private func differs(_ want: Cell, _ have: Cell) -> Bool {
+        if want.scalar != have.scalar { return true }
+        if want.scalar == 0x20 { return colorChanged(want.bg, have.bg) } // a space shows only its background
+        return colorChanged(want.fg, have.fg) || colorChanged(want.bg, have.bg)
+    }
+
+    @inline(__always)
+    private func colorChanged(_ want: UInt32, _ have: UInt32) -> Bool {
+        if want == have { return false }
+        let displayed = display(want)
+        if displayed == have { return false }
+        if want == Cell.defaultColor || have == Cell.defaultColor { return true }
+        // Keep what is shown while it is within `threshold` of the best the terminal could show:
+        // in truecolor that is the colour itself; in a palette it stops cells flickering between
+        // two neighbouring palette entries when the colour sits near their boundary.
+        return RGB.distance(want, have) > RGB.distance(want, displayed) + threshold
+    }
+
+    /// The colour the terminal will actually show for `c` at this depth.
+    @inline(__always)
+    func display(_ c: UInt32) -> UInt32 {
+        if c == Cell.defaultColor { return c }
+        switch depth {
+        case .truecolor: return c
+        case .palette256: return Palette.rgb256(Palette.index256(c))
+        case .palette16: return Palette.ansi16[Palette.index16(c)]
+        case .none: return Cell.defaultColor
+        }
+    }
+
+    // MARK: emission
+
+    private mutating func beginFullRedraw() {
+        pending += Array("\u{1B}[0m\u{1B}[2J".utf8)
+        attributesFg = Cell.defaultColor
+        attributesBg = Cell.defaultColor
+        cursorRow = -1
+        for i in shown.indices { shown[i] = .blank }
+        shownValid = true
+    }
+
+    private mutating func put(_ want: Cell, row: Int, column: Int, index: Int) {
+        moveCursor(row: row, column: column)
+        let fg = display(want.fg), bg = display(want.bg)
+        var glyph = want.scalar
+        if want.scalar == Cell.upperHalf {
+            if fg == bg {
+                // One colour: a full block if the foreground already matches, else a space on the background.
+                if attributesFg == fg { glyph = Cell.fullBlock } else { setAttributes(fg: nil, bg: bg); glyph = 0x20 }
+            } else {
+                let costUpper = (attributesFg == fg ? 0 : 1) + (attributesBg == bg ? 0 : 1)
+                let costLower = (attributesFg == bg ? 0 : 1) + (attributesBg == fg ? 0 : 1)
+                if costLower < costUpper {
+                    glyph = Cell.lowerHalf
+                    setAttributes(fg: bg, bg: fg)
+                } else {
+                    setAttributes(fg: fg, bg: bg)
+                }
+            }
+            shown[index] = Cell(scalar: Cell.upperHalf, fg: fg, bg: bg)
+        } else {
+            setAttributes(fg: want.scalar == 0x20 ? nil : fg, bg: bg)
+            shown[index] = Cell(scalar: want.scalar, fg: want.scalar == 0x20 ? display(want.fg) : fg, bg: bg)
+        }
+        appendScalar(glyph)
+        pendingCells += 1
+        cursorColumn += 1
+        if cursorColumn >= columns { cursorRow = -1 } // pending-wrap state differs between terminals
+    }
+
+    private mutating func moveCursor(row: Int, column: Int) {
+        if row == cursorRow && column == cursorColumn { return }
+        if row == cursorRow && column > cursorColumn {
+            let gap = column - cursorColumn
+            pending += [0x1B, 0x5B]
+            if gap > 1 { appendNumber(gap) }
+            pending.append(0x43) // CUF
+        } else {
+            pending += [0x1B, 0x5B]
+            appendNumber(row + 1)
+            if column > 0 { pending.append(0x3B); appendNumber(column + 1) }
+            pending.append(0x48) // CUP
+        }
+        cursorRow = row
+        cursorColumn = column
+    }
+
+    /// Emits one SGR with whichever of fg/bg differ from the current state (nil: leave as is).
+    private mutating func setAttributes(fg: UInt32?, bg: UInt32?) {
+        let fgChange = fg != nil && fg != attributesFg
+        let bgChange = bg != nil && bg != attributesBg
+        guard fgChange || bgChange else { return }
+        pending += [0x1B, 0x5B]
+        if fgChange { appendColor(fg!, background: false) }
+        if fgChange && bgChange { pending.append(0x3B) }
+        if bgChange { appendColor(bg!, background: true) }
+        pending.append(0x6D) // m
+        if fgChange { attributesFg = fg }
+        if bgChange { attributesBg = bg }
+    }
+
+    private mutating func appendColor(_ c: UInt32, background: Bool) {
+        if c == Cell.defaultColor {
+            appendNumber(background ? 49 : 39)
+            return
+        }
+        switch depth {
+        case .truecolor:
+            appendNumber(background ? 48 : 38); pending += [0x3B, 0x32, 0x3B] // ;2;
+            appendNumber(RGB.r(c)); pending.append(0x3B)
+            appendNumber(RGB.g(c)); pending.append(0x3B)
+            appendNumber(RGB.b(c))
+        case .palette256:
+            appendNumber(background ? 48 : 38); pending += [0x3B, 0x35, 0x3B] // ;5;
+            appendNumber(Palette.index256(c))
+        case .palette16:
+            let i = Palette.index16(c)
+            appendNumber((background ? 40 : 30) + (i < 8 ? i : 60 + i - 8))
+        case .none:
+            appendNumber(background ? 49 : 39)
+        }
+    }
+
+    @inline(__always)
+    private mutating func appendNumber(_ n: Int) {
+        if n >= 1000 { pending += Array(String(n).utf8); return }
+        if n >= 100 { pending.append(UInt8(48 + n / 100)) }
+        if n >= 10 { pending.append(UInt8(48 + (n / 10) % 10)) }
+        pending.append(UInt8(48 + n % 10))
+    }
+
+    @inline(__always)
+    private mutating func appendScalar(_ s: UInt32) {
+        switch s {
+        case 0..<0x80: pending.append(UInt8(s))
+        case 0x80..<0x800:
+            pending.append(UInt8(0xC0 | (s >> 6))); pending.append(UInt8(0x80 | (s & 0x3F)))
+        case 0x800..<0x10000:
+            pending.append(UInt8(0xE0 | (s >> 12))); pending.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+            pending.append(UInt8(0x80 | (s & 0x3F)))
+        default:
+            pending.append(UInt8(0xF0 | (s >> 18))); pending.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
+            pending.append(UInt8(0x80 | ((s >> 6) & 0x3F))); pending.append(UInt8(0x80 | (s & 0x3F)))
+        }
+    }
+}

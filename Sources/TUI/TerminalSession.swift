@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Synchronization
+
+/// Owns the controlling terminal while a full-screen view runs: raw input, the alternate screen,
+/// a hidden cursor — and puts every one of them back on every way out (normal return, `q`, Ctrl-C,
+/// SIGTERM/SIGHUP/SIGINT from outside, a thrown error). Used from one thread.
+public final class TerminalSession {
+    public let input: Int32
+    public let output: Int32
+    private let restorer: TerminalRestorer
+    /// Kept alive for the session's lifetime; cancelled by `restore`.
+    private var signalSources: [any DispatchSourceSignal] = []
+
+    static let enterSequence = "\u{1B}[?1049h\u{1B}[?25l\u{1B}[?7l\u{1B}[0m\u{1B}[2J"
+
+    /// Switches the terminal to raw mode and the alternate screen.
+    public init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) {
+        self.input = input
+        self.output = output
+        var original = termios()
+        var saved: termios?
+        if tcgetattr(input, &original) == 0 {
+            saved = original
+            var raw = original
+            // Raw input (no echo, no line editing, Ctrl-C arrives as a byte); output post-processing
+            // stays on so a stray "\n" from a library still returns the carriage.
+            raw.c_iflag &= ~tcflag_t(BRKINT | ICRNL | INPCK | ISTRIP | IXON)
+            raw.c_lflag &= ~tcflag_t(ECHO | ICANON | IEXTEN | ISIG)
+            raw.c_cflag |= tcflag_t(CS8)
+            withUnsafeMutableBytes(of: &raw.c_cc) { cc in
+                cc[Int(VMIN)] = 0
+                cc[Int(VTIME)] = 0
+            }
+            tcsetattr(input, TCSAFLUSH, &raw)
+        }
+        restorer = TerminalRestorer(input: input, output: output, saved: saved)
+        writeAll(output, Array(Self.enterSequence.utf8))
+        // SIGTERM, SIGHUP and SIGINT restore the terminal, then end the process with the usual status.
+        for sig in [SIGTERM, SIGHUP, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            let restorer = self.restorer
+            source.setEventHandler {
+                restorer.restore()
+                exit(128 + sig)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    deinit { restore() }
+
+    /// Leaves raw mode and the alternate screen; safe to call more than once.
+    public func restore() {
+        restorer.restore()
+        for s in signalSources { s.cancel() }
+        signalSources.removeAll()
+    }
+
+    public func write(_ text: String) { writeAll(output, Array(text.utf8)) }
+    public func write(_ bytes: [UInt8]) { writeAll(output, bytes) }
+
+    /// The terminal's size in cells, or nil when the output is not a terminal.
+    public func size() -> (columns: Int, rows: Int)? {
+        var ws = winsize()
+        guard ioctl(output, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0 else { return nil }
+        return (Int(ws.ws_col), Int(ws.ws_row))
+    }
+
+    /// Bytes written to the terminal that it has not consumed yet (TIOCOUTQ). A renderer skips
+    /// frames while this is high instead of queueing them.
+    public func unsentBytes() -> Int {
+        var count: Int32 = 0
+        guard ioctl(output, UInt(TIOCOUTQ), &count) == 0 else { return 0 }
+        return Int(count)
+    }
+}
+
+/// The part of the session a signal handler may touch from another thread: it restores exactly once.
+final class TerminalRestorer: Sendable {
+    let input: Int32
+    let output: Int32
+    let saved: termios?
+    private let done = Atomic<Bool>(false)
+
+    static let leaveSequence = "\u{1B}[0m\u{1B}[?7h\u{1B}[?25h\u{1B}[?1049l"
+
+    init(input: Int32, output: Int32, saved: termios?) {
+        self.input = input
+        self.output = output
+        self.saved = saved
+    }
+
+    func restore() {
+        guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        writeAll(output, Array(Self.leaveSequence.utf8))
+        if var original = saved { tcsetattr(input, TCSAFLUSH, &original) }
+    }
+}
+
+/// Writes everything, retrying on short writes and EINTR/EAGAIN; gives up if the terminal went away.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+        if n > 0 { offset += n; continue }
+        if n < 0 && (errno == EINTR || errno == EAGAIN) {
+            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&pfd, 1, 100)
+            continue
+        }
+        return
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// `termcall preview` in a real terminal (tmux): what a person would see, and that the terminal is
+/// given back intact on every way out.
+@Suite(.serialized) struct PreviewInTmuxTests {
+    static let halfBlocks: Set<Character> = ["▀", "▄", "█"]
+
+    func pictureLines(_ pane: String) -> [Substring] {
+        pane.split(separator: "\n").filter { $0.contains { Self.halfBlocks.contains($0) } }
+    }
+
+    @Test func testPatternShowsColouredHalfBlocksThatMove() throws {
+        let tmux = try Tmux("\(Tmux.termcall) preview --camera test", environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        let first = try #require(tmux.waitFor(escapes: true) { $0.contains("38;2;") && pictureLines($0).count > 20 },
+                                 "no coloured half-block picture appeared:\n\(tmux.capture())")
+        #expect(first.contains("48;2;"))
+        let later = tmux.waitFor(escapes: true) { $0 != first && pictureLines($0).count > 20 }
+        #expect(later != nil, "the picture did not change")
+        #expect(tmux.capture().contains("test pattern 640x480@30"))
+        tmux.sendKeys("q")
+        let end = tmux.waitFor { $0.contains("EXIT=") }
+        #expect(end?.contains("EXIT=0 RESTORED=yes") == true, "\(end ?? tmux.capture())")
+    }
+
+    @Test func noColourAsciiModeShowsOnlyAscii() throws {
+        let tmux = try Tmux("\(Tmux.termcall) preview --camera test --colors none --mode ascii")
+        defer { tmux.kill() }
+        let pane = try #require(tmux.waitFor(escapes: true) { pane in
+            pane.split(separator: "\n").filter { $0.filter { $0 != " " }.count > 60 }.count > 30
+        }, "no ASCII picture appeared:\n\(tmux.capture())")
+        #expect(pane.contains("@") && pane.contains(":"), "the density ramp is not in use")
+        let picture = pane.split(separator: "\n").dropLast(2).joined(separator: "\n")
+        #expect(picture.unicodeScalars.allSatisfy { $0.isASCII }, "non-ASCII output in ASCII mode")
+        #expect(!pane.contains("38;2;") && !pane.contains("38;5;"))
+        tmux.sendKeys("C-c")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+
+    @Test func anAbsentCameraGivesOneLineAndANonZeroExit() throws {
+        let tmux = try Tmux("\(Tmux.termcall) preview --camera /dev/video9", columns: 200)
+        defer { tmux.kill() }
+        let pane = try #require(tmux.waitFor { $0.contains("EXIT=") })
+        let lines = pane.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("EXIT=") }
+        #expect(lines == ["termcall: camera /dev/video9 not found — run `termcall devices` to list cameras, or use --camera test"])
+        #expect(pane.contains("EXIT=1 RESTORED=yes"))
+    }
+
+    @Test func sigtermRestoresTheTerminal() throws {
+        let tmux = try Tmux("\(Tmux.termcall) preview --camera test", environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        _ = try #require(tmux.waitFor { pictureLines($0).count > 20 })
+        let killed = try runProcess("/usr/bin/pkill", ["-TERM", "-P", String(tmux.shellPID), "termcall"])
+        #expect(killed.status == 0)
+        let end = tmux.waitFor { $0.contains("EXIT=") }
+        #expect(end?.contains("EXIT=143 RESTORED=yes") == true, "\(end ?? tmux.capture())")
+    }
+
+    @Test func thePictureFollowsAResize() throws {
+        let tmux = try Tmux("\(Tmux.termcall) preview --camera test", columns: 120, rows: 40, environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        // Rows of one colour are drawn as spaces on a background, so count rows carrying colour.
+        func colouredRows(_ pane: String) -> Int { pane.split(separator: "\n").filter { $0.contains("8;2;") }.count }
+        _ = try #require(tmux.waitFor(escapes: true) { colouredRows($0) >= 40 }) // 39 picture rows + status
+        tmux.resize(columns: 60, rows: 20)
+        // 4:3 in 60x19 cells: 50 columns by 19 rows of picture, status line below.
+        let small = tmux.waitFor(escapes: true) { pane in
+            colouredRows(pane) == 20 && pane.split(separator: "\n").count <= 20
+        }
+        #expect(small != nil, "picture did not fit the new size:\n\(tmux.capture())")
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("RESTORED=yes") == true)
+    }
+}

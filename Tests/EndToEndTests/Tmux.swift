@@ -1,0 +1,91 @@
+import Foundation
+
+/// Drives a program inside a detached tmux session, the way a person would see it: send keys,
+/// capture the pane. Waiting is always for a condition on the pane, with a deadline.
+struct Tmux {
+    let session: String
+
+    /// Directory of the built products (termcall sits beside the test bundle).
+    static var productsDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+    static var termcall: String { productsDirectory.appendingPathComponent("termcall").path }
+
+    /// Starts `command` under bash; after it ends the pane prints `EXIT=<status> RESTORED=<yes|no>`
+    /// (whether the tty settings are what they were before) and stays open.
+    init(_ command: String, columns: Int = 120, rows: Int = 40, environment: [String: String] = [:]) throws {
+        session = "termcall-test-\(UUID().uuidString.prefix(8))"
+        // The runner's own NO_COLOR (set on some CI machines) must not decide what a test sees.
+        let exports = "unset NO_COLOR; " + environment.map { "export \($0.key)='\($0.value)'; " }.joined()
+        let script = "\(exports)S=$(stty -g); \(command); rc=$?; if [ \"$(stty -g)\" = \"$S\" ]; then r=yes; else r=no; fi; "
+            + "printf '\\nEXIT=%s RESTORED=%s\\n' $rc $r; exec sleep 600"
+        // The first new-session starts the tmux server, which would inherit (and hold open) an
+        // output pipe: give it none.
+        try Self.run(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), "bash", "-c", script],
+                     captureOutput: false)
+    }
+
+    func capture(escapes: Bool = false) -> String {
+        (try? Self.run(["capture-pane", "-p", "-t", session] + (escapes ? ["-e"] : []))) ?? ""
+    }
+
+    func sendKeys(_ keys: String...) { _ = try? Self.run(["send-keys", "-t", session] + keys) }
+
+    func resize(columns: Int, rows: Int) {
+        _ = try? Self.run(["resize-window", "-t", session, "-x", String(columns), "-y", String(rows)])
+    }
+
+    /// PID of the pane's shell (its child is the program under test).
+    var shellPID: Int32 { Int32((try? Self.run(["display-message", "-p", "-t", session, "#{pane_pid}"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0 }
+
+    func kill() { _ = try? Self.run(["kill-session", "-t", session]) }
+
+    /// Polls the pane until `condition` holds; returns the last capture that satisfied it, or nil
+    /// at the deadline.
+    func waitFor(escapes: Bool = false, timeout: Double = 15, _ condition: (String) -> Bool) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let pane = capture(escapes: escapes)
+            if condition(pane) { return pane }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], captureOutput: Bool = true) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard captureOutput else {
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return ""
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Runs a command to completion and returns its status and output.
+func runProcess(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
