@@ -81,7 +81,8 @@ let package = Package(
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Render"], swiftSettings: strict),
+        .target(name: "CPseudoTerminal", path: "Tests/Support/CPseudoTerminal"),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "CPseudoTerminal"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["MediaCore", "MediaDevices"], swiftSettings: strict),
     ],
     cxxLanguageStandard: .cxx14

@@ -11,6 +11,8 @@ public final class TerminalSession {
     public let input: Int32
     public let output: Int32
     private let restorer: TerminalRestorer
+    /// Where frames go: non-blocking, at most one frame in flight.
+    public let frames: TerminalOutput
     /// Kept alive for the session's lifetime; cancelled by `restore`.
     private var signalSources: [any DispatchSourceSignal] = []
 
@@ -38,6 +40,7 @@ public final class TerminalSession {
         }
         restorer = TerminalRestorer(input: input, output: output, saved: saved)
         writeAll(output, Array(Self.enterSequence.utf8))
+        frames = TerminalOutput(fd: output)
         // SIGTERM, SIGHUP and SIGINT restore the terminal, then end the process with the usual status.
         for sig in [SIGTERM, SIGHUP, SIGINT] {
             signal(sig, SIG_IGN)
@@ -56,6 +59,7 @@ public final class TerminalSession {
 
     /// Leaves raw mode and the alternate screen; safe to call more than once.
     public func restore() {
+        frames.finish()
         restorer.restore()
         for s in signalSources { s.cancel() }
         signalSources.removeAll()
@@ -71,13 +75,6 @@ public final class TerminalSession {
         return (Int(ws.ws_col), Int(ws.ws_row))
     }
 
-    /// Bytes written to the terminal that it has not consumed yet (TIOCOUTQ). A renderer skips
-    /// frames while this is high instead of queueing them.
-    public func unsentBytes() -> Int {
-        var count: Int32 = 0
-        guard ioctl(output, UInt(TIOCOUTQ), &count) == 0 else { return 0 }
-        return Int(count)
-    }
 }
 
 /// The part of the session a signal handler may touch from another thread: it restores exactly once.
@@ -97,8 +94,11 @@ final class TerminalRestorer: Sendable {
 
     func restore() {
         guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        writeAll(output, Array(Self.leaveSequence.utf8))
+        // Close an interrupted synchronized update first, so the terminal shows what it has.
+        writeAll(output, Array(("\u{1B}[?2026l" + Self.leaveSequence).utf8))
         if var original = saved { tcsetattr(input, TCSAFLUSH, &original) }
+        let flags = fcntl(output, F_GETFL)
+        if flags >= 0 { _ = fcntl(output, F_SETFL, flags & ~O_NONBLOCK) }
     }
 }
 

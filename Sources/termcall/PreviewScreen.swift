@@ -4,10 +4,10 @@ import MediaDevices
 import Render
 import TUI
 
-/// The preview's event loop on the main thread: waits on keyboard input and the capture feed,
-/// renders the newest frame, and writes only what changed. Skips frames while the terminal still
-/// has more than `backlogLimit` unread bytes, so a slow terminal or SSH link sees fresh frames
-/// rather than a growing delay.
+/// The preview's event loop on the main thread: waits on keyboard input, the capture feed and (when
+/// a frame is still being written) the terminal, renders the newest frame, and writes only what
+/// changed. While the terminal has not taken the previous frame, new frames are skipped — a slow
+/// terminal or SSH link sees fresh frames rather than a growing delay.
 struct PreviewScreen {
     enum Outcome { case quit, failed(String) }
 
@@ -17,7 +17,8 @@ struct PreviewScreen {
     var screen: TerminalScreen
     var keys = KeyDecoder()
     var lastFrame: VideoFrame?
-    var backlogLimit = 32 * 1024
+    /// A frame arrived (or the screen needs redrawing) while the terminal was still busy.
+    var drawPending = false
 
     // Status figures, refreshed once a second so the status line itself stays cheap.
     var framesShown = 0, framesDropped = 0, bytesWritten = 0
@@ -35,16 +36,19 @@ struct PreviewScreen {
     mutating func run() -> Outcome {
         statusText = status(fps: 0, kilobytes: 0, dropped: 0)
         var fds = [pollfd(fd: session.input, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: feed.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: feed.wakeDescriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: session.output, events: 0, revents: 0)]
         var inputBuffer = [UInt8](repeating: 0, count: 256)
         while true {
             for i in fds.indices { fds[i].revents = 0 }
+            fds[2].events = session.frames.isBacklogged ? Int16(POLLOUT) : 0
             let ready = poll(&fds, nfds_t(fds.count), 200)
             if ready < 0 && errno != EINTR { return .failed("waiting for input failed: \(String(cString: strerror(errno)))") }
 
             var redraw = false
             if fds[0].revents & Int16(POLLIN | POLLHUP) != 0 {
                 let n = read(session.input, &inputBuffer, inputBuffer.count)
+                if n < 0 && errno != EINTR && errno != EAGAIN { return .quit } // terminal gone (EIO)
                 if n == 0 && fds[0].revents & Int16(POLLHUP) != 0 { return .quit } // terminal closed
                 for key in keys.feed(Array(inputBuffer.prefix(max(0, n)))) {
                     switch key {
@@ -66,19 +70,21 @@ struct PreviewScreen {
                 screen.resize(columns: size.columns, rows: size.rows)
                 redraw = true
             }
+            if session.frames.isBacklogged, !session.frames.flush() { return .quit } // terminal gone
             do {
                 if let frame = try feed.take() {
+                    if drawPending || session.frames.isBacklogged { framesDropped += 1 }
                     lastFrame = frame
-                    if session.unsentBytes() > backlogLimit && !redraw {
-                        framesDropped += 1
-                        continue
-                    }
                     redraw = true
                 }
             } catch {
                 return .failed(error.description)
             }
-            if redraw, let frame = lastFrame { draw(frame) }
+            if redraw { drawPending = true }
+            if drawPending, !session.frames.isBacklogged, let frame = lastFrame {
+                drawPending = false
+                draw(frame)
+            }
         }
     }
 
@@ -89,7 +95,7 @@ struct PreviewScreen {
         refreshStatus()
         screen.draw(statusLine(), row: screen.rows - 1, column: 0)
         let bytes = screen.takeFrameBytes()
-        session.write(bytes)
+        session.frames.send(bytes)
         framesShown += 1
         bytesWritten += bytes.count
     }

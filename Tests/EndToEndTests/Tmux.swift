@@ -18,7 +18,7 @@ struct Tmux {
         // The runner's own NO_COLOR (set on some CI machines) must not decide what a test sees.
         let exports = "unset NO_COLOR; " + environment.map { "export \($0.key)='\($0.value)'; " }.joined()
         let script = "\(exports)S=$(stty -g); \(command); rc=$?; if [ \"$(stty -g)\" = \"$S\" ]; then r=yes; else r=no; fi; "
-            + "printf '\\nEXIT=%s RESTORED=%s\\n' $rc $r; exec sleep 600"
+            + "printf '\\nEXIT=%s RESTORED=%s\\n' $rc $r; exec sleep 120"
         // The first new-session starts the tmux server, which would inherit (and hold open) an
         // output pipe: give it none.
         try Self.run(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), "bash", "-c", script],
