@@ -73,3 +73,45 @@ import Testing
         #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("RESTORED=yes") == true)
     }
 }
+
+/// The CLI's other sources, end to end: a camera through real libv4l2 (the fake-camera plugin) and a
+/// Y4M file.
+@Suite(.serialized) struct PreviewSourcesInTmuxTests {
+    func colouredRows(_ pane: String) -> Int { pane.split(separator: "\n").filter { $0.contains("8;2;") }.count }
+
+    @Test func previewsACameraThroughLibv4l2() throws {
+        let path = NSTemporaryDirectory() + "termcall-fakecam-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let tmux = try Tmux("\(Tmux.termcall) preview --camera \(path) --size 320x240", columns: 100, rows: 30,
+                            environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        let pane = tmux.waitFor(escapes: true) { colouredRows($0) >= 29 }
+        #expect(pane != nil, "no camera picture:\n\(tmux.capture())")
+        #expect(tmux.capture().contains("termcall fake camera (\(path)) 320x240@30"))
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+
+    @Test func previewsAY4MFile() throws {
+        // Two 64x48 frames: left half white, right half black, then swapped.
+        func frame(leftWhite: Bool) -> [UInt8] {
+            var y = [UInt8](repeating: 0, count: 64 * 48)
+            for r in 0..<48 { for c in 0..<64 { y[r * 64 + c] = (c < 32) == leftWhite ? 235 : 16 } }
+            return y + [UInt8](repeating: 128, count: 2 * 32 * 24)
+        }
+        var bytes = Array("YUV4MPEG2 W64 H48 F10:1 C420jpeg\n".utf8)
+        for f in [frame(leftWhite: true), frame(leftWhite: false)] { bytes += Array("FRAME\n".utf8) + f }
+        let path = NSTemporaryDirectory() + "termcall-\(UUID().uuidString).y4m"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let tmux = try Tmux("\(Tmux.termcall) preview --camera \(path) --mode ascii --colors none", columns: 64, rows: 25)
+        defer { tmux.kill() }
+        // The picture is 64x24 cells: '@' fills the white half, spaces the black half; the file loops.
+        let leftWhite = tmux.waitFor { $0.split(separator: "\n").first.map { $0.hasPrefix(String(repeating: "@", count: 32)) } ?? false }
+        let rightWhite = tmux.waitFor { $0.split(separator: "\n").first.map { $0.hasSuffix(String(repeating: "@", count: 32)) && $0.hasPrefix(" ") } ?? false }
+        #expect(leftWhite != nil && rightWhite != nil, "\(tmux.capture())")
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+}
