@@ -124,18 +124,10 @@ struct TalkingHeadClip {
     }
 }
 
-/// Seeded noise: uniform from SplitMix64, Gaussian from the sum of four uniforms (close enough for
-/// sensor noise, and cheap).
+/// Seeded noise: Gaussian from the sum of four uniforms (close enough for sensor noise, and cheap).
 struct NoiseSource {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    mutating func uniform() -> Double { generator.unit() }
     mutating func gaussian() -> Double { (uniform() + uniform() + uniform() + uniform() - 2) * 1.732 }
 }

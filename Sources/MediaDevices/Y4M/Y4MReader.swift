@@ -14,45 +14,25 @@ public struct Y4MReader {
     public init(readBytes: @escaping ReadBytes) throws(DeviceError) {
         self.readBytes = readBytes
         pending = []
-        var line: [UInt8] = []
-        while true {
-            if pending.isEmpty {
-                pending = try readBytes(4096)
-                if pending.isEmpty { throw .badFile(path: "", reason: Y4MError.notY4M.description) }
-            }
-            if let nl = pending.firstIndex(of: 0x0A) {
-                line += pending[..<nl]
-                pending.removeSubrange(...nl)
-                break
-            }
-            line += pending
-            pending.removeAll()
-            if line.count > 1024 { throw .badFile(path: "", reason: Y4MError.headerTooLong.description) }
+        let line: [UInt8]
+        switch try Self.readLine(&pending, readBytes) {
+        case let .line(bytes): line = bytes
+        case .end: throw .badFile(path: "", reason: Y4MError.notY4M.description)
+        case let .tooLong(prefix):
+            let error = prefix == Array("YUV4MPEG2".utf8) ? Y4MError.headerTooLong : .notY4M
+            throw .badFile(path: "", reason: error.description)
         }
-        guard line.count <= 1024 else { throw .badFile(path: "", reason: Y4MError.headerTooLong.description) }
         do { header = try Y4MHeader.parse(line) } catch { throw .badFile(path: "", reason: error.description) }
     }
 
     /// The next frame, or nil at a clean end of stream.
     public mutating func nextFrame() throws(DeviceError) -> VideoFrame? {
         // Frame header: "FRAME" + optional parameters + "\n".
-        var marker: [UInt8] = []
-        while true {
-            if pending.isEmpty {
-                pending = try readBytes(65536)
-                if pending.isEmpty {
-                    if marker.isEmpty { return nil }
-                    throw fail(.badFrameMarker(frame: framesRead))
-                }
-            }
-            if let nl = pending.firstIndex(of: 0x0A) {
-                marker += pending[..<nl]
-                pending.removeSubrange(...nl)
-                break
-            }
-            marker += pending
-            pending.removeAll()
-            if marker.count > 1024 { throw fail(.badFrameMarker(frame: framesRead)) }
+        let marker: [UInt8]
+        switch try Self.readLine(&pending, readBytes) {
+        case let .line(bytes): marker = bytes
+        case .end(partial: false): return nil
+        case .end(partial: true), .tooLong: throw fail(.badFrameMarker(frame: framesRead))
         }
         guard marker.count >= 5, Array(marker.prefix(5)) == Array("FRAME".utf8),
               marker.count == 5 || marker[5] == 0x20 else { throw fail(.badFrameMarker(frame: framesRead)) }
@@ -69,6 +49,28 @@ public struct Y4MReader {
         }
         defer { framesRead += 1 }
         return header.makeFrame(data, sequence: framesRead)
+    }
+
+    enum Line { case line([UInt8]), end(partial: Bool), tooLong(prefix: [UInt8]) }
+
+    /// One "\n"-terminated line (without the newline) of at most 1 KiB, taken from `pending` and
+    /// then from the stream. Header and frame lines are short; a longer one means a damaged file.
+    static func readLine(_ pending: inout [UInt8], _ readBytes: ReadBytes) throws(DeviceError) -> Line {
+        var line: [UInt8] = []
+        while true {
+            if pending.isEmpty {
+                pending = try readBytes(65536)
+                if pending.isEmpty { return .end(partial: !line.isEmpty) }
+            }
+            if let nl = pending.firstIndex(of: 0x0A) {
+                line += pending[..<nl]
+                pending.removeSubrange(...nl)
+                return line.count <= 1024 ? .line(line) : .tooLong(prefix: Array(line.prefix(9)))
+            }
+            line += pending
+            pending.removeAll()
+            if line.count > 1024 { return .tooLong(prefix: Array(line.prefix(9))) }
+        }
     }
 
     private func fail(_ error: Y4MError) -> DeviceError { .badFile(path: "", reason: error.description) }
