@@ -15,6 +15,7 @@ public final class TerminalSession {
     public let frames: TerminalOutput
     /// Kept alive for the session's lifetime; cancelled by `restore`.
     private var signalSources: [any DispatchSourceSignal] = []
+    private let interruption: Interruption
 
     static let enterSequence = "\u{1B}[?1049h\u{1B}[?25l\u{1B}[?7l\u{1B}[0m\u{1B}[2J"
 
@@ -41,21 +42,35 @@ public final class TerminalSession {
         restorer = TerminalRestorer(input: input, output: output, saved: saved)
         writeAll(output, Array(Self.enterSequence.utf8))
         frames = TerminalOutput(fd: output)
-        // SIGTERM, SIGHUP and SIGINT restore the terminal, then end the process with the usual status.
+        // SIGTERM, SIGHUP and SIGINT ask the owner's loop to wind down (stop drawing, release the
+        // camera, restore the terminal, exit 128+N). If it has not within two seconds, restore the
+        // terminal from here and end the process.
+        interruption = Interruption()
         for sig in [SIGTERM, SIGHUP, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            let restorer = self.restorer
+            let restorer = self.restorer, interruption = self.interruption
             source.setEventHandler {
-                restorer.restore()
-                exit(128 + sig)
+                interruption.raise(sig)
+                DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
+                    restorer.restore()
+                    _exit(128 + sig)
+                }
             }
             source.resume()
             signalSources.append(source)
         }
     }
 
-    deinit { restore() }
+    deinit {
+        restore()
+        interruption.close()
+    }
+
+    /// Readable once a terminating signal arrived; poll it beside the other inputs.
+    public var interruptDescriptor: Int32 { interruption.descriptor }
+    /// The terminating signal received, if any.
+    public var receivedSignal: Int32? { interruption.signal }
 
     /// Leaves raw mode and the alternate screen; safe to call more than once.
     public func restore() {
@@ -99,6 +114,34 @@ final class TerminalRestorer: Sendable {
         if var original = saved { tcsetattr(input, TCSAFLUSH, &original) }
         let flags = fcntl(output, F_GETFL)
         if flags >= 0 { _ = fcntl(output, F_SETFL, flags & ~O_NONBLOCK) }
+    }
+}
+
+/// A terminating signal, noted from the signal queue and announced through a pipe.
+final class Interruption: Sendable {
+    private let pipe: (read: Int32, write: Int32)
+    private let received = Atomic<Int32>(0)
+
+    init() {
+        var fds: [Int32] = [-1, -1]
+        if Glibc.pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
+        pipe = (fds[0], fds[1])
+    }
+
+    var descriptor: Int32 { pipe.read }
+    var signal: Int32? { let s = received.load(ordering: .acquiring); return s == 0 ? nil : s }
+
+    func raise(_ sig: Int32) {
+        received.store(sig, ordering: .releasing)
+        var byte: UInt8 = 1
+        _ = Glibc.write(pipe.write, &byte, 1)
+    }
+
+    func close() {
+        _ = Glibc.close(pipe.read)
+        _ = Glibc.close(pipe.write)
     }
 }
 

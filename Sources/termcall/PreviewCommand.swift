@@ -56,7 +56,11 @@ struct PreviewCommand: ParsableCommand {
         let outcome = preview.run()
         session.restore()
         feed.stop()
-        if case let .failed(message) = outcome { fail(message) }
+        switch outcome {
+        case .quit: break
+        case let .failed(message): fail(message)
+        case let .interrupted(signal): Foundation.exit(128 + signal)
+        }
     }
 }
 

@@ -9,7 +9,7 @@ import TUI
 /// changed. While the terminal has not taken the previous frame, new frames are skipped — a slow
 /// terminal or SSH link sees fresh frames rather than a growing delay.
 struct PreviewScreen {
-    enum Outcome { case quit, failed(String) }
+    enum Outcome { case quit, failed(String), interrupted(Int32) }
 
     let session: TerminalSession
     let feed: LiveVideoFeed
@@ -37,13 +37,15 @@ struct PreviewScreen {
         statusText = status(fps: 0, kilobytes: 0, dropped: 0)
         var fds = [pollfd(fd: session.input, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: feed.wakeDescriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: session.output, events: 0, revents: 0)]
+                   pollfd(fd: session.output, events: 0, revents: 0),
+                   pollfd(fd: session.interruptDescriptor, events: Int16(POLLIN), revents: 0)]
         var inputBuffer = [UInt8](repeating: 0, count: 256)
         while true {
             for i in fds.indices { fds[i].revents = 0 }
             fds[2].events = session.frames.isBacklogged ? Int16(POLLOUT) : 0
             let ready = poll(&fds, nfds_t(fds.count), 200)
             if ready < 0 && errno != EINTR { return .failed("waiting for input failed: \(String(cString: strerror(errno)))") }
+            if let signal = session.receivedSignal { return .interrupted(signal) }
 
             var redraw = false
             if fds[0].revents & Int16(POLLIN | POLLHUP) != 0 {

@@ -115,3 +115,31 @@ import Testing
         #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
     }
 }
+
+/// A terminal that stops reading (a stalled SSH link) must cost skipped frames, not a growing delay.
+@Suite(.serialized) struct SlowTerminalTests {
+    @Test func framesAreSkippedWhileTheTerminalIsStalledAndInputStaysLive() throws {
+        let tmux = try Tmux("\(Tmux.termcall) preview --camera test", columns: 160, rows: 50, environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        _ = try #require(tmux.waitFor { $0.contains("0 dropped") })
+        let server = try #require(Int32(try Tmux.run(["display-message", "-p", "-t", tmux.session, "#{pid}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The impairment: the terminal (tmux) reads nothing for 0.7 s while the picture keeps moving.
+        kill(server, SIGSTOP)
+        usleep(700_000)
+        kill(server, SIGCONT)
+        let status = tmux.waitFor { pane in
+            guard let line = pane.split(separator: "\n").last(where: { $0.contains("dropped") }),
+                  let count = line.split(separator: "·").last(where: { $0.contains("dropped") })?
+                    .split(separator: " ").first.flatMap({ Int($0) }) else { return false }
+            return count > 0
+        }
+        #expect(status != nil, "no skipped frames reported:\n\(tmux.capture())")
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
