@@ -4,7 +4,8 @@ import MediaCore
 /// person can read and as a barcode (`TestPatternStamp`) a latency test can read back after encoding,
 /// sending and decoding. Pure: frame `n` is always the same picture.
 ///
-/// Layout: scrolling colour gradient background, a ball on a Lissajous path, scrolling colour bars
+/// Layout: slowly drifting colour gradient background (it moves everywhere, but little per frame,
+/// so a terminal preview stays cheap while a video encoder still sees motion), a ball on a Lissajous path, scrolling colour bars
 /// along the bottom, the barcode and the digits in the top-left corner.
 public struct TestPatternGenerator: Sendable {
     public let width: Int
@@ -47,14 +48,14 @@ public struct TestPatternGenerator: Sendable {
             let base = row * w
             let rowTerm = (row * 96) / h
             for col in 0..<w {
-                frame.y[base + col] = UInt8(truncatingIfNeeded: 40 + rowTerm + ((col + 2 * t) & 127) / 2)
+                frame.y[base + col] = UInt8(truncatingIfNeeded: 40 + rowTerm + ((col + t) & 127) / 2)
             }
         }
         let cw = frame.chromaWidth, ch = frame.chromaHeight
         for row in 0..<ch {
-            let v = UInt8(truncatingIfNeeded: 64 + ((row * 128) / ch + t) % 128)
+            let v = UInt8(truncatingIfNeeded: 64 + ((row * 128) / ch + t / 2) % 128)
             for col in 0..<cw {
-                frame.u[row * cw + col] = UInt8(truncatingIfNeeded: 64 + ((col * 128) / cw + 3 * t) % 128)
+                frame.u[row * cw + col] = UInt8(truncatingIfNeeded: 64 + ((col * 128) / cw + t) % 128)
                 frame.v[row * cw + col] = v
             }
         }
