@@ -51,10 +51,11 @@ public struct KeyDecoder: Sendable {
             guard i + length <= buffer.count else { break }
             if let s = String(validating: buffer[i..<(i + length)], as: UTF8.self), let ch = s.first {
                 keys.append(.character(ch))
+                i += length
             } else {
-                keys.append(.other)
+                keys.append(.other) // an invalid lead byte: drop it alone, keep what follows
+                i += 1
             }
-            i += length
         }
         buffer.removeFirst(i)
         if buffer.count > 64 { buffer.removeAll() } // garbage: never grow without bound

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import Foundation
 import Synchronization
 
 /// Owns the controlling terminal while a full-screen view runs: raw input, the alternate screen,
@@ -16,6 +17,10 @@ public final class TerminalSession {
     /// Kept alive for the session's lifetime; cancelled by `restore`.
     private var signalSources: [any DispatchSourceSignal] = []
     private let interruption: Interruption
+    /// Where stderr went while the session owned the screen.
+    public let logPath: String
+    private let logStart: off_t
+    private var reportedLog = false
 
     static let enterSequence = "\u{1B}[?1049h\u{1B}[?25l\u{1B}[?7l\u{1B}[0m\u{1B}[2J"
 
@@ -39,7 +44,18 @@ public final class TerminalSession {
             }
             tcsetattr(input, TCSAFLUSH, &raw)
         }
-        restorer = TerminalRestorer(input: input, output: output, saved: saved)
+        // While the screen is ours, stderr goes to a log file: a library's message (libv4l2 prints
+        // decode errors there) would otherwise land on cells the damage map thinks are intact.
+        logPath = Self.logPath(environment: ProcessInfo.processInfo.environment)
+        var savedStderr: Int32 = -1
+        let log = Glibc.open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        if log >= 0, isatty(STDERR_FILENO) == 1 {
+            savedStderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)
+            if savedStderr >= 0 { dup2(log, STDERR_FILENO) }
+        }
+        if log >= 0 { Glibc.close(log) }
+        logStart = savedStderr >= 0 ? lseek(STDERR_FILENO, 0, SEEK_END) : 0
+        restorer = TerminalRestorer(input: input, output: output, saved: saved, savedStderr: savedStderr)
         writeAll(output, Array(Self.enterSequence.utf8))
         frames = TerminalOutput(fd: output)
         // SIGTERM, SIGHUP and SIGINT ask the owner's loop to wind down (stop drawing, release the
@@ -75,13 +91,30 @@ public final class TerminalSession {
     /// Leaves raw mode and the alternate screen; safe to call more than once.
     public func restore() {
         frames.finish()
+        let logEnd = restorer.isStderrRedirected ? lseek(STDERR_FILENO, 0, SEEK_END) : logStart
         restorer.restore()
+        if logEnd > logStart, !reportedLog {
+            reportedLog = true
+            writeAll(STDERR_FILENO, Array("termcall: messages from the session are in \(logPath)\n".utf8))
+        }
         for s in signalSources { s.cancel() }
         signalSources.removeAll()
+        for sig in [SIGTERM, SIGHUP, SIGINT] { signal(sig, SIG_DFL) } // Ctrl-C works again during cleanup
     }
 
     public func write(_ text: String) { writeAll(output, Array(text.utf8)) }
     public func write(_ bytes: [UInt8]) { writeAll(output, bytes) }
+
+    /// `$XDG_STATE_HOME/termcall/termcall.log` (default `~/.local/state/...`), else /tmp.
+    static func logPath(environment: [String: String]) -> String {
+        var base = environment["XDG_STATE_HOME"] ?? ""
+        if base.isEmpty, let home = environment["HOME"], !home.isEmpty { base = home + "/.local/state" }
+        guard !base.isEmpty else { return "/tmp/termcall-\(getuid()).log" }
+        let dir = base + "/termcall"
+        var path = ""
+        for part in dir.split(separator: "/") { path += "/" + part; _ = mkdir(path, 0o700) }
+        return access(dir, W_OK) == 0 ? dir + "/termcall.log" : "/tmp/termcall-\(getuid()).log"
+    }
 
     /// The terminal's size in cells, or nil when the output is not a terminal.
     public func size() -> (columns: Int, rows: Int)? {
@@ -97,15 +130,19 @@ final class TerminalRestorer: Sendable {
     let input: Int32
     let output: Int32
     let saved: termios?
+    let savedStderr: Int32
     private let done = Atomic<Bool>(false)
 
     static let leaveSequence = "\u{1B}[0m\u{1B}[?7h\u{1B}[?25h\u{1B}[?1049l"
 
-    init(input: Int32, output: Int32, saved: termios?) {
+    init(input: Int32, output: Int32, saved: termios?, savedStderr: Int32) {
         self.input = input
         self.output = output
         self.saved = saved
+        self.savedStderr = savedStderr
     }
+
+    var isStderrRedirected: Bool { savedStderr >= 0 && !done.load(ordering: .acquiring) }
 
     func restore() {
         guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
@@ -114,6 +151,7 @@ final class TerminalRestorer: Sendable {
         if var original = saved { tcsetattr(input, TCSAFLUSH, &original) }
         let flags = fcntl(output, F_GETFL)
         if flags >= 0 { _ = fcntl(output, F_SETFL, flags & ~O_NONBLOCK) }
+        if savedStderr >= 0 { dup2(savedStderr, STDERR_FILENO) }
     }
 }
 

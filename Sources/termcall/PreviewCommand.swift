@@ -9,7 +9,7 @@ struct PreviewCommand: ParsableCommand {
         commandName: "preview",
         abstract: "Show a camera, the test pattern or a .y4m file live in the terminal.",
         discussion: """
-        Keys: q, Esc or Ctrl-C quit; m cycles the render mode; c cycles the colour depth.
+        Keys: q or Ctrl-C quit; m cycles the render mode (colour modes need colour); c cycles the colour depth.
         The picture keeps its aspect ratio and follows the window size. Colours are detected from \
         COLORTERM and terminfo unless --colors says otherwise; NO_COLOR turns them off.
         """
@@ -18,8 +18,8 @@ struct PreviewCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Video source: a V4L2 device (/dev/video0), 'test' for the test pattern, or a .y4m file.", valueName: "DEV|test|FILE.y4m"))
     var camera: String = "test"
 
-    @Option(name: .long, help: ArgumentHelp("How cells show the picture: half (two pixels per cell with ▀), ascii, ascii-color.", valueName: "half|ascii|ascii-color"))
-    var mode: RenderMode = .halfBlock
+    @Option(name: .long, help: ArgumentHelp("How cells show the picture: half (two pixels per cell with ▀), ascii, ascii-color. Default: half, or ascii when the locale is not UTF-8.", valueName: "half|ascii|ascii-color"))
+    var mode: RenderMode?
 
     @Option(name: .long, help: ArgumentHelp("Colour depth: auto, truecolor, 256, 16 or none. 'none' implies --mode ascii.", valueName: "auto|truecolor|256|16|none"))
     var colors: ColorChoice = .auto
@@ -44,6 +44,7 @@ struct PreviewCommand: ParsableCommand {
         }
         let environment = ProcessInfo.processInfo.environment
         let depth = colors.depth ?? TerminalColors.detect(environment: environment)
+        let mode = mode ?? (TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii)
         let spec = VideoSourceSpec.parse(camera, width: size.width, height: size.height, fps: fps)
         let feed: LiveVideoFeed
         do {

@@ -54,8 +54,9 @@ struct PreviewScreen {
                 if n == 0 && fds[0].revents & Int16(POLLHUP) != 0 { return .quit } // terminal closed
                 for key in keys.feed(Array(inputBuffer.prefix(max(0, n)))) {
                     switch key {
-                    case .character("q"), .character("Q"), .interrupt, .escape: return .quit
-                    case .character("m"):
+                    // Esc does not quit: over a slow link it arrives first of an arrow key's sequence.
+                    case .character("q"), .character("Q"), .interrupt: return .quit
+                    case .character("m") where renderer.depth != .none:
                         renderer.mode = RenderMode.allCases[(RenderMode.allCases.firstIndex(of: renderer.mode)! + 1) % RenderMode.allCases.count]
                         redraw = true
                     case .character("c"):
@@ -115,8 +116,11 @@ struct PreviewScreen {
 
     private func status(fps: Double, kilobytes: Double, dropped: Int) -> String {
         let mode = renderer.effectiveMode.rawValue, depth = renderer.depth.rawValue
-        return " \(feed.label) · \(mode)/\(depth) · \(String(format: "%.0f", fps)) fps · "
-            + "\(String(format: "%.1f", kilobytes)) KB/frame · \(dropped) dropped │ q quit  m mode  c colours"
+        // Printable ASCII only: the label holds a user's path or a camera's name, and the status
+        // line's cursor model assumes one column per character.
+        let label = String(String.UnicodeScalarView(feed.label.unicodeScalars.map { (0x20..<0x7F).contains($0.value) ? $0 : "?" }))
+        return " \(label) | \(mode)/\(depth) | \(String(format: "%.0f", fps)) fps | "
+            + "\(String(format: "%.1f", kilobytes)) KB/frame | \(dropped) dropped | q quit  m mode  c colours"
     }
 
     private func statusLine() -> CellGrid {

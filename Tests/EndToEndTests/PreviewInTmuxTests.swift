@@ -38,6 +38,15 @@ import Testing
         #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
     }
 
+    @Test func aNonUTF8LocaleGetsAsciiArtByDefault() throws {
+        let tmux = try Tmux("LANG=C \(Tmux.termcall) preview --camera test", environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        let pane = try #require(tmux.waitFor { $0.contains("ascii/truecolor") }, "\(tmux.capture())")
+        #expect(pane.unicodeScalars.allSatisfy { $0.isASCII })
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+
     @Test func anAbsentCameraGivesOneLineAndANonZeroExit() throws {
         let tmux = try Tmux("\(Tmux.termcall) preview --camera /dev/video9", columns: 200)
         defer { tmux.kill() }
@@ -130,7 +139,7 @@ import Testing
         kill(server, SIGCONT)
         let status = tmux.waitFor { pane in
             guard let line = pane.split(separator: "\n").last(where: { $0.contains("dropped") }),
-                  let count = line.split(separator: "·").last(where: { $0.contains("dropped") })?
+                  let count = line.split(separator: "|").last(where: { $0.contains("dropped") })?
                     .split(separator: " ").first.flatMap({ Int($0) }) else { return false }
             return count > 0
         }

@@ -16,7 +16,8 @@ struct Tmux {
     init(_ command: String, columns: Int = 120, rows: Int = 40, environment: [String: String] = [:]) throws {
         session = "termcall-test-\(UUID().uuidString.prefix(8))"
         // The runner's own NO_COLOR (set on some CI machines) must not decide what a test sees.
-        let exports = "unset NO_COLOR; " + environment.map { "export \($0.key)='\($0.value)'; " }.joined()
+        // Nor its locale: tests pin a UTF-8 one unless they say otherwise.
+        let exports = "unset NO_COLOR LC_ALL LC_CTYPE; export LANG=C.UTF-8; " + environment.map { "export \($0.key)='\($0.value)'; " }.joined()
         let script = "\(exports)S=$(stty -g); \(command); rc=$?; if [ \"$(stty -g)\" = \"$S\" ]; then r=yes; else r=no; fi; "
             + "printf '\\nEXIT=%s RESTORED=%s\\n' $rc $r; exec sleep 120"
         // The first new-session starts the tmux server, which would inherit (and hold open) an

@@ -28,6 +28,13 @@ import Testing
         #expect(TestPatternStamp.read(from: blurred)?.frameNumber == 4242)
     }
 
+    /// Every size the CLI accepts draws without trapping, even when the barcode cannot fit.
+    @Test(arguments: [(16, 16), (32, 24), (48, 48), (640, 16), (4096, 240), (17, 31)])
+    func tinyAndExtremeSizesDraw(width: Int, height: Int) {
+        let frame = TestPatternGenerator(width: width, height: height, fps: 30).frame(number: 3)
+        #expect(frame.y.count == width * height)
+    }
+
     @Test func aDamagedStampIsRejectedNotMisread() {
         var frame = TestPatternGenerator(width: 640, height: 480, fps: 30).frame(number: 7)
         let block = TestPatternStamp.blockSize(forWidth: 640), origin = TestPatternStamp.margin(forWidth: 640)

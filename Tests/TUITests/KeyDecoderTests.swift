@@ -36,3 +36,10 @@ import TUI
         #expect(d.feed([UInt8](repeating: 0x71, count: 70)).filter { $0 == .character("q") }.count >= 60)
     }
 }
+
+@Suite struct KeyDecoderRecoveryTests {
+    @Test func anInvalidLeadByteDoesNotSwallowTheNextKey() {
+        var d = KeyDecoder()
+        #expect(d.feed([0xC3, 0x71]) == [.other, .character("q")])
+    }
+}

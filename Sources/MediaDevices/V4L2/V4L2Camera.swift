@@ -18,6 +18,9 @@ public final class V4L2Camera: VideoSource {
     private var buffers: [(pointer: UnsafeMutableRawPointer, length: Int)] = []
     private var sequence: UInt64 = 0
     private var streaming = false
+    /// Corrupt or short buffers in a row; a camera that sends only those is reported, not waited on.
+    private var badFramesInARow = 0
+    static let badFrameLimit = 60
 
     /// How long a read waits for the camera before reporting it stalled.
     public var stallTimeoutMillis: Int32 = 3000
@@ -39,13 +42,17 @@ public final class V4L2Camera: VideoSource {
 
     deinit { close() }
 
-    public var label: String { "\(card) (\(path)) \(width)x\(height)@\(Int(choice.fps.rounded()))" }
+    /// The rate the camera reports after negotiation (it may differ from the one asked for).
+    public private(set) var frameRate: Double = 0
+
+    public var label: String { "\(card) (\(path)) \(width)x\(height)@\(Int(frameRate.rounded()))" }
 
     private func configure(_ choice: CaptureChoice) throws(DeviceError) {
         var format = v4l2_format()
         format.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        format.fmt.pix.width = UInt32(choice.width)
-        format.fmt.pix.height = UInt32(choice.height)
+        // Even sizes only: I420 chroma of odd sizes is laid out differently by different converters.
+        format.fmt.pix.width = UInt32(max(2, choice.width & ~1))
+        format.fmt.pix.height = UInt32(max(2, choice.height & ~1))
         format.fmt.pix.pixelformat = TC_PIX_FMT_YUV420
         format.fmt.pix.field = V4L2_FIELD_NONE.rawValue
         let code = device.ioctl(TC_VIDIOC_S_FMT, &format)
@@ -57,13 +64,23 @@ public final class V4L2Camera: VideoSource {
         width = Int(format.fmt.pix.width)
         height = Int(format.fmt.pix.height)
         bytesPerLine = max(width, Int(format.fmt.pix.bytesperline))
-        guard width > 0, height > 0 else { throw .unsupportedFormat(device: path, detail: "zero frame size") }
+        guard width > 0, height > 0, width % 2 == 0, height % 2 == 0 else {
+            throw .unsupportedFormat(device: path, detail: "frame size \(width)x\(height)")
+        }
 
         var parm = v4l2_streamparm()
         parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         if device.ioctl(TC_VIDIOC_G_PARM, &parm) == 0, parm.parm.capture.capability & TC_CAP_TIMEPERFRAME != 0 {
             parm.parm.capture.timeperframe = v4l2_fract(numerator: 1000, denominator: UInt32((choice.fps * 1000).rounded()))
             device.ioctl(TC_VIDIOC_S_PARM, &parm) // best effort: the camera may keep its own rate
+        }
+        var actual = v4l2_streamparm()
+        actual.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+        if device.ioctl(TC_VIDIOC_G_PARM, &actual) == 0, actual.parm.capture.timeperframe.numerator > 0 {
+            let t = actual.parm.capture.timeperframe
+            frameRate = Double(t.denominator) / Double(t.numerator)
+        } else {
+            frameRate = choice.fps
         }
     }
 
@@ -81,9 +98,7 @@ public final class V4L2Camera: VideoSource {
             let q = device.ioctl(TC_VIDIOC_QUERYBUF, &buffer)
             if q != 0 { throw .io(device: path, operation: "QUERYBUF", errno: q) }
             let length = Int(buffer.length)
-            guard let mapped = v4l2_mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, device.fd, Int64(buffer.m.offset)),
-                  mapped != MAP_FAILED else { throw .io(device: path, operation: "mmap", errno: errno) }
-            buffers.append((mapped, length))
+            buffers.append((try device.map(length: length, offset: buffer.m.offset), length))
             let e = device.ioctl(TC_VIDIOC_QBUF, &buffer)
             if e != 0 { throw .io(device: path, operation: "QBUF", errno: e) }
         }
@@ -120,14 +135,22 @@ public final class V4L2Camera: VideoSource {
             if code == EAGAIN { continue }
             if code != 0 { throw .io(device: path, operation: "DQBUF", errno: code) }
             defer { _ = device.ioctl(TC_VIDIOC_QBUF, &buffer) }
-            if buffer.flags & TC_BUF_FLAG_ERROR != 0 { continue } // a corrupted frame: wait for the next
+            if buffer.flags & TC_BUF_FLAG_ERROR != 0 { try countBadFrame(); continue } // corrupted: wait for the next
             let slot = buffers[Int(buffer.index)]
             let micros = Int64(buffer.timestamp.tv_sec) * 1_000_000 + Int64(buffer.timestamp.tv_usec)
             let frame = copyFrame(from: UnsafeRawBufferPointer(start: slot.pointer, count: min(slot.length, Int(buffer.bytesused))),
                                   timestampMicros: micros)
-            guard let frame else { continue } // short buffer: drop it, as a driver glitch
+            guard let frame else { try countBadFrame(); continue } // short buffer: drop it, as a driver glitch
+            badFramesInARow = 0
             sequence += 1
             return frame
+        }
+    }
+
+    private func countBadFrame() throws(DeviceError) {
+        badFramesInARow += 1
+        if badFramesInARow >= Self.badFrameLimit {
+            throw .unsupportedFormat(device: path, detail: "\(badFramesInARow) corrupt or short frames in a row")
         }
     }
 
@@ -161,7 +184,7 @@ public final class V4L2Camera: VideoSource {
             device.ioctl(TC_VIDIOC_STREAMOFF, &type)
             streaming = false
         }
-        for b in buffers { v4l2_munmap(b.pointer, b.length) }
+        for b in buffers { device.unmap(b.pointer, length: b.length) }
         buffers.removeAll()
         var release = v4l2_requestbuffers()
         release.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue

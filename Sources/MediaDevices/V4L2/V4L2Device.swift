@@ -41,6 +41,15 @@ final class V4L2Device {
         }
     }
 
+    /// Maps a capture buffer (libv4l2 hands out its own conversion buffers when it converts).
+    func map(length: Int, offset: UInt32) throws(DeviceError) -> UnsafeMutableRawPointer {
+        guard let mapped = v4l2_mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, Int64(offset)),
+              mapped != MAP_FAILED else { throw .io(device: path, operation: "mmap", errno: errno) }
+        return mapped
+    }
+
+    func unmap(_ pointer: UnsafeMutableRawPointer, length: Int) { v4l2_munmap(pointer, length) }
+
     struct Capabilities {
         var driver: String
         var card: String

@@ -57,8 +57,9 @@ public struct CameraFrameSize: Sendable, Equatable {
     }
 }
 
-/// The negotiated capture: the camera's native format, size and rate. libv4l2 is then asked for
-/// I420 at that size and converts from the native format when the camera cannot deliver I420.
+/// The negotiated capture: size and rate, with the native format that reaches them best. libv4l2 is
+/// then asked for I420 at that size; libv4lconvert picks the camera format it converts from by its
+/// own ranking, so `fourcc` is what we expect it to stream, not a command.
 public struct CaptureChoice: Sendable, Equatable {
     public var fourcc: UInt32
     public var width: Int

@@ -110,11 +110,13 @@ public final class LiveVideoFeed: Sendable {
     /// Frames the source produced so far (taken or overwritten).
     public var framesCaptured: UInt64 { slot.withLock { $0.delivered } }
 
-    /// Stops capture and waits for the thread to release the device.
-    public func stop() {
+    /// Stops capture and waits (at most `timeout`) for the thread to release the device. A source
+    /// blocked longer (a slow file's frame interval, a stalled camera) finishes on its own; its pipe
+    /// is then left open rather than closed under it.
+    public func stop(timeout: DispatchTimeInterval = .milliseconds(500)) {
         let wasStopped = slot.withLock { s -> Bool in defer { s.stopped = true }; return s.stopped }
         guard !wasStopped else { return }
-        finished.wait()
+        guard finished.wait(timeout: .now() + timeout) == .success else { return }
         Glibc.close(pipe.read)
         Glibc.close(pipe.write)
     }

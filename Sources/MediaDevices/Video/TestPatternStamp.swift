@@ -28,6 +28,8 @@ public struct TestPatternStamp: Sendable, Equatable {
             for bit in 0..<32 {
                 let on = (word >> UInt32(31 - bit)) & 1 == 1
                 let x0 = origin + bit * block, y0 = origin + r * block
+                // Pictures too small for the whole code get the part that fits (it will not read back).
+                guard x0 < frame.width, y0 < frame.height else { continue }
                 for y in y0..<min(frame.height, y0 + block) {
                     for x in x0..<min(frame.width, x0 + block) {
                         frame.y[y * frame.width + x] = on ? white : black
