@@ -59,6 +59,8 @@ let package = Package(
         .target(name: "MediaCore", swiftSettings: strict),
         .target(name: "MediaDevices", dependencies: ["MediaCore", "CV4L2", "CALSA"], swiftSettings: strict),
 
+        .target(name: "Codecs", dependencies: ["COpus"], swiftSettings: strict),
+
         // MARK: presentation
         .target(name: "Render", dependencies: ["MediaCore"], swiftSettings: strict),
         .target(name: "TUI", dependencies: ["Render", "CNCurses"], swiftSettings: strict),
@@ -79,6 +81,7 @@ let package = Package(
                                    "CUsrsctp", "CSpeexDSP", "CAudioProcessing"],
                     swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),
         .target(name: "CPseudoTerminal", path: "Tests/Support/CPseudoTerminal"),
