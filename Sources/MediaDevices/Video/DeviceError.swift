@@ -11,6 +11,9 @@ public enum DeviceError: Error, Sendable, Equatable, CustomStringConvertible {
     case badFile(path: String, reason: String)
     case invalidRequest(String)
     case closed(device: String)
+    case audioNotFound(device: String, capture: Bool)
+    case audioBusy(device: String)
+    case unsupportedAudio(device: String, detail: String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,12 @@ public enum DeviceError: Error, Sendable, Equatable, CustomStringConvertible {
             return text
         case let .closed(device):
             return "\(device) was closed"
+        case let .audioNotFound(device, capture):
+            return "\(capture ? "microphone" : "speaker") \(device) not found — run `termcall devices` to list audio devices"
+        case let .audioBusy(device):
+            return "audio device \(device) is busy — close the other program using it, or pick 'default'"
+        case let .unsupportedAudio(device, detail):
+            return "audio device \(device) cannot be used (\(detail)) — try 'default', which converts formats"
         }
     }
 }
