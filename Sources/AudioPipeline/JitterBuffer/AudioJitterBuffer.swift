@@ -1,0 +1,167 @@
+/// An adaptive jitter buffer for Opus over RTP, sans-IO: packets go in with their arrival time, and
+/// each `next(now:)` says what the player should produce for the next slot and for how long. Time
+/// is passed in (milliseconds on the receiver's clock), so tests drive it with a virtual clock.
+///
+/// Playout keeps the buffered audio near a target delay derived from the observed jitter
+/// (`DelayEstimator`): above it, the next packet is played time-compressed (accelerate, 10 ms
+/// shorter); below it, time-stretched (10 ms longer) — never a hard jump. That same loop absorbs
+/// clock drift between sender and receiver. A missing packet is rebuilt from the next packet's
+/// in-band FEC when that has arrived, and concealed (Opus PLC) when not.
+public struct AudioJitterBuffer: Sendable {
+    public struct Configuration: Sendable {
+        /// Audio per packet (ptime).
+        public var packetMilliseconds = 20
+        /// Buffered audio before playout starts.
+        public var startMilliseconds = 60
+        /// Never aim below this (one packet plus a little for scheduling).
+        public var minimumMilliseconds = 30
+        /// Never hold more than this; older packets are dropped to get back under it.
+        public var maximumMilliseconds = 300
+        /// How far from the target the level may drift before playout speed changes.
+        public var toleranceMilliseconds = 10
+        /// RTP clock rate of the payload (Opus: always 48 kHz, RFC 7587).
+        public var clockRate = 48_000
+        public init() {}
+    }
+
+    /// What the player does for one slot.
+    public enum Action: Sendable, Equatable {
+        /// Nothing to play yet (before the first packet, or while refilling after a long gap).
+        case silence
+        case play(Packet)
+        /// Play the packet compressed to `packetMilliseconds - 10`.
+        case accelerate(Packet)
+        /// Play the packet stretched to `packetMilliseconds + 10`.
+        case stretch(Packet)
+        /// The packet `sequence` is missing; decode its FEC copy from `from` (the next packet).
+        case recover(sequence: UInt16, from: Packet)
+        /// The packet `sequence` is missing and nothing carries it: conceal.
+        case conceal(sequence: UInt16)
+    }
+
+    public struct Packet: Sendable, Equatable {
+        public var sequence: UInt16
+        public var timestamp: UInt32
+        public var payload: [UInt8]
+        public init(sequence: UInt16, timestamp: UInt32, payload: [UInt8]) {
+            self.sequence = sequence
+            self.timestamp = timestamp
+            self.payload = payload
+        }
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var received = 0, played = 0, late = 0, duplicate = 0, reordered = 0
+        public var concealed = 0, recovered = 0, accelerated = 0, stretched = 0, droppedForOverflow = 0
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public private(set) var statistics = Statistics()
+    private var estimator: DelayEstimator
+    /// Packets waiting, keyed by extended sequence number.
+    private var queue: [Int64: Packet] = [:]
+    private var highestSequence: Int64?
+    /// Extended sequence number of the next packet to play; nil until playout starts.
+    private var playSequence: Int64?
+    private var timestampReference: Int64?
+    /// The buffer level smoothed over recent slots (ms): playout speed follows this, not the
+    /// packet-quantised level, so a single early or late packet does not change it.
+    private var filteredLevel: Double?
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        estimator = DelayEstimator(maxDelayMilliseconds: configuration.maximumMilliseconds + 100)
+    }
+
+    /// Audio buffered ahead of the play position, in ms.
+    public var bufferedMilliseconds: Int { queue.count * configuration.packetMilliseconds }
+
+    /// The level playout aims for: the observed jitter plus one packet, within the configured bounds.
+    public var targetMilliseconds: Int {
+        let want = estimator.jitterMilliseconds + configuration.packetMilliseconds
+        return min(configuration.maximumMilliseconds, max(configuration.minimumMilliseconds, want))
+    }
+
+    /// A packet arrived at `now` (receiver clock, ms).
+    public mutating func insert(_ packet: Packet, now: Int64) {
+        let sequence = extend(packet.sequence)
+        statistics.received += 1
+        if let play = playSequence, sequence < play { statistics.late += 1; return }
+        if queue[sequence] != nil { statistics.duplicate += 1; return }
+        if let highest = highestSequence, sequence < highest { statistics.reordered += 1 }
+        highestSequence = max(highestSequence ?? sequence, sequence)
+        queue[sequence] = packet
+        let rtp = extendTimestamp(packet.timestamp)
+        estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
+        while bufferedMilliseconds > configuration.maximumMilliseconds, let oldest = queue.keys.min() {
+            queue[oldest] = nil
+            statistics.droppedForOverflow += 1
+            if let play = playSequence, oldest >= play { playSequence = oldest + 1 }
+        }
+    }
+
+    /// What to produce next, and for how many ms of playout; call again when that time has passed.
+    public mutating func next(now: Int64) -> (action: Action, milliseconds: Int) {
+        let slot = configuration.packetMilliseconds
+        guard let play = playSequence else {
+            // Start once enough is buffered (or the oldest packet has waited the start delay).
+            guard let first = queue.keys.min(), bufferedMilliseconds >= min(configuration.startMilliseconds, targetMilliseconds + slot) else {
+                return (.silence, slot)
+            }
+            playSequence = first
+            return next(now: now)
+        }
+        playSequence = play + 1
+        guard let packet = queue.removeValue(forKey: play) else {
+            if queue.isEmpty {
+                // Underrun: nothing at all to play. Conceal this slot; restart cleanly if it lasts.
+                statistics.concealed += 1
+                if (highestSequence ?? play) < play - 10 { playSequence = nil } // a pause (DTX, hold): refill first
+                return (.conceal(sequence: UInt16(truncatingIfNeeded: play)), slot)
+            }
+            if let following = queue[play + 1] {
+                statistics.recovered += 1
+                return (.recover(sequence: UInt16(truncatingIfNeeded: play), from: following), slot)
+            }
+            statistics.concealed += 1
+            return (.conceal(sequence: UInt16(truncatingIfNeeded: play)), slot)
+        }
+        statistics.played += 1
+        // The level counts the packet now playing. Accelerate above target + tolerance, stretch a
+        // little below target: with a 30 ms target a clean network settles between 20 and 40 ms.
+        let level = Double(bufferedMilliseconds + slot)
+        let filtered = (filteredLevel ?? level) * 0.85 + level * 0.15
+        filteredLevel = filtered
+        let target = Double(targetMilliseconds), tolerance = Double(configuration.toleranceMilliseconds)
+        // Both the smoothed and the present level must agree: the smoothed one lags, and acting on
+        // it alone would keep accelerating into an underrun.
+        if filtered > target + tolerance && level > target + tolerance {
+            statistics.accelerated += 1
+            return (.accelerate(packet), slot - 10)
+        }
+        if filtered < target - tolerance / 2 && level < target {
+            statistics.stretched += 1
+            return (.stretch(packet), slot + 10)
+        }
+        return (.play(packet), slot)
+    }
+
+    // MARK: sequence and timestamp unwrapping (RFC 3550 §A.1 style)
+
+    private mutating func extend(_ sequence: UInt16) -> Int64 {
+        guard let reference = highestSequence else { return Int64(sequence) }
+        let delta = Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: reference)))
+        return reference + delta
+    }
+
+    private mutating func extendTimestamp(_ timestamp: UInt32) -> Int64 {
+        guard let reference = timestampReference else {
+            timestampReference = Int64(timestamp)
+            return Int64(timestamp)
+        }
+        let extended = reference + Int64(Int32(bitPattern: timestamp &- UInt32(truncatingIfNeeded: reference)))
+        timestampReference = max(reference, extended)
+        return extended
+    }
+}

@@ -1,0 +1,153 @@
+import AudioPipeline
+import MediaCore
+import Testing
+
+/// Drives the jitter buffer with a virtual clock: a sender emitting 20 ms packets (optionally with a
+/// clock `drift` in ppm), a network that delays each by `base + jitter(i)` and may drop, duplicate
+/// or reorder, and a player that asks for the next slot whenever the previous one has played out.
+struct Simulation {
+    var buffer = AudioJitterBuffer()
+    var packets = 0
+    var drift = 0.0
+    var baseDelay = 10.0
+    var delay: (Int, inout SplitMix64) -> Double = { _, _ in 0 }
+    var drop: (Int, inout SplitMix64) -> Bool = { _, _ in false }
+    var duplicate: (Int) -> Bool = { _ in false }
+    var rng = SplitMix64(seed: 1)
+
+    struct Outcome {
+        var stats: AudioJitterBuffer.Statistics
+        var actions: [AudioJitterBuffer.Action]
+        var levels: [Int]            // buffered ms after each slot
+        var playoutTimes: [Int64]
+    }
+
+    mutating func run() -> Outcome {
+        var arrivals: [(time: Double, packet: AudioJitterBuffer.Packet)] = []
+        for i in 0..<packets {
+            let sent = Double(i) * 20 * (1 - drift * 1e-6)
+            let packet = AudioJitterBuffer.Packet(sequence: UInt16(truncatingIfNeeded: i + 65000),
+                                                  timestamp: UInt32(truncatingIfNeeded: i * 960 &+ 4_294_000_000), payload: [UInt8(i & 0xFF)])
+            if drop(i, &rng) { continue }
+            let at = sent + baseDelay + delay(i, &rng)
+            arrivals.append((at, packet))
+            if duplicate(i) { arrivals.append((at + 1, packet)) }
+        }
+        arrivals.sort { $0.time < $1.time }
+        var next = 0, clock: Int64 = 0
+        var outcome = Outcome(stats: .init(), actions: [], levels: [], playoutTimes: [])
+        let end = Int64(Double(packets) * 20 + 400)
+        // Until every packet has arrived and played out (no trailing concealment of the stream's end).
+        while clock < end && (next < arrivals.count || buffer.bufferedMilliseconds > 0) {
+            while next < arrivals.count, arrivals[next].time <= Double(clock) {
+                buffer.insert(arrivals[next].packet, now: Int64(arrivals[next].time.rounded(.down)))
+                next += 1
+            }
+            let (action, ms) = buffer.next(now: clock)
+            outcome.actions.append(action)
+            outcome.levels.append(buffer.bufferedMilliseconds)
+            outcome.playoutTimes.append(clock)
+            clock += Int64(ms)
+        }
+        outcome.stats = buffer.statistics
+        return outcome
+    }
+}
+
+extension AudioJitterBuffer.Action {
+    var playedSequence: UInt16? {
+        switch self {
+        case let .play(p), let .accelerate(p), let .stretch(p): return p.sequence
+        case let .recover(sequence, _), let .conceal(sequence): return sequence
+        case .silence: return nil
+        }
+    }
+    var isPlayback: Bool { if case .silence = self { return false }; return true }
+}
+
+@Suite struct JitterBufferTests {
+    @Test func aCleanNetworkStartsWithin80msAndSettlesAt40ms() {
+        var sim = Simulation()
+        sim.packets = 500
+        let out = sim.run()
+        let firstPlay = out.actions.firstIndex { $0.isPlayback }!
+        #expect(out.playoutTimes[firstPlay] - 10 <= 80, "playout started \(out.playoutTimes[firstPlay]) ms after the first packet left")
+        #expect(out.stats.concealed == 0 || out.stats.concealed == 1) // the very end of the stream
+        #expect(out.stats.late == 0 && out.stats.recovered == 0)
+        let settled = out.levels[(out.levels.count / 2)..<(out.levels.count - 30)]
+        #expect(settled.allSatisfy { $0 + 20 <= 40 }, "level after settling: \(Set(settled))")
+        // Every packet played once, in order.
+        let played = out.actions.compactMap { $0.playedSequence }
+        #expect(played.prefix(499) == (0..<499).map { UInt16(truncatingIfNeeded: $0 + 65000) }[...])
+    }
+
+    @Test func reorderedAndDuplicatedPacketsPlayOnceInOrder() {
+        var sim = Simulation()
+        sim.packets = 300
+        sim.delay = { i, _ in i % 7 == 3 ? 35 : 0 }   // every 7th packet overtaken by the next one
+        sim.duplicate = { $0 % 11 == 0 }
+        let out = sim.run()
+        #expect(out.stats.reordered > 30 && out.stats.duplicate == 28, "\(out.stats)")
+        let played = out.actions.compactMap { $0.playedSequence }
+        #expect(Array(played.prefix(299)) == (0..<299).map { UInt16(truncatingIfNeeded: $0 + 65000) })
+        // Only the first overtaken packets, before the target has learnt the 35 ms, come too late
+        // (and are rebuilt from FEC meanwhile).
+        #expect(out.stats.concealed == 0 && out.stats.late <= 2, "\(out.stats)")
+    }
+
+    @Test func aLostPacketIsRecoveredFromTheNextPacketsFEC() {
+        var sim = Simulation()
+        sim.packets = 200
+        sim.drop = { i, _ in i == 100 || i == 150 }
+        let out = sim.run()
+        let lost = UInt16(truncatingIfNeeded: 100 + 65000)
+        #expect(out.actions.contains(.recover(sequence: lost, from: .init(sequence: lost &+ 1, timestamp: UInt32(truncatingIfNeeded: 101 * 960 &+ 4_294_000_000), payload: [101]))))
+        #expect(out.stats.recovered == 2 && out.stats.concealed <= 1)
+    }
+
+    @Test func aBurstOfLossIsConcealedThenFECRecoversItsLastPacket() {
+        var sim = Simulation()
+        sim.packets = 200
+        sim.drop = { i, _ in (100..<104).contains(i) }
+        let out = sim.run()
+        let sequences = out.actions.compactMap { a -> String? in
+            switch a {
+            case let .conceal(s) where (UInt16(truncatingIfNeeded: 100 + 65000)...UInt16(truncatingIfNeeded: 103 + 65000)).contains(s): return "c"
+            case let .recover(s, _) where s == UInt16(truncatingIfNeeded: 103 + 65000): return "r"
+            default: return nil
+            }
+        }
+        #expect(sequences == ["c", "c", "c", "r"])
+    }
+
+    @Test func jitterRaisesTheTargetAndKeepsLateLossBelowOnePercent() {
+        var sim = Simulation()
+        sim.packets = 3000
+        sim.delay = { _, rng in rng.unit() * 30 } // 0...30 ms of jitter
+        let out = sim.run()
+        #expect(sim.buffer.targetMilliseconds >= 40 && sim.buffer.targetMilliseconds <= 80, "target \(sim.buffer.targetMilliseconds)")
+        let lateRate = Double(out.stats.late + out.stats.concealed) / 3000
+        #expect(lateRate <= 0.01, "late \(out.stats.late), concealed \(out.stats.concealed)")
+    }
+
+    @Test func bufferedAudioNeverExceedsTheCap() {
+        var sim = Simulation()
+        sim.packets = 400
+        sim.delay = { i, _ in i < 50 ? 600 - Double(i) * 12 : 0 } // a huge queue that flushes at once
+        let out = sim.run()
+        #expect(out.levels.allSatisfy { $0 <= 300 })
+    }
+
+    @Test(arguments: [100.0, -100.0])
+    func clockDriftOfAHundredPpmOverTenMinutesNeitherGrowsNorStarves(ppm: Double) {
+        var sim = Simulation()
+        sim.packets = 30_000 // 10 minutes
+        sim.drift = ppm
+        sim.delay = { _, rng in rng.unit() * 5 }
+        let out = sim.run()
+        let steady = out.levels[1000..<(out.levels.count - 50)]
+        #expect(steady.max()! <= 80, "buffer grew to \(steady.max()!) ms")
+        #expect(out.stats.concealed <= 2, "starved: \(out.stats.concealed) concealed")
+        if ppm > 0 { #expect(out.stats.accelerated >= 2) } else { #expect(out.stats.stretched >= 2) }
+    }
+}
