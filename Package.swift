@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "MediaDevices", dependencies: ["MediaCore", "CV4L2", "CALSA"], swiftSettings: strict),
 
         .target(name: "Codecs", dependencies: ["COpus"], swiftSettings: strict),
-        .target(name: "AudioPipeline", swiftSettings: strict),
+        .target(name: "AudioPipeline", dependencies: ["CAudioProcessing", "CSpeexDSP"], swiftSettings: strict),
 
         // MARK: presentation
         .target(name: "Render", dependencies: ["MediaCore"], swiftSettings: strict),

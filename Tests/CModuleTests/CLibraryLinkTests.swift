@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func audioProcessingRunsTenMillisecondFrames() {
-        var config = tc_apm_config(sample_rate_hz: 48000, echo_cancellation: 1, noise_suppression: 2,
+        var config = tc_apm_config(sample_rate_hz: 48000, echo_cancellation: 1, echo_suppression: 1, noise_suppression: 2,
                                    gain_control: 1, high_pass_filter: 1)
         let apm = tc_apm_create(&config)
         #expect(apm != nil)

@@ -26,7 +26,10 @@ extern "C" tc_apm *tc_apm_create(const tc_apm_config *config) {
     ok = ok && apm->high_pass_filter()->Enable(config->high_pass_filter != 0) == 0;
     if (config->echo_cancellation) {
         ok = ok && apm->echo_cancellation()->enable_drift_compensation(false) == 0;
-        ok = ok && apm->echo_cancellation()->set_suppression_level(webrtc::EchoCancellation::kHighSuppression) == 0;
+        webrtc::EchoCancellation::SuppressionLevel suppression = webrtc::EchoCancellation::kModerateSuppression;
+        if (config->echo_suppression <= 0) suppression = webrtc::EchoCancellation::kLowSuppression;
+        if (config->echo_suppression >= 2) suppression = webrtc::EchoCancellation::kHighSuppression;
+        ok = ok && apm->echo_cancellation()->set_suppression_level(suppression) == 0;
         ok = ok && apm->echo_cancellation()->Enable(true) == 0;
     }
     if (config->noise_suppression > 0) {

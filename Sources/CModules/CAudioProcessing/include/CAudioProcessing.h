@@ -11,6 +11,7 @@ typedef struct tc_apm tc_apm;
 typedef struct tc_apm_config {
     int sample_rate_hz;       /* 8000, 16000, 32000 or 48000 */
     int echo_cancellation;    /* extended filter + delay-agnostic, so a wrong delay estimate still converges */
+    int echo_suppression;     /* residual suppression: 0 low, 1 moderate, 2 high (more removes more near-end in double talk) */
     int noise_suppression;    /* 0 off, 1 moderate, 2 high, 3 very high */
     int gain_control;         /* adaptive digital AGC */
     int high_pass_filter;
