@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "termcall",
             dependencies: [
-                "MediaCore", "MediaDevices", "Render", "TUI",
+                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -7,9 +7,9 @@ struct Termcall: ParsableCommand {
         abstract: "Video, voice and text calls in the terminal.",
         discussion: """
         Calls (WebRTC with Chromium, Firefox and aiortc peers) are being built; this version lists \
-        devices and previews local video in the terminal.
+        devices, previews local video in the terminal and tests the speaker and microphone.
         """,
         version: "0.1.0",
-        subcommands: [PreviewCommand.self, DevicesCommand.self]
+        subcommands: [PreviewCommand.self, DevicesCommand.self, AudioTestCommand.self]
     )
 }

@@ -36,7 +36,7 @@ import Testing
         let manURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("man/termcall.1")
         let man = try String(contentsOf: manURL, encoding: .utf8)
-        for sub in ["preview", "devices"] {
+        for sub in ["preview", "devices", "audio-test"] {
             #expect(help.contains(sub))
             #expect(man.contains(".SS \(sub)") || man.contains("B \(sub)"), "man page lacks \(sub)")
         }

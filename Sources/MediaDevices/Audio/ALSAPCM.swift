@@ -28,6 +28,7 @@ public final class ALSAPCM {
         self.channels = channels
         self.sampleRate = sampleRate
         self.periodFrames = periodFrames
+        tc_alsa_silence_errors()
         let stream = direction == .capture ? SND_PCM_STREAM_CAPTURE : SND_PCM_STREAM_PLAYBACK
         var handle: OpaquePointer?
         var code: Int32
