@@ -29,9 +29,9 @@ public struct AudioJitterBuffer: Sendable {
         /// Nothing to play yet (before the first packet, or while refilling after a long gap).
         case silence
         case play(Packet)
-        /// Play the packet compressed to `packetMilliseconds - 10`.
+        /// Play the packet shortened (`TimeScaler.accelerate`: one pitch period, 2.5–10 ms).
         case accelerate(Packet)
-        /// Play the packet stretched to `packetMilliseconds + 10`.
+        /// Play the packet lengthened (`TimeScaler.stretch`: one pitch period, 2.5–10 ms).
         case stretch(Packet)
         /// The packet `sequence` is missing; decode its FEC copy from `from` (the next packet).
         case recover(sequence: UInt16, from: Packet)
@@ -101,7 +101,8 @@ public struct AudioJitterBuffer: Sendable {
         }
     }
 
-    /// What to produce next, and for how many ms of playout; call again when that time has passed.
+    /// What to produce next, and for about how many ms (nominal: ±10 ms for accelerate/stretch; a
+    /// player schedules by the samples it actually produced). Call again when they have played.
     public mutating func next(now: Int64) -> (action: Action, milliseconds: Int) {
         let slot = configuration.packetMilliseconds
         guard let play = playSequence else {
