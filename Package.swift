@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "MediaDevices", dependencies: ["MediaCore", "CV4L2", "CALSA"], swiftSettings: strict),
 
         .target(name: "Codecs", dependencies: ["COpus"], swiftSettings: strict),
-        .target(name: "AudioPipeline", dependencies: ["CAudioProcessing", "CSpeexDSP"], swiftSettings: strict),
+        .target(name: "AudioPipeline", dependencies: ["Codecs", "CAudioProcessing", "CSpeexDSP"], swiftSettings: strict),
 
         // MARK: presentation
         .target(name: "Render", dependencies: ["MediaCore"], swiftSettings: strict),
@@ -83,7 +83,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: strict),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),
         .target(name: "CPseudoTerminal", path: "Tests/Support/CPseudoTerminal"),
