@@ -9,8 +9,12 @@ public final class AudioReceiver {
     private let scaler = TimeScaler()
     private var pcm: [Int16] = []
 
+    /// Samples in one packet's slot (48 per ms).
+    private let slotSamples: Int
+
     public init(configuration: AudioJitterBuffer.Configuration = .init()) throws(CodecError) {
         buffer = AudioJitterBuffer(configuration: configuration)
+        slotSamples = configuration.packetMilliseconds * 48
         decoder = try OpusDecoder()
     }
 
@@ -26,7 +30,7 @@ public final class AudioReceiver {
         do {
             switch action {
             case .silence:
-                return [Int16](repeating: 0, count: OpusEncoder.frameSamples)
+                return [Int16](repeating: 0, count: slotSamples)
             case let .play(packet):
                 try decodeOrConceal(packet.payload)
                 return pcm
@@ -37,14 +41,14 @@ public final class AudioReceiver {
                 try decodeOrConceal(packet.payload)
                 return scaler.stretch(pcm)
             case let .recover(_, next):
-                try decoder.recover(fromNext: next.payload, into: &pcm)
+                try decoder.recover(fromNext: next.payload, samples: slotSamples, into: &pcm)
                 return pcm
             case .conceal:
-                try decoder.conceal(into: &pcm)
+                try decoder.conceal(samples: slotSamples, into: &pcm)
                 return pcm
             }
         } catch {
-            return [Int16](repeating: 0, count: OpusEncoder.frameSamples)
+            return [Int16](repeating: 0, count: slotSamples)
         }
     }
 
@@ -55,7 +59,7 @@ public final class AudioReceiver {
             try decoder.decode(payload, into: &pcm)
         } catch {
             corruptPackets += 1
-            try decoder.conceal(into: &pcm)
+            try decoder.conceal(samples: slotSamples, into: &pcm)
         }
     }
 }

@@ -12,7 +12,7 @@ public final class Resampler {
     /// `quality` 0...10 (speexdsp's scale; 5 is its VoIP default).
     public init(inputRate: Int, outputRate: Int, channels: Int = 1, quality: Int = 5) throws(AudioProcessingError) {
         var error: Int32 = 0
-        guard (1...2).contains(channels), inputRate > 0, outputRate > 0,
+        guard (1...2).contains(channels), (1...1_000_000).contains(inputRate), (1...1_000_000).contains(outputRate),
               let created = speex_resampler_init(UInt32(channels), UInt32(inputRate), UInt32(outputRate), Int32(max(0, min(10, quality))), &error),
               error == 0 else { throw .unavailable("speex_resampler_init \(inputRate)->\(outputRate)") }
         state = created
@@ -40,6 +40,7 @@ public final class Resampler {
 
     /// Changes the conversion ratio without resetting the filter (drift compensation).
     public func setRates(input: Int, output: Int) throws(AudioProcessingError) {
+        guard (1...1_000_000).contains(input), (1...1_000_000).contains(output) else { throw .unavailable("resampling \(input)->\(output)") }
         guard speex_resampler_set_rate(state, UInt32(input), UInt32(output)) == 0 else { throw .unavailable("speex_resampler_set_rate") }
         inputRate = input
         outputRate = output

@@ -37,24 +37,25 @@ struct AudioTestCommand: ParsableCommand {
     }
 
     private func runTest() throws {
-        let frame = 480
-        // 1. The speaker.
+        // 1. The speaker (at whatever rate it agreed to, so the tone is 440 Hz there too).
         let out = try ALSAPCM(name: speaker, direction: .playback)
         say("Playing a 440 Hz tone on \(speaker) for 2 s…")
-        var tone = ToneSource(frequency: 440, level: -12)
-        for _ in 0..<200 { try out.write(tone.nextFrame(samples: frame)) }
+        var tone = ToneSource(frequency: 440, level: -12, sampleRate: out.sampleRate)
+        for _ in 0..<200 { try out.write(tone.nextFrame(samples: out.sampleRate / 100)) }
         out.close()
 
         // 2. The microphone, with a level meter on one line.
         let input = try ALSAPCM(name: mic, direction: .capture)
+        let frame = input.sampleRate / 100
         say("Recording \(seconds) s from \(mic) — say something.")
         var meter = LevelMeter()
         var recording: [Int16] = []
         var buffer = [Int16](repeating: 0, count: frame)
-        var loudest = LevelMeter.floor, energy = 0.0
+        var loudest = LevelMeter.floor, energy = 0.0, clipped = 0
         for i in 0..<(seconds * 100) {
             try input.read(into: &buffer)
             recording += buffer
+            clipped += buffer.reduce(0) { $0 + ($1 == .max || $1 == .min ? 1 : 0) }
             var floats = buffer.map { Float($0) / 32768 }
             meter.process(&floats)
             loudest = max(loudest, meter.level)
@@ -63,11 +64,11 @@ struct AudioTestCommand: ParsableCommand {
         }
         input.close()
         FileHandle.standardOutput.write(Data("\n".utf8))
-        if let save { try Data(WAVAudio(sampleRate: 48_000, channels: 1, samples: recording).serialized()).write(to: URL(fileURLWithPath: save)) }
+        if let save { try Data(WAVAudio(sampleRate: input.sampleRate, channels: 1, samples: recording).serialized()).write(to: URL(fileURLWithPath: save)) }
 
-        // 3. The recording, played back.
+        // 3. The recording, played back at the rate it was recorded.
         say("Playing the recording back on \(speaker)…")
-        let back = try ALSAPCM(name: speaker, direction: .playback)
+        let back = try ALSAPCM(name: speaker, direction: .playback, sampleRate: input.sampleRate)
         for start in stride(from: 0, to: recording.count, by: frame) { try back.write(Array(recording[start..<min(recording.count, start + frame)])) }
         back.close()
 
@@ -75,7 +76,7 @@ struct AudioTestCommand: ParsableCommand {
         let verdict: String
         if loudest <= -80 { verdict = "the microphone is silent — check it is unmuted (alsamixer) or pick another with --mic" }
         else if loudest < -45 { verdict = "the microphone is very quiet — raise its capture level (alsamixer)" }
-        else if loudest > -1 { verdict = "the microphone clips — lower its capture level (alsamixer)" }
+        else if clipped > recording.count / 1000 { verdict = "the microphone clips — lower its capture level (alsamixer)" }
         else { verdict = "OK" }
         say(String(format: "Microphone loudest %.1f dBFS, average %.1f dBFS: %@", loudest, average, verdict))
         if xruns(out, input, back) > 0 { say("(\(xruns(out, input, back)) buffer over/underruns were recovered)") }

@@ -95,6 +95,11 @@ func erle(mic: [Float], out: [Float], from: Double, to: Double) -> Double {
         let talker = power(scene.nearTalk[a..<b]), kept = power(out[a..<b])
         let loss = 10 * log10(talker / max(kept, 1e-12))
         #expect(loss < 10, "near-end talker reduced by \(loss) dB during double talk")
+        // ...and the canceller is working in this scene: before the talker starts, the echo is gone
+        // (a canceller that did nothing would keep the talker too, and pass the check above).
+        let before = erle(mic: scene.echo, out: out, from: 3.5, to: 5)
+        #expect(before > 15, "ERLE before double talk \(before) dB")
+
     }
 
     @Test func framesOfTheWrongSizeAreRefused() throws {

@@ -26,7 +26,7 @@ struct Simulation {
         var arrivals: [(time: Double, packet: AudioJitterBuffer.Packet)] = []
         for i in 0..<packets {
             let sent = Double(i) * 20 * (1 - drift * 1e-6)
-            let packet = AudioJitterBuffer.Packet(sequence: UInt16(truncatingIfNeeded: i + 65000),
+            let packet = AudioJitterBuffer.Packet(sequence: UInt16(truncatingIfNeeded: i + 65400),
                                                   timestamp: UInt32(truncatingIfNeeded: i * 960 &+ 4_294_000_000), payload: [UInt8(i & 0xFF)])
             if drop(i, &rng) { continue }
             let at = sent + baseDelay + delay(i, &rng)
@@ -78,7 +78,7 @@ extension AudioJitterBuffer.Action {
         #expect(settled.allSatisfy { $0 + 20 <= 40 }, "level after settling: \(Set(settled))")
         // Every packet played once, in order.
         let played = out.actions.compactMap { $0.playedSequence }
-        #expect(played.prefix(499) == (0..<499).map { UInt16(truncatingIfNeeded: $0 + 65000) }[...])
+        #expect(played.prefix(499) == (0..<499).map { UInt16(truncatingIfNeeded: $0 + 65400) }[...])
     }
 
     @Test func reorderedAndDuplicatedPacketsPlayOnceInOrder() {
@@ -89,7 +89,7 @@ extension AudioJitterBuffer.Action {
         let out = sim.run()
         #expect(out.stats.reordered > 30 && out.stats.duplicate == 28, "\(out.stats)")
         let played = out.actions.compactMap { $0.playedSequence }
-        #expect(Array(played.prefix(299)) == (0..<299).map { UInt16(truncatingIfNeeded: $0 + 65000) })
+        #expect(Array(played.prefix(299)) == (0..<299).map { UInt16(truncatingIfNeeded: $0 + 65400) })
         // Only the first overtaken packets, before the target has learnt the 35 ms, come too late
         // (and are rebuilt from FEC meanwhile).
         #expect(out.stats.concealed == 0 && out.stats.late <= 2, "\(out.stats)")
@@ -100,7 +100,7 @@ extension AudioJitterBuffer.Action {
         sim.packets = 200
         sim.drop = { i, _ in i == 100 || i == 150 }
         let out = sim.run()
-        let lost = UInt16(truncatingIfNeeded: 100 + 65000)
+        let lost = UInt16(truncatingIfNeeded: 100 + 65400)
         #expect(out.actions.contains(.recover(sequence: lost, from: .init(sequence: lost &+ 1, timestamp: UInt32(truncatingIfNeeded: 101 * 960 &+ 4_294_000_000), payload: [101]))))
         #expect(out.stats.recovered == 2 && out.stats.concealed <= 1)
     }
@@ -112,8 +112,8 @@ extension AudioJitterBuffer.Action {
         let out = sim.run()
         let sequences = out.actions.compactMap { a -> String? in
             switch a {
-            case let .conceal(s) where (UInt16(truncatingIfNeeded: 100 + 65000)...UInt16(truncatingIfNeeded: 103 + 65000)).contains(s): return "c"
-            case let .recover(s, _) where s == UInt16(truncatingIfNeeded: 103 + 65000): return "r"
+            case let .conceal(s) where (UInt16(truncatingIfNeeded: 100 + 65400)...UInt16(truncatingIfNeeded: 103 + 65400)).contains(s): return "c"
+            case let .recover(s, _) where s == UInt16(truncatingIfNeeded: 103 + 65400): return "r"
             default: return nil
             }
         }
@@ -149,5 +149,82 @@ extension AudioJitterBuffer.Action {
         #expect(steady.max()! <= 80, "buffer grew to \(steady.max()!) ms")
         #expect(out.stats.concealed <= 2, "starved: \(out.stats.concealed) concealed")
         if ppm > 0 { #expect(out.stats.accelerated >= 2) } else { #expect(out.stats.stretched >= 2) }
+    }
+}
+
+/// Streams that pause, jump or carry strays: each case drives the buffer slot by slot.
+@Suite struct JitterBufferIrregularStreamTests {
+    /// One packet: sequence, RTP timestamp (48 kHz), arrival time (ms).
+    func packet(_ sequence: Int, timestamp: Int, at arrival: Int) -> (UInt16, UInt32, Int64) {
+        (UInt16(truncatingIfNeeded: sequence), UInt32(truncatingIfNeeded: timestamp), Int64(arrival))
+    }
+
+    /// Sends `packets` described as (sequence, timestamp, arrival ms); plays until `until` ms.
+    func drive(_ packets: [(UInt16, UInt32, Int64)], until: Int64, buffer: inout AudioJitterBuffer) -> [AudioJitterBuffer.Action] {
+        var actions: [AudioJitterBuffer.Action] = []
+        var clock: Int64 = 0, next = 0
+        let sorted = packets.sorted { $0.2 < $1.2 }
+        while clock < until {
+            while next < sorted.count, sorted[next].2 <= clock {
+                buffer.insert(.init(sequence: sorted[next].0, timestamp: sorted[next].1, payload: [UInt8(truncatingIfNeeded: sorted[next].0)]), now: sorted[next].2)
+                next += 1
+            }
+            let (action, ms) = buffer.next(now: clock)
+            actions.append(action)
+            clock += Int64(ms)
+        }
+        return actions
+    }
+
+    func played(_ actions: [AudioJitterBuffer.Action]) -> [UInt16] {
+        actions.compactMap { a -> UInt16? in
+            switch a {
+            case let .play(p), let .accelerate(p), let .stretch(p): return p.sequence
+            default: return nil
+            }
+        }
+    }
+
+    @Test func aSenderPauseWithoutSequenceGapLosesNothing() {
+        // 50 packets, a 300 ms pause (DTX: timestamps jump, sequence numbers do not), 50 more.
+        var packets: [(UInt16, UInt32, Int64)] = []
+        for i in 0..<100 {
+            let paused = i >= 50
+            packets.append(packet(65500 + i, timestamp: i * 960 + (paused ? 14_400 : 0), at: i * 20 + (paused ? 300 : 0) + 10))
+        }
+        var buffer = AudioJitterBuffer()
+        let actions = drive(packets, until: 3000, buffer: &buffer)
+        #expect(buffer.statistics.late == 0, "\(buffer.statistics)")
+        let expected: [UInt16] = (0..<100).map { UInt16(truncatingIfNeeded: 65500 + $0) }
+        #expect(played(actions) == expected)
+    }
+
+    @Test func aStaleCopyArrivingDuringAPauseIsNotPlayedAgain() {
+        var packets = (0..<40).map { packet($0, timestamp: $0 * 960, at: $0 * 20 + 10) }
+        packets.append(packet(20, timestamp: 20 * 960, at: 1200))             // an old duplicate, mid-pause
+        packets += (40..<80).map { packet($0, timestamp: $0 * 960 + 48_000, at: $0 * 20 + 1500) }
+        var buffer = AudioJitterBuffer()
+        let sequences = played(drive(packets, until: 4000, buffer: &buffer))
+        let expected: [UInt16] = (0..<80).map { UInt16($0) }
+        #expect(sequences == expected)
+        #expect(buffer.statistics.late == 1)
+    }
+
+    @Test func aStrayPacketFarAheadDoesNotStallPlayout() {
+        var packets = (0..<30).map { packet($0, timestamp: $0 * 960, at: $0 * 20 + 10) }
+        packets.append(packet(20_000, timestamp: 20_000 * 960, at: 300))      // garbage far ahead
+        packets += (30..<100).map { packet($0, timestamp: $0 * 960, at: $0 * 20 + 410) } // after a 400 ms stall
+        var buffer = AudioJitterBuffer()
+        let sequences = played(drive(packets, until: 3500, buffer: &buffer))
+        #expect(sequences.filter { (30..<100).contains($0) }.count >= 65, "\(buffer.statistics)")
+    }
+
+    @Test func aTimestampJumpDoesNotInflateTheTargetForLong() {
+        var packets = (0..<50).map { packet($0, timestamp: $0 * 960, at: $0 * 20 + 10) }
+        // The sender restarts its clock ten minutes ahead but keeps its sequence numbers.
+        packets += (50..<200).map { packet($0, timestamp: $0 * 960 + 28_800_000, at: $0 * 20 + 10) }
+        var buffer = AudioJitterBuffer()
+        _ = drive(packets, until: 4000, buffer: &buffer)
+        #expect(buffer.targetMilliseconds <= 40, "target \(buffer.targetMilliseconds) ms")
     }
 }

@@ -26,6 +26,12 @@ public final class SpeexEchoCanceller: EchoCanceller {
         _ = speex_preprocess_ctl(preprocess, SPEEX_PREPROCESS_SET_ECHO_STATE, UnsafeMutableRawPointer(echo))
     }
 
+    /// A float sample as 16-bit; NaN and out-of-range values cannot trap the conversion.
+    static func sample(_ x: Float) -> Int16 {
+        guard x.isFinite else { return 0 }
+        return Int16((max(-1, min(1, x)) * 32767).rounded())
+    }
+
     deinit {
         speex_preprocess_state_destroy(preprocess)
         speex_echo_state_destroy(echo)
@@ -33,13 +39,13 @@ public final class SpeexEchoCanceller: EchoCanceller {
 
     public func analyzeFarEnd(_ frame: [Float]) throws(AudioProcessingError) {
         guard frame.count == EchoCancellerFrame.samples else { throw .wrongFrameSize(frame.count) }
-        farEnd.append(frame.map { Int16(clamping: Int(($0 * 32767).rounded())) })
+        farEnd.append(frame.map(Self.sample))
         if farEnd.count > 64 { farEnd.removeFirst(farEnd.count - 64) }
     }
 
     public func processNearEnd(_ frame: inout [Float], delayHintMilliseconds: Int) throws(AudioProcessingError) {
         guard frame.count == EchoCancellerFrame.samples else { throw .wrongFrameSize(frame.count) }
-        for i in 0..<frame.count { near[i] = Int16(clamping: Int((frame[i] * 32767).rounded())) }
+        for i in 0..<frame.count { near[i] = Self.sample(frame[i]) }
         let back = min(farEnd.count, max(1, delayHintMilliseconds / 10 + 1))
         let reference = back > 0 ? farEnd[farEnd.count - back] : [Int16](repeating: 0, count: EchoCancellerFrame.samples)
         speex_echo_cancellation(echo, near, reference, &out)

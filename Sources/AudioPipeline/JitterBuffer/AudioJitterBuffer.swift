@@ -53,6 +53,8 @@ public struct AudioJitterBuffer: Sendable {
     public struct Statistics: Sendable, Equatable {
         public var received = 0, played = 0, late = 0, duplicate = 0, reordered = 0
         public var concealed = 0, recovered = 0, accelerated = 0, stretched = 0, droppedForOverflow = 0
+        /// Packets far ahead of the stream that no others followed (strays), discarded.
+        public var outliers = 0
         public init() {}
     }
 
@@ -61,6 +63,16 @@ public struct AudioJitterBuffer: Sendable {
     private var estimator: DelayEstimator
     /// Packets waiting, keyed by extended sequence number.
     private var queue: [Int64: Packet] = [:]
+    /// When each waiting packet arrived (ms), for starting on time rather than only on count.
+    private var arrivals: [Int64: Int64] = [:]
+    /// The last packet handed to the player; nothing at or before it is accepted again, even
+    /// across a restart after a pause.
+    private var lastPlayed: Int64?
+    /// Slots concealed in a row because nothing at all was buffered.
+    private var emptySlots = 0
+    /// Packets far ahead of the stream, held until others confirm a real jump (a sender restart)
+    /// or discarded as strays.
+    private var probation: [Int64: Packet] = [:]
     private var highestSequence: Int64?
     /// Extended sequence number of the next packet to play; nil until playout starts.
     private var playSequence: Int64?
@@ -87,15 +99,36 @@ public struct AudioJitterBuffer: Sendable {
     public mutating func insert(_ packet: Packet, now: Int64) {
         let sequence = extend(packet.sequence)
         statistics.received += 1
+        // Far ahead of everything seen: a stray, or the first packet after the sender jumped. Three
+        // in a row make a jump real: start over from them.
+        if let highest = highestSequence, sequence - highest > Int64(2 * configuration.maximumMilliseconds / configuration.packetMilliseconds) {
+            probation[sequence] = packet
+            if probation[sequence - 1] != nil, probation[sequence - 2] != nil {
+                let confirmed = probation.filter { $0.key >= sequence - 2 }
+                statistics.outliers += probation.count - confirmed.count
+                probation = [:]
+                queue = [:]; arrivals = [:]
+                lastPlayed = nil; playSequence = nil
+                highestSequence = sequence
+                for (s, p) in confirmed.sorted(by: { $0.key < $1.key }) { queue[s] = p; arrivals[s] = now }
+            } else if probation.count > 8, let oldest = probation.keys.min() {
+                probation[oldest] = nil
+                statistics.outliers += 1
+            }
+            return
+        }
+        if let done = lastPlayed, sequence <= done { statistics.late += 1; return }
         if let play = playSequence, sequence < play { statistics.late += 1; return }
         if queue[sequence] != nil { statistics.duplicate += 1; return }
         if let highest = highestSequence, sequence < highest { statistics.reordered += 1 }
         highestSequence = max(highestSequence ?? sequence, sequence)
         queue[sequence] = packet
+        arrivals[sequence] = now
         let rtp = extendTimestamp(packet.timestamp)
         estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
         while bufferedMilliseconds > configuration.maximumMilliseconds, let oldest = queue.keys.min() {
             queue[oldest] = nil
+            arrivals[oldest] = nil
             statistics.droppedForOverflow += 1
             if let play = playSequence, oldest >= play { playSequence = oldest + 1 }
         }
@@ -105,22 +138,42 @@ public struct AudioJitterBuffer: Sendable {
     /// player schedules by the samples it actually produced). Call again when they have played.
     public mutating func next(now: Int64) -> (action: Action, milliseconds: Int) {
         let slot = configuration.packetMilliseconds
-        guard let play = playSequence else {
-            // Start once enough is buffered (or the oldest packet has waited the start delay).
-            guard let first = queue.keys.min(), bufferedMilliseconds >= min(configuration.startMilliseconds, targetMilliseconds + slot) else {
-                return (.silence, slot)
-            }
+        guard var play = playSequence else {
+            // Start once enough is buffered, or once the oldest packet has waited the start delay.
+            guard let first = queue.keys.min() else { return (.silence, slot) }
+            let waited = now - (arrivals[first] ?? now)
+            guard bufferedMilliseconds >= min(configuration.startMilliseconds, targetMilliseconds + slot)
+                    || waited >= Int64(configuration.startMilliseconds) else { return (.silence, slot) }
             playSequence = first
+            filteredLevel = nil
             return next(now: now)
         }
+        if queue.isEmpty {
+            // Underrun: nothing buffered at all — the network stalled, or the sender paused (DTX
+            // sends nothing during silence without skipping sequence numbers). Keep waiting for this
+            // same packet while concealing; after a longer pause, refill before playing again.
+            statistics.concealed += 1
+            emptySlots += 1
+            if emptySlots * slot >= configuration.startMilliseconds * 2 { playSequence = nil }
+            return (.conceal(sequence: UInt16(truncatingIfNeeded: play)), slot)
+        }
+        // Resuming after empty slots: if packets are missing at the play position, the slots already
+        // concealed stood in for them (a loss burst, not a pause) — do not conceal them twice.
+        if emptySlots > 0, queue[play] == nil, let first = queue.keys.min(), first > play {
+            play += min(Int64(emptySlots), first - play)
+        }
+        emptySlots = 0
+        // A gap wider than the buffer can hold (a stray packet far ahead, a long outage): skip to
+        // what is actually here instead of concealing our way across it.
+        if queue[play] == nil, let first = queue.keys.min(),
+           first - play > Int64(configuration.maximumMilliseconds / slot) {
+            statistics.concealed += Int(first - play)
+            play = first
+        }
         playSequence = play + 1
+        lastPlayed = play
+        arrivals[play] = nil
         guard let packet = queue.removeValue(forKey: play) else {
-            if queue.isEmpty {
-                // Underrun: nothing at all to play. Conceal this slot; restart cleanly if it lasts.
-                statistics.concealed += 1
-                if (highestSequence ?? play) < play - 10 { playSequence = nil } // a pause (DTX, hold): refill first
-                return (.conceal(sequence: UInt16(truncatingIfNeeded: play)), slot)
-            }
             if let following = queue[play + 1] {
                 statistics.recovered += 1
                 return (.recover(sequence: UInt16(truncatingIfNeeded: play), from: following), slot)

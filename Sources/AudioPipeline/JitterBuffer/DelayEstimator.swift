@@ -25,6 +25,12 @@ public struct DelayEstimator: Sendable {
     public mutating func observe(arrivalMilliseconds: Int64, mediaMilliseconds: Int64) {
         let offset = arrivalMilliseconds - mediaMilliseconds
         window.removeAll { arrivalMilliseconds - $0.arrival > windowMilliseconds }
+        // A timestamp jump (sender restart, a stray packet) is not network delay: start the
+        // reference window again instead of reading it as seconds of jitter.
+        if let fastest = window.map(\.offset).min(), abs(offset - fastest) > Int64(buckets.count * bucketMilliseconds) {
+            window = [(arrivalMilliseconds, offset)]
+            return
+        }
         window.append((arrivalMilliseconds, offset))
         let fastest = window.map(\.offset).min() ?? offset
         let relative = Int(max(0, offset - fastest))
@@ -43,7 +49,7 @@ public struct DelayEstimator: Sendable {
         var sum = 0.0
         for (i, weight) in buckets.enumerated() {
             sum += weight
-            if sum >= quantile * total { return (i + 1) * bucketMilliseconds - bucketMilliseconds }
+            if sum >= quantile * total { return (i + 1) * bucketMilliseconds } // the bucket's upper edge
         }
         return (buckets.count - 1) * bucketMilliseconds
     }

@@ -51,7 +51,8 @@ public final class OpusDecoder {
             throw .invalidArgument("Opus decodes multiples of 2.5 ms (120 samples) up to 5760, not \(samples)")
         }
         let capacity = Self.maxFrameSamples * channels
-        if pcm.count < capacity { pcm = [Int16](repeating: 0, count: capacity) }
+        // Grow in place: after the first call the capacity is there, so this does not allocate.
+        if pcm.count < capacity { pcm.append(contentsOf: repeatElement(0, count: capacity - pcm.count)) }
         let decoded: Int32 = pcm.withUnsafeMutableBufferPointer { out in
             if let packet {
                 return packet.withUnsafeBufferPointer {

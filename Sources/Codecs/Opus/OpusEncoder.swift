@@ -66,7 +66,8 @@ public final class OpusEncoder {
         guard pcm.count == Self.frameSamples * channels else {
             throw .invalidArgument("an Opus frame is \(Self.frameSamples * channels) samples, not \(pcm.count)")
         }
-        if packet.count < Self.maxPacketBytes { packet = [UInt8](repeating: 0, count: Self.maxPacketBytes) }
+        // Grow to the maximum in place: after the first call the capacity is there, so this does not allocate.
+        if packet.count < Self.maxPacketBytes { packet.append(contentsOf: repeatElement(0, count: Self.maxPacketBytes - packet.count)) }
         let length = packet.withUnsafeMutableBufferPointer { out in
             pcm.withUnsafeBufferPointer { opus_encode(encoder, $0.baseAddress!, Int32(Self.frameSamples), out.baseAddress!, Int32(Self.maxPacketBytes)) }
         }

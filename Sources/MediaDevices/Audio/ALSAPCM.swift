@@ -23,6 +23,9 @@ public final class ALSAPCM {
     /// alsa-lib's configuration for this PCM only (tests define `file`/`null` PCMs this way).
     public init(name: String, direction: Direction, sampleRate: Int = 48_000, channels: Int = 1,
                 periodFrames: Int = 480, periods: Int = 4, configurationFile: String? = nil) throws(DeviceError) {
+        guard (1...8).contains(channels), (8_000...192_000).contains(sampleRate), (16...48_000).contains(periodFrames), (2...64).contains(periods) else {
+            throw .invalidRequest("audio format \(sampleRate) Hz, \(channels) channel(s), \(periodFrames)x\(periods) frames is out of range")
+        }
         self.name = name
         self.direction = direction
         self.channels = channels
@@ -35,6 +38,7 @@ public final class ALSAPCM {
         if let configurationFile {
             var top: OpaquePointer?, input: OpaquePointer?
             guard snd_config_top(&top) == 0, snd_input_stdio_open(&input, configurationFile, "r") == 0 else {
+                if let top { snd_config_delete(top) }
                 throw .badFile(path: configurationFile, reason: "cannot read the ALSA configuration")
             }
             code = snd_config_load(top, input)

@@ -17,7 +17,8 @@ public struct ToneSource: Sendable {
         let amplitude = 32767 * pow10(level / 20), step = 2 * Double.pi * frequency / Double(sampleRate)
         var frame = [Int16](repeating: 0, count: samples)
         for i in 0..<samples {
-            frame[i] = Int16((amplitude * sin(phase)).rounded())
+            let value = amplitude * sin(phase)
+            frame[i] = value.isFinite ? Int16(max(-32768, min(32767, value.rounded()))) : 0
             phase += step
             if phase > 2 * .pi { phase -= 2 * .pi }
         }

@@ -49,8 +49,10 @@ public struct WAVAudio: Sendable, Equatable {
         throw format == nil ? .missingFormat : .missingData
     }
 
-    /// The file's bytes (a canonical 44-byte header, then the samples).
+    /// The file's bytes (a canonical 44-byte header, then the samples). Out-of-range rates and
+    /// channel counts are clamped into what the header can say.
     public func serialized() -> [UInt8] {
+        let channels = max(1, min(2, self.channels)), sampleRate = max(1, min(192_000, self.sampleRate))
         let dataBytes = samples.count * 2
         var out: [UInt8] = []
         out.reserveCapacity(44 + dataBytes)
