@@ -55,7 +55,8 @@ struct Tmux {
 
     @discardableResult
     static func run(_ arguments: [String], captureOutput: Bool = true) throws -> String {
-        try spawn("/usr/bin/tmux", arguments, captureOutput: captureOutput).stdout
+        // -u: UTF-8 whatever the runner's locale, so half-blocks are captured as themselves.
+        try spawn("/usr/bin/tmux", ["-u"] + arguments, captureOutput: captureOutput).stdout
     }
 }
 
