@@ -87,14 +87,9 @@ public final class ALSAPCM {
     /// Blocks until they are there; recovers from an overrun and goes on.
     public func read(into samples: inout [Int16]) throws(DeviceError) {
         guard let pcm, direction == .capture else { throw .closed(device: name) }
-        let frames = samples.count / channels
-        var done = 0
-        while done < frames {
-            let n = samples.withUnsafeMutableBufferPointer { buffer in
-                snd_pcm_readi(pcm, buffer.baseAddress! + done * channels, snd_pcm_uframes_t(frames - done))
-            }
-            if n >= 0 { done += Int(n); continue }
-            try recover(Int32(n))
+        let channels = self.channels
+        try transfer(frames: samples.count / channels) { done, count in
+            samples.withUnsafeMutableBufferPointer { snd_pcm_readi(pcm, $0.baseAddress! + done * channels, snd_pcm_uframes_t(count)) }
         }
     }
 
@@ -102,12 +97,18 @@ public final class ALSAPCM {
     /// an underrun and goes on.
     public func write(_ samples: [Int16]) throws(DeviceError) {
         guard let pcm, direction == .playback else { throw .closed(device: name) }
-        let frames = samples.count / channels
+        let channels = self.channels
+        try transfer(frames: samples.count / channels) { done, count in
+            samples.withUnsafeBufferPointer { snd_pcm_writei(pcm, $0.baseAddress! + done * channels, snd_pcm_uframes_t(count)) }
+        }
+    }
+
+    /// Moves `frames` frames with `step(framesDone, framesLeft)` (readi or writei), recovering
+    /// from xruns between steps.
+    private func transfer(frames: Int, _ step: (Int, Int) -> snd_pcm_sframes_t) throws(DeviceError) {
         var done = 0
         while done < frames {
-            let n = samples.withUnsafeBufferPointer { buffer in
-                snd_pcm_writei(pcm, buffer.baseAddress! + done * channels, snd_pcm_uframes_t(frames - done))
-            }
+            let n = step(done, frames - done)
             if n >= 0 { done += Int(n); continue }
             try recover(Int32(n))
         }
