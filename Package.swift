@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "MediaDevices", targets: ["MediaDevices"]),
         .library(name: "Render", targets: ["Render"]),
+        .library(name: "Codecs", targets: ["Codecs"]),
+        .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,7 +59,7 @@ let package = Package(
 
         // MARK: media
         .target(name: "MediaCore", swiftSettings: strict),
-        .target(name: "MediaDevices", dependencies: ["MediaCore", "CV4L2", "CALSA"], swiftSettings: strict),
+        .target(name: "MediaDevices", dependencies: ["MediaCore", "CV4L2", "CALSA", "CSpeexDSP"], swiftSettings: strict),
 
         .target(name: "Codecs", dependencies: ["COpus"], swiftSettings: strict),
         .target(name: "AudioPipeline", dependencies: ["Codecs", "CAudioProcessing", "CSpeexDSP"], swiftSettings: strict),

@@ -20,5 +20,15 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "termcall-audio-bench",
+            dependencies: [
+                .product(name: "MediaCore", package: "termcall"),
+                .product(name: "MediaDevices", package: "termcall"),
+                .product(name: "Codecs", package: "termcall"),
+                .product(name: "AudioPipeline", package: "termcall"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

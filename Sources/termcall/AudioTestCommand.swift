@@ -37,40 +37,63 @@ struct AudioTestCommand: ParsableCommand {
     }
 
     private func runTest() throws {
-        // 1. The speaker (at whatever rate it agreed to, so the tone is 440 Hz there too).
-        let out = try ALSAPCM(name: speaker, direction: .playback)
-        say("Playing a 440 Hz tone on \(speaker) for 2 s…")
-        var tone = ToneSource(frequency: 440, level: -12, sampleRate: out.sampleRate)
-        for _ in 0..<200 { try out.write(tone.nextFrame(samples: out.sampleRate / 100)) }
-        out.close()
-
-        // 2. The microphone, with a level meter on one line.
-        let input = try ALSAPCM(name: mic, direction: .capture)
-        let frame = input.sampleRate / 100
-        say("Recording \(seconds) s from \(mic) — say something.")
+        // Both devices run on their own real-time threads at 48 kHz (resampled if they insist on
+        // another rate), exactly as in a call.
+        let output = try AudioStream.start(device: speaker, direction: .playback)
+        defer { output.stop() }
+        let input = try AudioStream.start(device: mic, direction: .capture)
+        defer { input.stop() }
+        var frame = [Int16](repeating: 0, count: AudioStream.frameSamples)
         var meter = LevelMeter()
-        var recording: [Int16] = []
-        var buffer = [Int16](repeating: 0, count: frame)
-        var loudest = LevelMeter.floor, energy = 0.0, clipped = 0
-        for i in 0..<(seconds * 100) {
-            try input.read(into: &buffer)
-            recording += buffer
-            clipped += buffer.reduce(0) { $0 + ($1 == .max || $1 == .min ? 1 : 0) }
-            var floats = buffer.map { Float($0) / 32768 }
-            meter.process(&floats)
-            loudest = max(loudest, meter.level)
-            energy += floats.reduce(0) { $0 + Double($1) * Double($1) }
-            if i % 5 == 0 { meterLine(meter.level, peak: meter.peak) }
-        }
-        input.close()
-        FileHandle.standardOutput.write(Data("\n".utf8))
-        if let save { try Data(WAVAudio(sampleRate: input.sampleRate, channels: 1, samples: recording).serialized()).write(to: URL(fileURLWithPath: save)) }
 
-        // 3. The recording, played back at the rate it was recorded.
+        /// Takes `frames` 10 ms frames from the microphone, metering each; `each` sees them first.
+        func listen(frames: Int, _ each: (Int, [Int16]) throws -> Void) throws {
+            var taken = 0
+            while taken < frames {
+                guard try input.read(into: &frame) else {
+                    guard input.waitForPeriod(milliseconds: 2_000) else { throw DeviceError.stalled(device: mic) }
+                    continue
+                }
+                try each(taken, frame)
+                var floats = frame.map { Float($0) / 32768 }
+                meter.process(&floats)
+                if taken % 5 == 0 { meterLine(meter.level, peak: meter.peak) }
+                taken += 1
+            }
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        }
+
+        // 1. A tone on the speaker while the meter shows what the microphone hears of it.
+        say("Playing a 440 Hz tone on \(speaker) for 2 s (the meter shows \(mic))…")
+        var tone = ToneSource(frequency: 440, level: -12)
+        var heardTone = LevelMeter.floor
+        try listen(frames: 200) { _, _ in
+            try output.write(tone.nextFrame()[...])
+            heardTone = max(heardTone, meter.level)
+        }
+
+        // 2. The microphone alone.
+        say("Recording \(seconds) s from \(mic) — say something.")
+        var recording: [Int16] = []
+        var loudest = LevelMeter.floor, energy = 0.0, clipped = 0
+        try listen(frames: seconds * 100) { index, samples in
+            recording += samples
+            clipped += samples.reduce(0) { $0 + ($1 == .max || $1 == .min ? 1 : 0) }
+            energy += samples.reduce(0) { $0 + Double($1) * Double($1) } / (32768 * 32768)
+            if index > 0 { loudest = max(loudest, meter.level) }
+        }
+        loudest = max(loudest, meter.level)
+        if let save { try Data(WAVAudio(sampleRate: AudioStream.sampleRate, channels: 1, samples: recording).serialized()).write(to: URL(fileURLWithPath: save)) }
+
+        // 3. The recording played back, paced by the microphone's clock like a call's playout.
         say("Playing the recording back on \(speaker)…")
-        let back = try ALSAPCM(name: speaker, direction: .playback, sampleRate: input.sampleRate)
-        for start in stride(from: 0, to: recording.count, by: frame) { try back.write(Array(recording[start..<min(recording.count, start + frame)])) }
-        back.close()
+        var position = 0
+        try listen(frames: recording.count / AudioStream.frameSamples + 20) { _, _ in
+            if position < recording.count {
+                try output.write(recording[position..<min(recording.count, position + AudioStream.frameSamples)])
+                position += AudioStream.frameSamples
+            }
+        }
 
         let average = 10 * log10(max(energy / Double(max(1, recording.count)), 1e-9))
         let verdict: String
@@ -79,10 +102,13 @@ struct AudioTestCommand: ParsableCommand {
         else if clipped > recording.count / 1000 { verdict = "the microphone clips — lower its capture level (alsamixer)" }
         else { verdict = "OK" }
         say(String(format: "Microphone loudest %.1f dBFS, average %.1f dBFS: %@", loudest, average, verdict))
-        if xruns(out, input, back) > 0 { say("(\(xruns(out, input, back)) buffer over/underruns were recovered)") }
+        if heardTone > -50 { say(String(format: "The microphone heard the tone at %.1f dBFS: echo cancellation will remove it in calls.", heardTone)) }
+        let a = input.statistics, b = output.statistics
+        if a.deviceXruns + b.deviceXruns > 0 { say("(\(a.deviceXruns + b.deviceXruns) buffer over/underruns were recovered)") }
+        if input.deviceRate != AudioStream.sampleRate || output.deviceRate != AudioStream.sampleRate {
+            say("(devices run at \(input.deviceRate) / \(output.deviceRate) Hz; termcall resamples to 48 kHz)")
+        }
     }
-
-    private func xruns(_ pcms: ALSAPCM...) -> Int { pcms.reduce(0) { $0 + $1.xruns } }
 
     private func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 

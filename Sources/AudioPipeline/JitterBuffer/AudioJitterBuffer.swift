@@ -117,15 +117,17 @@ public struct AudioJitterBuffer: Sendable {
             }
             return
         }
-        if let done = lastPlayed, sequence <= done { statistics.late += 1; return }
-        if let play = playSequence, sequence < play { statistics.late += 1; return }
         if queue[sequence] != nil { statistics.duplicate += 1; return }
         if let highest = highestSequence, sequence < highest { statistics.reordered += 1 }
+        // A late packet is the clearest evidence of jitter: the target must learn from it, even
+        // though it can no longer be played.
+        let rtp = extendTimestamp(packet.timestamp)
+        estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
+        if let done = lastPlayed, sequence <= done { statistics.late += 1; return }
+        if let play = playSequence, sequence < play { statistics.late += 1; return }
         highestSequence = max(highestSequence ?? sequence, sequence)
         queue[sequence] = packet
         arrivals[sequence] = now
-        let rtp = extendTimestamp(packet.timestamp)
-        estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
         while bufferedMilliseconds > configuration.maximumMilliseconds, let oldest = queue.keys.min() {
             queue[oldest] = nil
             arrivals[oldest] = nil
@@ -182,22 +184,33 @@ public struct AudioJitterBuffer: Sendable {
             return (.conceal(sequence: UInt16(truncatingIfNeeded: play)), slot)
         }
         statistics.played += 1
-        // The level counts the packet now playing. Accelerate above target + tolerance, stretch a
-        // little below target: with a 30 ms target a clean network settles between 20 and 40 ms.
+        // Playout speed follows the level smoothed over about two seconds, with a band around the
+        // target wide enough that ordinary jitter never touches it (NetEQ's low/high limits): every
+        // time-scale costs a small discontinuity, so a jittery network must not cause a stream of
+        // them. The level counts the packet now playing; with a 30 ms target a clean network
+        // settles between 20 and 40 ms.
         let level = Double(bufferedMilliseconds + slot)
-        let filtered = (filteredLevel ?? level) * 0.85 + level * 0.15
-        filteredLevel = filtered
         let target = Double(targetMilliseconds), tolerance = Double(configuration.toleranceMilliseconds)
-        // Both the smoothed and the present level must agree: the smoothed one lags, and acting on
-        // it alone would keep accelerating into an underrun.
-        if filtered > target + tolerance && level > target + tolerance {
+        var filtered = level
+        if let previous = filteredLevel {
+            let weight = target >= 4 * Double(slot) ? 0.992 : target >= 2 * Double(slot) ? 0.985 : 0.96
+            filtered = previous * weight + level * (1 - weight)
+        }
+        let low = max(Double(configuration.minimumMilliseconds) - tolerance, target * 0.75)
+        let high = max(target, low + 2 * tolerance)
+        // The present level must agree too: the smoothed one lags, and acting on it alone would
+        // keep accelerating into an underrun (or stretching into overflow).
+        if filtered > high && level > target {
             statistics.accelerated += 1
+            filteredLevel = filtered - 10 // what accelerate removes, counted at once
             return (.accelerate(packet), slot - 10)
         }
-        if filtered < target - tolerance / 2 && level < target {
+        if filtered < low && level < high {
             statistics.stretched += 1
+            filteredLevel = filtered + 10
             return (.stretch(packet), slot + 10)
         }
+        filteredLevel = filtered
         return (.play(packet), slot)
     }
 

@@ -95,12 +95,23 @@ public final class ALSAPCM {
 
     /// Writes all of `samples` (interleaved); blocks while the device buffer is full; recovers from
     /// an underrun and goes on.
-    public func write(_ samples: [Int16]) throws(DeviceError) {
+    public func write(_ samples: ArraySlice<Int16>) throws(DeviceError) {
         guard let pcm, direction == .playback else { throw .closed(device: name) }
         let channels = self.channels
         try transfer(frames: samples.count / channels) { done, count in
             samples.withUnsafeBufferPointer { snd_pcm_writei(pcm, $0.baseAddress! + done * channels, snd_pcm_uframes_t(count)) }
         }
+    }
+
+    public func write(_ samples: [Int16]) throws(DeviceError) { try write(samples[...]) }
+
+    /// False for alsa-lib's `null` and `file` PCMs, which move samples as fast as they are asked:
+    /// whoever drives them must keep time itself (`AudioStream` does). Hardware, dmix, pulse and the
+    /// like block at the sound card's rate.
+    public var hasDeviceClock: Bool {
+        guard let pcm else { return false }
+        let type = snd_pcm_type(pcm)
+        return type != SND_PCM_TYPE_NULL && type != SND_PCM_TYPE_FILE
     }
 
     /// Moves `frames` frames with `step(framesDone, framesLeft)` (readi or writei), recovering

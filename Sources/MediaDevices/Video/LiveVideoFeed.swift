@@ -19,21 +19,16 @@ public final class LiveVideoFeed: Sendable {
     }
 
     private let slot = Mutex(Slot())
-    private let pipe: (read: Int32, write: Int32)
+    private let pipe: WakePipe
     private let finished = DispatchSemaphore(value: 0)
     /// Readable whenever a new frame or a failure is waiting.
-    public var wakeDescriptor: Int32 { pipe.read }
+    public var wakeDescriptor: Int32 { pipe.readDescriptor }
     public let label: String
 
     /// Opens the source on a new thread; throws the open error (camera missing, file unreadable)
     /// before returning, so callers can report it while the terminal is still in its normal state.
     public static func start(_ spec: VideoSourceSpec) throws(DeviceError) -> LiveVideoFeed {
-        var fds: [Int32] = [-1, -1]
-        guard Glibc.pipe(&fds) == 0 else { throw .io(device: "feed", operation: "pipe", errno: errno) }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
+        let pipe = try WakePipe(device: "video feed")
         let opened = Mutex<Result<String, DeviceError>?>(nil)
         let ready = DispatchSemaphore(value: 0), handedOver = DispatchSemaphore(value: 0)
         let holder = Mutex<LiveVideoFeed?>(nil)
@@ -57,17 +52,17 @@ public final class LiveVideoFeed: Sendable {
         ready.wait()
         switch opened.withLock({ $0 })! {
         case let .failure(error):
-            Glibc.close(fds[0]); Glibc.close(fds[1])
+            pipe.close()
             throw error
         case let .success(label):
-            let feed = LiveVideoFeed(label: label, pipe: (fds[0], fds[1]))
+            let feed = LiveVideoFeed(label: label, pipe: pipe)
             holder.withLock { $0 = feed }
             handedOver.signal()
             return feed
         }
     }
 
-    private init(label: String, pipe: (Int32, Int32)) {
+    private init(label: String, pipe: WakePipe) {
         self.label = label
         self.pipe = pipe
     }
@@ -87,16 +82,12 @@ public final class LiveVideoFeed: Sendable {
         }
     }
 
-    private func wake() {
-        var byte: UInt8 = 1
-        _ = Glibc.write(pipe.write, &byte, 1) // EAGAIN means a wake-up is already pending
-    }
+    private func wake() { pipe.wake() }
 
     /// The newest frame not yet taken (nil if none arrived since the last call), or the error that
     /// ended capture. Drains the wake-up descriptor.
     public func take() throws(DeviceError) -> VideoFrame? {
-        var scratch = [UInt8](repeating: 0, count: 64)
-        while Glibc.read(pipe.read, &scratch, scratch.count) > 0 {}
+        pipe.drain()
         let (frame, failure) = slot.withLock { s -> (VideoFrame?, DeviceError?) in
             let f = s.frame
             s.frame = nil
@@ -117,7 +108,6 @@ public final class LiveVideoFeed: Sendable {
         let wasStopped = slot.withLock { s -> Bool in defer { s.stopped = true }; return s.stopped }
         guard !wasStopped else { return }
         guard finished.wait(timeout: .now() + timeout) == .success else { return }
-        Glibc.close(pipe.read)
-        Glibc.close(pipe.write)
+        pipe.close()
     }
 }

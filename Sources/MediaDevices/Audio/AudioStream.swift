@@ -1,0 +1,248 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// A microphone or speaker running on its own real-time thread, exchanging 10 ms frames of 48 kHz
+/// mono audio with the rest of the program through a `SampleRing`.
+///
+/// The device thread opens the PCM, then only moves samples: device ⇄ (resampler, when the device
+/// insists on another rate) ⇄ ring. It never allocates, never waits on a lock (the ring's real-time
+/// side only tries it) and asks for SCHED_FIFO when the system allows. Everything slow — echo
+/// cancellation, codecs, the jitter buffer — runs on the consumer's thread. DESIGN.md: audio owns
+/// its clock; the capture period paces the whole send path.
+///
+/// alsa-lib's `null` and `file` PCMs have no clock of their own, so for them the thread keeps time
+/// with an absolute-deadline timer instead (that is how tests and machines without sound hardware
+/// get a device that behaves like one).
+public final class AudioStream: Sendable {
+    public enum Direction: Sendable { case capture, playback }
+
+    public struct Statistics: Sendable, Equatable {
+        /// Device overruns/underruns recovered by alsa-lib (`snd_pcm_recover`).
+        public var deviceXruns = 0
+        /// Capture: samples lost because the consumer fell behind. Playback: samples trimmed to keep latency down.
+        public var droppedSamples = 0
+        /// Playback: 10 ms periods played as silence because nothing was queued (after audio had started).
+        public var silentPeriods = 0
+        /// Transfers the device thread skipped rather than wait for the ring's lock.
+        public var contention = 0
+        /// Device periods moved so far.
+        public var periods = 0
+    }
+
+    public static let sampleRate = 48_000
+    /// One 10 ms frame at 48 kHz.
+    public static let frameSamples = 480
+
+    public let device: String
+    public let direction: Direction
+    /// The rate the device runs at (48 000 unless it insisted on another; then the thread resamples).
+    public let deviceRate: Int
+    /// True when the device thread got SCHED_FIFO.
+    public let realTimeScheduling: Bool
+    /// Readable when the device thread moved a period (capture: a frame is waiting) or failed; poll
+    /// it beside other inputs.
+    public var wakeDescriptor: Int32 { pipe.readDescriptor }
+
+    private let ring: SampleRing
+    private let pipe: WakePipe
+    private let stopping = Atomic<Bool>(false)
+    private let xruns = Atomic<Int>(0), silent = Atomic<Int>(0), periods = Atomic<Int>(0), trimmed = Atomic<Int>(0)
+    private let failure = Mutex<DeviceError?>(nil)
+    private let finished = DispatchSemaphore(value: 0)
+    /// Playback: the most audio queued ahead of the device before the oldest is trimmed.
+    private let maximumQueuedSamples: Int
+    /// Playback: audio queued before the device thread starts taking it (20 ms).
+    private let prefillSamples = 2 * AudioStream.frameSamples
+
+    /// Opens `device` on a new thread and starts it. Throws the open error (missing, busy, no such
+    /// format) before returning, so it can be shown as one line.
+    ///
+    /// - `deviceRate`: the rate to ask the device for; a device that offers only another rate gets
+    ///   that one and is resampled.
+    /// - `maximumLatencyMilliseconds`: playback's queue cap (clock drift between the network and the
+    ///   sound card is trimmed here); capture's ring holds twice this before dropping.
+    public static func start(device: String, direction: Direction, configurationFile: String? = nil,
+                             deviceRate: Int = AudioStream.sampleRate, maximumLatencyMilliseconds: Int = 200) throws(DeviceError) -> AudioStream {
+        let pipe = try WakePipe(device: device)
+        let opened = Mutex<Result<(rate: Int, realTime: Bool), DeviceError>?>(nil)
+        let ready = DispatchSemaphore(value: 0), handedOver = DispatchSemaphore(value: 0)
+        let holder = Mutex<AudioStream?>(nil)
+        let thread = Thread {
+            let pcm: ALSAPCM
+            var resampler: Resampler?
+            var realTime = false
+            do throws(DeviceError) {
+                pcm = try ALSAPCM(name: device, direction: direction == .capture ? .capture : .playback,
+                                  sampleRate: deviceRate, configurationFile: configurationFile)
+                if pcm.sampleRate != sampleRate {
+                    resampler = direction == .capture
+                        ? try Resampler(inputRate: pcm.sampleRate, outputRate: sampleRate)
+                        : try Resampler(inputRate: sampleRate, outputRate: pcm.sampleRate)
+                }
+                // Only a device with its own clock may run at real-time priority: a clockless one
+                // would spin a core at SCHED_FIFO.
+                if pcm.hasDeviceClock { realTime = Self.requestRealTimePriority() }
+            } catch {
+                opened.withLock { $0 = .failure(error) }
+                ready.signal()
+                return
+            }
+            opened.withLock { $0 = .success((pcm.sampleRate, realTime)) }
+            ready.signal()
+            handedOver.wait()
+            guard let stream = holder.withLock({ $0 }) else { pcm.close(); return }
+            stream.run(pcm, resampler: resampler)
+        }
+        thread.name = direction == .capture ? "termcall.audio-capture" : "termcall.audio-playback"
+        thread.stackSize = 1 << 20
+        thread.start()
+        ready.wait()
+        switch opened.withLock({ $0 })! {
+        case let .failure(error):
+            pipe.close()
+            throw error
+        case let .success((rate, realTime)):
+            let stream = AudioStream(device: device, direction: direction, deviceRate: rate, realTime: realTime,
+                                     pipe: pipe, maximumLatencyMilliseconds: maximumLatencyMilliseconds)
+            holder.withLock { $0 = stream }
+            handedOver.signal()
+            return stream
+        }
+    }
+
+    private init(device: String, direction: Direction, deviceRate: Int, realTime: Bool, pipe: WakePipe, maximumLatencyMilliseconds: Int) {
+        self.device = device
+        self.direction = direction
+        self.deviceRate = deviceRate
+        self.realTimeScheduling = realTime
+        self.pipe = pipe
+        maximumQueuedSamples = max(2, maximumLatencyMilliseconds / 10) * Self.frameSamples
+        ring = SampleRing(capacity: 2 * maximumQueuedSamples)
+    }
+
+    // MARK: consumer side (any one thread)
+
+    /// Capture: takes the next 10 ms frame (`frame` must hold 480 samples). False when none is
+    /// waiting yet; throws the failure that stopped the device (unplugged, say).
+    public func read(into frame: inout [Int16]) throws(DeviceError) -> Bool {
+        pipe.drain()
+        if ring.count >= Self.frameSamples {
+            return ring.read(into: &frame, wanted: Self.frameSamples) == Self.frameSamples
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return false
+    }
+
+    /// Waits (up to `milliseconds`) until the device thread has moved another period — capture: a
+    /// frame may be waiting; playback: queued audio went to the device. For consumers without a poll
+    /// loop; returns false on timeout.
+    public func waitForPeriod(milliseconds: Int32) -> Bool {
+        if direction == .capture, ring.count >= Self.frameSamples { return true }
+        let woken = pipe.wait(milliseconds: milliseconds)
+        if direction == .playback { pipe.drain() }
+        return woken
+    }
+
+    /// Playback: queues audio for the speaker. Beyond the latency cap the oldest queued audio is
+    /// dropped (the speaker's clock is slower than the sender's); throws the device's failure.
+    public func write(_ samples: ArraySlice<Int16>) throws(DeviceError) {
+        if let error = failure.withLock({ $0 }) { throw error }
+        ring.write(samples)
+        let excess = ring.trim(toAtMost: maximumQueuedSamples)
+        if excess > 0 { trimmed.add(excess, ordering: .relaxed) }
+    }
+
+    /// Audio queued and not yet handed to the device (ms): part of the speaker-to-microphone delay.
+    public var queuedMilliseconds: Int { ring.count * 1000 / Self.sampleRate }
+
+    public var statistics: Statistics {
+        Statistics(deviceXruns: xruns.load(ordering: .relaxed),
+                   droppedSamples: ring.overflowedSamples + trimmed.load(ordering: .relaxed),
+                   silentPeriods: silent.load(ordering: .relaxed),
+                   contention: ring.contention,
+                   periods: periods.load(ordering: .relaxed))
+    }
+
+    /// Stops the device thread and waits (at most `timeout`) for it to close the device.
+    public func stop(timeout: DispatchTimeInterval = .milliseconds(500)) {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard finished.wait(timeout: .now() + timeout) == .success else { return } // leave the pipe to a thread still blocked
+        pipe.close()
+    }
+
+    // MARK: device thread
+
+    private func run(_ pcm: ALSAPCM, resampler: Resampler?) {
+        defer { pcm.close(); finished.signal() }
+        let periodFrames = pcm.periodFrames
+        var deviceBuffer = [Int16](repeating: 0, count: direction == .capture ? periodFrames : (resampler?.maximumOutput(forInput: Self.frameSamples) ?? Self.frameSamples))
+        var frame = [Int16](repeating: 0, count: direction == .capture ? (resampler?.maximumOutput(forInput: periodFrames) ?? periodFrames) : Self.frameSamples)
+        var deadline = Self.monotonicNow()
+        let periodNanoseconds = Int64(direction == .capture ? periodFrames : Self.frameSamples) * 1_000_000_000 / Int64(direction == .capture ? pcm.sampleRate : Self.sampleRate)
+        var primed = false
+        do throws(DeviceError) {
+            while !stopping.load(ordering: .relaxed) {
+                switch direction {
+                case .capture:
+                    try pcm.read(into: &deviceBuffer)
+                    if let resampler {
+                        let n = resampler.process(deviceBuffer[...], into: &frame)
+                        ring.write(frame[..<n], realTime: true)
+                    } else {
+                        ring.write(deviceBuffer[...], realTime: true)
+                    }
+                    pipe.wake()
+                case .playback:
+                    // Start (and restart after running dry) only with a cushion queued: the
+                    // producer runs on another clock, and without slack every phase wobble between
+                    // the two would be a gap.
+                    let got = ring.read(into: &frame, wanted: Self.frameSamples, minimum: primed ? 0 : prefillSamples, realTime: true)
+                    if got > 0 { primed = true }
+                    if got < Self.frameSamples {
+                        for i in got..<Self.frameSamples { frame[i] = 0 }
+                        if primed { silent.add(1, ordering: .relaxed) }
+                        primed = false
+                    }
+                    if let resampler {
+                        let n = resampler.process(frame[...], into: &deviceBuffer)
+                        try pcm.write(deviceBuffer[..<n])
+                    } else {
+                        try pcm.write(frame[...])
+                    }
+                    pipe.wake()
+                }
+                periods.add(1, ordering: .relaxed)
+                xruns.store(pcm.xruns, ordering: .relaxed)
+                if !pcm.hasDeviceClock {
+                    deadline += periodNanoseconds
+                    Self.sleep(until: deadline)
+                }
+            }
+        } catch {
+            failure.withLock { $0 = error }
+            pipe.wake()
+        }
+    }
+
+    private static func monotonicNow() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    /// The stand-in device clock: absolute deadlines, so the period never drifts.
+    private static func sleep(until deadline: Int64) {
+        var target = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &target, nil) == EINTR {}
+    }
+
+    /// SCHED_FIFO at a modest priority (as audio servers use); refused without CAP_SYS_NICE or an
+    /// rtprio limit, which is fine: the thread then runs at normal priority.
+    private static func requestRealTimePriority() -> Bool {
+        var parameters = sched_param(sched_priority: 10)
+        return pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
+    }
+}

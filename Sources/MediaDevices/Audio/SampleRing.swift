@@ -1,0 +1,97 @@
+import Synchronization
+
+/// A fixed-size FIFO of samples between one real-time audio thread and one ordinary thread.
+///
+/// The real-time side never waits: it only *tries* the lock (`Mutex.withLockIfAvailable`), a few
+/// times, and counts the rare miss instead of blocking behind a descheduled peer. Both sides hold
+/// the lock just long enough to copy one period, and the storage is allocated once, so nothing in
+/// here allocates after `init`. Overflow drops the oldest samples (audio should be fresh, not
+/// complete); underflow is the reader's to fill (silence or concealment).
+public final class SampleRing: Sendable {
+    private struct Storage: ~Copyable {
+        var samples: [Int16]
+        var start = 0
+        var count = 0
+        var overflowed = 0
+    }
+
+    public let capacity: Int
+    private let storage: Mutex<Storage>
+    private let contended = Atomic<Int>(0)
+
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        storage = Mutex(Storage(samples: [Int16](repeating: 0, count: max(1, capacity))))
+    }
+
+    /// Samples waiting.
+    public var count: Int { storage.withLock { $0.count } }
+    /// Samples discarded because the reader fell behind.
+    public var overflowedSamples: Int { storage.withLock { $0.overflowed } }
+    /// Times the real-time side gave up on the lock and dropped or skipped a transfer.
+    public var contention: Int { contended.load(ordering: .relaxed) }
+
+    /// Appends `samples`, discarding the oldest when full. `realTime` callers never block: if the
+    /// lock stays busy they return false (and the samples are lost, counted in `contention`).
+    @discardableResult
+    public func write(_ samples: ArraySlice<Int16>, realTime: Bool = false) -> Bool {
+        guard realTime else {
+            storage.withLock { Self.append(samples, to: &$0) }
+            return true
+        }
+        for _ in 0..<Self.attempts where storage.withLockIfAvailable({ Self.append(samples, to: &$0) }) != nil { return true }
+        contended.add(1, ordering: .relaxed)
+        return false
+    }
+
+    /// Moves up to `wanted` samples into the front of `output` (which must hold them); returns how
+    /// many — none unless at least `minimum` are waiting. Real-time callers never block (0 when the
+    /// lock is busy, counted in `contention`).
+    public func read(into output: inout [Int16], wanted: Int, minimum: Int = 0, realTime: Bool = false) -> Int {
+        guard realTime else { return storage.withLock { Self.take(from: &$0, into: &output, wanted: wanted, minimum: minimum) } }
+        for _ in 0..<Self.attempts {
+            if let moved = storage.withLockIfAvailable({ Self.take(from: &$0, into: &output, wanted: wanted, minimum: minimum) }) { return moved }
+        }
+        contended.add(1, ordering: .relaxed)
+        return 0
+    }
+
+    /// Tries of the lock before the real-time side gives up; the peer holds it for one copy.
+    private static let attempts = 8
+
+    private static func append(_ samples: ArraySlice<Int16>, to s: inout Storage) {
+        let capacity = s.samples.count
+        for sample in samples.suffix(capacity) {
+            if s.count == capacity {
+                s.start = (s.start + 1) % capacity
+                s.count -= 1
+                s.overflowed += 1
+            }
+            s.samples[(s.start + s.count) % capacity] = sample
+            s.count += 1
+        }
+        s.overflowed += max(0, samples.count - capacity)
+    }
+
+    private static func take(from s: inout Storage, into output: inout [Int16], wanted: Int, minimum: Int) -> Int {
+        guard s.count >= minimum else { return 0 }
+        let capacity = s.samples.count
+        let moved = max(0, min(wanted, s.count, output.count))
+        for i in 0..<moved { output[i] = s.samples[(s.start + i) % capacity] }
+        s.start = (s.start + moved) % capacity
+        s.count -= moved
+        return moved
+    }
+
+    /// Drops samples from the front until at most `keep` remain (latency control); returns how many went.
+    @discardableResult
+    public func trim(toAtMost keep: Int) -> Int {
+        storage.withLock { s in
+            let excess = max(0, s.count - keep)
+            s.start = (s.start + excess) % s.samples.count
+            s.count -= excess
+            return excess
+        }
+    }
+
+}
