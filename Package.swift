@@ -64,6 +64,10 @@ let package = Package(
         .target(name: "Codecs", dependencies: ["COpus"], swiftSettings: strict),
         .target(name: "AudioPipeline", dependencies: ["Codecs", "CAudioProcessing", "CSpeexDSP"], swiftSettings: strict),
 
+        // MARK: protocol cores (sans-IO: bytes and time in, bytes, events and deadlines out)
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "STUN", dependencies: ["CryptoPrimitives"], swiftSettings: strict),
+
         // MARK: presentation
         .target(name: "Render", dependencies: ["MediaCore"], swiftSettings: strict),
         .target(name: "TUI", dependencies: ["Render", "CNCurses"], swiftSettings: strict),
@@ -87,6 +91,7 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),
         .target(name: "CPseudoTerminal", path: "Tests/Support/CPseudoTerminal"),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "CPseudoTerminal"], swiftSettings: strict),
