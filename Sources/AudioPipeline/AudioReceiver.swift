@@ -36,14 +36,19 @@ public final class AudioReceiver {
                 return pcm
             case let .accelerate(packet):
                 try decodeOrConceal(packet.payload)
-                return scaler.accelerate(pcm)
+                let out = scaler.accelerate(pcm)
+                buffer.timeScaled(byMilliseconds: Double(out.count - pcm.count) / 48, nominal: -10)
+                return out
             case let .stretch(packet):
                 try decodeOrConceal(packet.payload)
-                return scaler.stretch(pcm)
+                let out = scaler.stretch(pcm)
+                buffer.timeScaled(byMilliseconds: Double(out.count - pcm.count) / 48, nominal: 10)
+                return out
             case let .recover(_, next):
                 try decoder.recover(fromNext: next.payload, samples: slotSamples, into: &pcm)
                 return pcm
-            case .conceal:
+            case .conceal, .comfortNoise:
+                // After a DTX frame libopus's concealment is its comfort noise.
                 try decoder.conceal(samples: slotSamples, into: &pcm)
                 return pcm
             }

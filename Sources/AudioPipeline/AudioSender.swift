@@ -7,7 +7,8 @@ import Codecs
 public final class AudioSender {
     /// One encoded 20 ms frame. `timestampAdvance` is the RTP clock advance since the previous
     /// frame (always 960 at 48 kHz); `transmit` is false during DTX silence, when the encoder's
-    /// one- or two-byte packets are not worth a packet on the wire (RFC 7587 §3.1.3 leaves it to us).
+    /// one- or two-byte packets after the first are not worth a packet on the wire (RFC 7587 §3.1.3
+    /// leaves it to us).
     public struct EncodedFrame: Sendable, Equatable {
         public var payload: [UInt8]
         public var transmit: Bool
@@ -33,6 +34,7 @@ public final class AudioSender {
     private var farFrame = [Float](repeating: 0, count: EchoCancellerFrame.samples)
     private var nearFrame = [Float](repeating: 0, count: EchoCancellerFrame.samples)
     private var packet: [UInt8] = []
+    private var inDiscontinuousTransmission = false
 
     public init(canceller: (any EchoCanceller)?, encoder: OpusEncoder, delayHintMilliseconds: Int = 60) {
         self.canceller = canceller
@@ -67,7 +69,12 @@ public final class AudioSender {
         guard pendingCount == OpusEncoder.frameSamples else { return nil }
         pendingCount = 0
         try encoder.encode(pending, into: &packet)
-        return EncodedFrame(payload: packet, transmit: packet.count > 2, timestampAdvance: UInt32(OpusEncoder.frameSamples))
+        // DTX: the encoder's 1–2 byte frames mean "still silent". The first of a run is sent, so the
+        // far decoder enters DTX cleanly instead of concealing a loss; the rest are not.
+        let silent = packet.count <= 2
+        let transmit = !silent || !inDiscontinuousTransmission
+        inDiscontinuousTransmission = silent
+        return EncodedFrame(payload: packet, transmit: transmit, timestampAdvance: UInt32(OpusEncoder.frameSamples))
     }
 
     /// 16-bit convenience form of `captured(_:)` for device frames.

@@ -34,7 +34,11 @@ public final class CallAudio {
         if playout.count - playoutStart < samples {
             playout.removeFirst(playoutStart)
             playoutStart = 0
-            while playout.count < samples { playout += receiver.nextAudio(now: now) }
+            while playout.count < samples {
+                let chunk = receiver.nextAudio(now: now)
+                // The receiver always produces audio; should it ever not, play silence, never spin.
+                playout += chunk.isEmpty ? [Int16](repeating: 0, count: samples) : chunk
+            }
         }
         let speaker = playout[playoutStart..<(playoutStart + samples)]
         playoutStart += samples

@@ -39,7 +39,9 @@ struct AudioTestCommand: ParsableCommand {
     private func runTest() throws {
         // Both devices run on their own real-time threads at 48 kHz (resampled if they insist on
         // another rate), exactly as in a call.
-        let output = try AudioStream.start(device: speaker, direction: .playback)
+        // The speaker's queue holds a whole phase, queued at once: what it plays never depends on
+        // this thread keeping up.
+        let output = try AudioStream.start(device: speaker, direction: .playback, maximumLatencyMilliseconds: (seconds + 3) * 1000)
         defer { output.stop() }
         let input = try AudioStream.start(device: mic, direction: .capture)
         defer { input.stop() }
@@ -67,10 +69,8 @@ struct AudioTestCommand: ParsableCommand {
         say("Playing a 440 Hz tone on \(speaker) for 2 s (the meter shows \(mic))…")
         var tone = ToneSource(frequency: 440, level: -12)
         var heardTone = LevelMeter.floor
-        try listen(frames: 200) { _, _ in
-            try output.write(tone.nextFrame()[...])
-            heardTone = max(heardTone, meter.level)
-        }
+        try output.write((0..<200).flatMap { _ in tone.nextFrame() }[...])
+        try listen(frames: 200) { _, _ in heardTone = max(heardTone, meter.level) }
 
         // 2. The microphone alone.
         say("Recording \(seconds) s from \(mic) — say something.")
@@ -85,15 +85,10 @@ struct AudioTestCommand: ParsableCommand {
         loudest = max(loudest, meter.level)
         if let save { try Data(WAVAudio(sampleRate: AudioStream.sampleRate, channels: 1, samples: recording).serialized()).write(to: URL(fileURLWithPath: save)) }
 
-        // 3. The recording played back, paced by the microphone's clock like a call's playout.
+        // 3. The recording played back; the microphone's clock times how long to let it play.
         say("Playing the recording back on \(speaker)…")
-        var position = 0
-        try listen(frames: recording.count / AudioStream.frameSamples + 20) { _, _ in
-            if position < recording.count {
-                try output.write(recording[position..<min(recording.count, position + AudioStream.frameSamples)])
-                position += AudioStream.frameSamples
-            }
-        }
+        try output.write(recording[...])
+        try listen(frames: recording.count / AudioStream.frameSamples + 20) { _, _ in }
 
         let average = 10 * log10(max(energy / Double(max(1, recording.count)), 1e-9))
         let verdict: String

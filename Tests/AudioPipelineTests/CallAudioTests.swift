@@ -55,7 +55,8 @@ import Testing
 }
 
 /// Two call sides joined in memory on a virtual clock: A talks, B's loudspeaker echoes into B's
-/// microphone 50 ms later. B must play A's voice, and send back almost none of it.
+/// microphone 50 ms later, and from 6 s B talks too. B must play A's voice and send back almost
+/// none of it — but still send its own.
 @Suite struct CallAudioTests {
     struct Link {
         var queue: [(arrival: Int64, sequence: UInt16, timestamp: UInt32, payload: [UInt8])] = []
@@ -75,8 +76,8 @@ import Testing
         }
     }
 
-    func run(cancelling: Bool) throws -> (bHeard: [Int16], aHeard: [Int16]) {
-        let scene = EchoScene(seconds: 8)
+    func run(cancelling: Bool) throws -> (bHeard: [Int16], aHeard: [Int16], bTalk: [Float]) {
+        let scene = EchoScene(seconds: 9, nearTalkFrom: 6)
         let a = CallAudio(sender: AudioSender(canceller: nil, encoder: try OpusEncoder()), receiver: try AudioReceiver())
         let b = CallAudio(sender: AudioSender(canceller: cancelling ? try WebRTCAudioProcessor(gainControl: false) : nil, encoder: try OpusEncoder()),
                           receiver: try AudioReceiver())
@@ -90,16 +91,17 @@ import Testing
             let aOut = try a.tick(microphone: aMic[...], now: now)
             aSpeaker += aOut.speaker
             aToB.send(aOut.packet, now: now)
-            // B's microphone hears B's loudspeaker at half amplitude, 50 ms later.
+            // B's microphone hears B's loudspeaker at half amplitude, 50 ms later, and B's own voice.
             let echo = (0..<480).map { i -> Int16 in
                 let at = tick * 480 + i - 2_400
-                return at >= 0 && at < bSpeaker.count ? bSpeaker[at] / 2 : 0
+                let talk = Int(scene.nearTalk[tick * 480 + i] * 32767)
+                return Int16(clamping: (at >= 0 && at < bSpeaker.count ? Int(bSpeaker[at]) / 2 : 0) + talk)
             }
             let bOut = try b.tick(microphone: echo[...], now: now, speakerDelayMilliseconds: 50)
             bSpeaker += bOut.speaker
             bToA.send(bOut.packet, now: now)
         }
-        return (bSpeaker, aSpeaker)
+        return (bSpeaker, aSpeaker, scene.nearTalk)
     }
 
     func level(_ x: ArraySlice<Int16>) -> Double {
@@ -108,7 +110,7 @@ import Testing
 
     @Test func theFarEndHearsTheTalkerButNotItsOwnEcho() throws {
         let with = try run(cancelling: true), without = try run(cancelling: false)
-        let window = (4 * 48_000)..<(8 * 48_000)
+        let window = (3 * 48_000)..<(6 * 48_000) // A alone talks
         // B plays A's voice at about the level A spoke.
         #expect(level(with.bHeard[window]) > -30, "B heard A at \(level(with.bHeard[window])) dBFS")
         // Without cancellation A hears its own voice back about 6 dB down (half amplitude) plus the
@@ -116,5 +118,10 @@ import Testing
         let echoWithout = level(without.aHeard[window]), echoWith = level(with.aHeard[window])
         #expect(echoWithout > level(with.bHeard[window]) - 10, "echo without cancellation \(echoWithout) dBFS")
         #expect(echoWithout - echoWith >= 25, "echo returned: \(echoWith) dBFS with cancellation, \(echoWithout) without")
+        // B's own voice (double talk from 6 s) still reaches A, within 10 dB of how loud B spoke.
+        let talk = (Int(6.5 * 48_000))..<(9 * 48_000 - 480)
+        let spoken = 10 * log10(with.bTalk[talk].reduce(0) { $0 + Double($1) * Double($1) } / Double(talk.count))
+        let heard = level(with.aHeard[talk])
+        #expect(spoken - heard <= 10, "B spoke at \(spoken) dBFS, A heard \(heard) dBFS")
     }
 }

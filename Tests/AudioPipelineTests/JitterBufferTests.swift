@@ -2,6 +2,7 @@ import AudioPipeline
 import MediaCore
 import Testing
 
+/// (Payloads are three bytes: one or two would be Opus DTX frames.)
 /// Drives the jitter buffer with a virtual clock: a sender emitting 20 ms packets (optionally with a
 /// clock `drift` in ppm), a network that delays each by `base + jitter(i)` and may drop, duplicate
 /// or reorder, and a player that asks for the next slot whenever the previous one has played out.
@@ -27,7 +28,7 @@ struct Simulation {
         for i in 0..<packets {
             let sent = Double(i) * 20 * (1 - drift * 1e-6)
             let packet = AudioJitterBuffer.Packet(sequence: UInt16(truncatingIfNeeded: i + 65400),
-                                                  timestamp: UInt32(truncatingIfNeeded: i * 960 &+ 4_294_000_000), payload: [UInt8(i & 0xFF)])
+                                                  timestamp: UInt32(truncatingIfNeeded: i * 960 &+ 4_294_000_000), payload: [UInt8(i & 0xFF), 0, 0])
             if drop(i, &rng) { continue }
             let at = sent + baseDelay + delay(i, &rng)
             arrivals.append((at, packet))
@@ -59,7 +60,7 @@ extension AudioJitterBuffer.Action {
         switch self {
         case let .play(p), let .accelerate(p), let .stretch(p): return p.sequence
         case let .recover(sequence, _), let .conceal(sequence): return sequence
-        case .silence: return nil
+        case .silence, .comfortNoise: return nil
         }
     }
     var isPlayback: Bool { if case .silence = self { return false }; return true }
@@ -101,7 +102,7 @@ extension AudioJitterBuffer.Action {
         sim.drop = { i, _ in i == 100 || i == 150 }
         let out = sim.run()
         let lost = UInt16(truncatingIfNeeded: 100 + 65400)
-        #expect(out.actions.contains(.recover(sequence: lost, from: .init(sequence: lost &+ 1, timestamp: UInt32(truncatingIfNeeded: 101 * 960 &+ 4_294_000_000), payload: [101]))))
+        #expect(out.actions.contains(.recover(sequence: lost, from: .init(sequence: lost &+ 1, timestamp: UInt32(truncatingIfNeeded: 101 * 960 &+ 4_294_000_000), payload: [101, 0, 0]))))
         #expect(out.stats.recovered == 2 && out.stats.concealed <= 1)
     }
 
@@ -160,20 +161,52 @@ extension AudioJitterBuffer.Action {
     }
 
     /// Sends `packets` described as (sequence, timestamp, arrival ms); plays until `until` ms.
-    func drive(_ packets: [(UInt16, UInt32, Int64)], until: Int64, buffer: inout AudioJitterBuffer) -> [AudioJitterBuffer.Action] {
-        var actions: [AudioJitterBuffer.Action] = []
+    /// Sequences in `dtx` carry a one-byte payload (an Opus DTX frame). `times` gets each slot's start.
+    func drive(_ packets: [(UInt16, UInt32, Int64)], until: Int64, buffer: inout AudioJitterBuffer, dtx: Set<UInt16> = []) -> [AudioJitterBuffer.Action] {
+        timedDrive(packets, until: until, buffer: &buffer, dtx: dtx).actions
+    }
+
+    func timedDrive(_ packets: [(UInt16, UInt32, Int64)], until: Int64, buffer: inout AudioJitterBuffer,
+                    dtx: Set<UInt16>) -> (actions: [AudioJitterBuffer.Action], times: [Int64]) {
+        var actions: [AudioJitterBuffer.Action] = [], times: [Int64] = []
         var clock: Int64 = 0, next = 0
         let sorted = packets.sorted { $0.2 < $1.2 }
         while clock < until {
             while next < sorted.count, sorted[next].2 <= clock {
-                buffer.insert(.init(sequence: sorted[next].0, timestamp: sorted[next].1, payload: [UInt8(truncatingIfNeeded: sorted[next].0)]), now: sorted[next].2)
+                let payload: [UInt8] = dtx.contains(sorted[next].0) ? [0xF8] : [UInt8(truncatingIfNeeded: sorted[next].0), 0, 0]
+                buffer.insert(.init(sequence: sorted[next].0, timestamp: sorted[next].1, payload: payload), now: sorted[next].2)
                 next += 1
             }
             let (action, ms) = buffer.next(now: clock)
             actions.append(action)
+            times.append(clock)
             clock += Int64(ms)
         }
-        return actions
+        return (actions, times)
+    }
+
+    @Test func aDTXPauseIsComfortNoiseAndKeepsTheDelay() {
+        // Talk (0..<50), a DTX frame (50), one second of nothing, then talk again (51..<100): every
+        // packet arrives 10 ms after it was sent.
+        var packets: [(UInt16, UInt32, Int64)] = []
+        for i in 0..<100 {
+            let pause = i > 50 ? 1000 : 0
+            packets.append(packet(i, timestamp: i * 960 + pause * 48, at: i * 20 + pause + 10))
+        }
+        var buffer = AudioJitterBuffer()
+        let (actions, times) = timedDrive(packets, until: 4000, buffer: &buffer, dtx: [50])
+        #expect(played(actions) == (0..<100).map { UInt16($0) })
+        // Nothing concealed while the stream lasts (after its end the buffer conceals, then refills).
+        let lastPlay = actions.lastIndex { if case .play = $0 { return true }; return false }!
+        #expect(!actions[..<lastPlay].contains { if case .conceal = $0 { return true }; return false }, "\(buffer.statistics)")
+        #expect(buffer.statistics.comfortNoise >= 45 && buffer.statistics.comfortNoise <= 55)
+        // The delay from sending to playing is the same after the pause as before it.
+        func delay(_ sequence: Int) -> Int64 {
+            let slot = actions.firstIndex { $0.playedSequence == UInt16(sequence) }!
+            let sent = Int64(sequence * 20 + (sequence > 50 ? 1000 : 0))
+            return times[slot] - sent
+        }
+        #expect(abs(delay(60) - delay(40)) <= 20, "delay \(delay(40)) ms before the pause, \(delay(60)) ms after")
     }
 
     func played(_ actions: [AudioJitterBuffer.Action]) -> [UInt16] {
@@ -207,7 +240,7 @@ extension AudioJitterBuffer.Action {
         let sequences = played(drive(packets, until: 4000, buffer: &buffer))
         let expected: [UInt16] = (0..<80).map { UInt16($0) }
         #expect(sequences == expected)
-        #expect(buffer.statistics.late == 1)
+        #expect(buffer.statistics.duplicate == 1 && buffer.statistics.late == 0) // a copy of a played packet
     }
 
     @Test func aStrayPacketFarAheadDoesNotStallPlayout() {

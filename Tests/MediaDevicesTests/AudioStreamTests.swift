@@ -50,7 +50,7 @@ import Testing
         #expect(mic.deviceRate == 48_000 && !mic.realTimeScheduling)
         let got = try capture(mic, frames: 20)
         #expect(got == fixture.input, "first mismatch at \(got.indices.first { $0 < fixture.input.count && got[$0] != fixture.input[$0] } ?? -1), got \(got.count)")
-        #expect(mic.statistics.droppedSamples == 0 && mic.statistics.contention == 0)
+        #expect(mic.statistics.droppedSamples == 0)
         #expect(mic.statistics.periods >= 20)
     }
 

@@ -36,8 +36,8 @@ struct NetworkBenchmark {
     func run() throws {
         try writeWAV(speech, to: "\(outputDirectory)/reference.wav")
         print("## jitter buffer + Opus under a simulated network (\(f1(Double(speech.count) / 48_000)) s of speech, base delay \(Int(Self.baseDelay)) ms)")
-        print("| scenario | packets sent | lost | late (of sent) | rebuilt from the next packet (its FEC; PLC when it has none) | concealed | accelerated | stretched | mean buffered ms | mean target ms | max buffered ms |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| scenario | packets sent | lost | late (of sent) | rebuilt from the next packet (its FEC; PLC when it has none) | concealed | comfort noise (DTX) slots | accelerated | stretched | mean buffered ms | mean target ms | max buffered ms |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for scenario in Self.scenarios {
             let (out, line) = try simulate(scenario)
             try writeWAV(out, to: "\(outputDirectory)/\(scenario.name).wav")
@@ -94,7 +94,7 @@ struct NetworkBenchmark {
         }
         let s = receiver.buffer.statistics
         let late = Double(s.late) / Double(max(1, sent)) * 100
-        let line = "| \(scenario.name) | \(sent) | \(lost) (\(f1(Double(lost) / Double(max(1, sent)) * 100)) %) | \(s.late) (\(f2(late)) %) | \(s.recovered) | \(s.concealed) | "
+        let line = "| \(scenario.name) | \(sent) | \(lost) (\(f1(Double(lost) / Double(max(1, sent)) * 100)) %) | \(s.late) (\(f2(late)) %) | \(s.recovered) | \(s.concealed) | \(s.comfortNoise) | "
             + "\(s.accelerated) | \(s.stretched) | \(f1(bufferedSum / Double(slots))) | \(f1(targetSum / Double(slots))) | \(bufferedMax) |"
         return (out, line)
     }

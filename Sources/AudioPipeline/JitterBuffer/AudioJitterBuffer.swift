@@ -37,6 +37,9 @@ public struct AudioJitterBuffer: Sendable {
         case recover(sequence: UInt16, from: Packet)
         /// The packet `sequence` is missing and nothing carries it: conceal.
         case conceal(sequence: UInt16)
+        /// The sender is in discontinuous transmission (it sent a DTX frame and then nothing, on
+        /// purpose): play comfort noise until the next packet is due by its timestamp.
+        case comfortNoise
     }
 
     public struct Packet: Sendable, Equatable {
@@ -53,6 +56,8 @@ public struct AudioJitterBuffer: Sendable {
     public struct Statistics: Sendable, Equatable {
         public var received = 0, played = 0, late = 0, duplicate = 0, reordered = 0
         public var concealed = 0, recovered = 0, accelerated = 0, stretched = 0, droppedForOverflow = 0
+        /// Slots of comfort noise during the sender's DTX pauses (not losses).
+        public var comfortNoise = 0
         /// Packets far ahead of the stream that no others followed (strays), discarded.
         public var outliers = 0
         public init() {}
@@ -65,9 +70,17 @@ public struct AudioJitterBuffer: Sendable {
     private var queue: [Int64: Packet] = [:]
     /// When each waiting packet arrived (ms), for starting on time rather than only on count.
     private var arrivals: [Int64: Int64] = [:]
+    /// Extended RTP timestamp of each waiting packet.
+    private var timestamps: [Int64: Int64] = [:]
+    /// During the sender's DTX: the RTP timestamp playout has reached. Playout advances it in real
+    /// time, so the first packet after the pause plays exactly when due and the delay across the
+    /// pause stays what it was (NetEQ plays CNG the same way).
+    private var dtxPosition: Int64?
     /// The last packet handed to the player; nothing at or before it is accepted again, even
     /// across a restart after a pause.
     private var lastPlayed: Int64?
+    /// The last few packets handed to the player, so a late copy of one counts as a duplicate.
+    private var recentlyPlayed: Set<Int64> = []
     /// Slots concealed in a row because nothing at all was buffered.
     private var emptySlots = 0
     /// Packets far ahead of the stream, held until others confirm a real jump (a sender restart)
@@ -107,7 +120,7 @@ public struct AudioJitterBuffer: Sendable {
                 let confirmed = probation.filter { $0.key >= sequence - 2 }
                 statistics.outliers += probation.count - confirmed.count
                 probation = [:]
-                queue = [:]; arrivals = [:]
+                queue = [:]; arrivals = [:]; timestamps = [:]; dtxPosition = nil
                 lastPlayed = nil; playSequence = nil
                 highestSequence = sequence
                 for (s, p) in confirmed.sorted(by: { $0.key < $1.key }) { queue[s] = p; arrivals[s] = now }
@@ -117,20 +130,30 @@ public struct AudioJitterBuffer: Sendable {
             }
             return
         }
-        if queue[sequence] != nil { statistics.duplicate += 1; return }
-        if let highest = highestSequence, sequence < highest { statistics.reordered += 1 }
-        // A late packet is the clearest evidence of jitter: the target must learn from it, even
-        // though it can no longer be played.
+        if queue[sequence] != nil || recentlyPlayed.contains(sequence) { statistics.duplicate += 1; return }
         let rtp = extendTimestamp(packet.timestamp)
+        let isLate = (lastPlayed.map { sequence <= $0 } ?? false) || (playSequence.map { sequence < $0 } ?? false)
+        if isLate {
+            // A late packet is the clearest evidence of jitter: the target learns from it, though it
+            // can no longer be played — unless it is so stale (an old retransmission, a previous
+            // stream) that it says nothing about the present path.
+            let staleness = (lastPlayed ?? sequence) - sequence
+            if staleness * Int64(configuration.packetMilliseconds) <= Int64(configuration.maximumMilliseconds) {
+                estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
+            }
+            statistics.late += 1
+            return
+        }
         estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
-        if let done = lastPlayed, sequence <= done { statistics.late += 1; return }
-        if let play = playSequence, sequence < play { statistics.late += 1; return }
+        if let highest = highestSequence, sequence < highest { statistics.reordered += 1 }
         highestSequence = max(highestSequence ?? sequence, sequence)
         queue[sequence] = packet
         arrivals[sequence] = now
+        timestamps[sequence] = rtp
         while bufferedMilliseconds > configuration.maximumMilliseconds, let oldest = queue.keys.min() {
             queue[oldest] = nil
             arrivals[oldest] = nil
+            timestamps[oldest] = nil
             statistics.droppedForOverflow += 1
             if let play = playSequence, oldest >= play { playSequence = oldest + 1 }
         }
@@ -149,6 +172,20 @@ public struct AudioJitterBuffer: Sendable {
             playSequence = first
             filteredLevel = nil
             return next(now: now)
+        }
+        let slotTicks = Int64(slot * configuration.clockRate / 1000)
+        if let position = dtxPosition {
+            // The sender chose silence: comfort noise until the next packet is due, no concealment
+            // counted and no refill afterwards.
+            let due = queue.keys.min().flatMap { timestamps[$0] }.map { $0 <= position + slotTicks / 2 } ?? false
+            if !due && bufferedMilliseconds <= targetMilliseconds {
+                dtxPosition = position + slotTicks
+                statistics.comfortNoise += 1
+                return (.comfortNoise, slot)
+            }
+            dtxPosition = nil
+            if let first = queue.keys.min() { play = first } // sequence numbers do not skip in DTX, but a loss there might
+            emptySlots = 0
         }
         if queue.isEmpty {
             // Underrun: nothing buffered at all — the network stalled, or the sender paused (DTX
@@ -175,6 +212,7 @@ public struct AudioJitterBuffer: Sendable {
         playSequence = play + 1
         lastPlayed = play
         arrivals[play] = nil
+        let playedTimestamp = timestamps.removeValue(forKey: play)
         guard let packet = queue.removeValue(forKey: play) else {
             if let following = queue[play + 1] {
                 statistics.recovered += 1
@@ -184,10 +222,17 @@ public struct AudioJitterBuffer: Sendable {
             return (.conceal(sequence: UInt16(truncatingIfNeeded: play)), slot)
         }
         statistics.played += 1
-        // Playout speed follows the level smoothed over about two seconds, with a band around the
-        // target wide enough that ordinary jitter never touches it (NetEQ's low/high limits): every
-        // time-scale costs a small discontinuity, so a jittery network must not cause a stream of
-        // them. The level counts the packet now playing; with a 30 ms target a clean network
+        // A DTX frame (Opus: one or two bytes, RFC 6716 §3.1's TOC alone) starts a pause in which
+        // nothing more is sent until speech or a comfort-noise update.
+        if packet.payload.count <= 2, let t = playedTimestamp { dtxPosition = t + slotTicks }
+        // Only packets really played: one that was concealed or rebuilt from FEC and turns up late
+        // is late (and teaches the target), not a duplicate.
+        recentlyPlayed.insert(play)
+        if recentlyPlayed.count > 64, let oldest = recentlyPlayed.min() { recentlyPlayed.remove(oldest) }
+        // Playout speed follows the smoothed level (over about 0.5 s at small targets, 2.5 s at
+        // large ones, where jitter swings it most), inside a band around the target wide enough
+        // that ordinary jitter never touches it (NetEQ's low/high limits): every time-scale costs a
+        // small discontinuity, so a jittery network must not cause a stream of them. The level counts the packet now playing; with a 30 ms target a clean network
         // settles between 20 and 40 ms.
         let level = Double(bufferedMilliseconds + slot)
         let target = Double(targetMilliseconds), tolerance = Double(configuration.toleranceMilliseconds)
@@ -202,16 +247,22 @@ public struct AudioJitterBuffer: Sendable {
         // keep accelerating into an underrun (or stretching into overflow).
         if filtered > high && level > target {
             statistics.accelerated += 1
-            filteredLevel = filtered - 10 // what accelerate removes, counted at once
+            filteredLevel = filtered - 10 // nominal; the player corrects it with `timeScaled(by:)`
             return (.accelerate(packet), slot - 10)
         }
-        if filtered < low && level < high {
+        if filtered < low && level < target {
             statistics.stretched += 1
             filteredLevel = filtered + 10
             return (.stretch(packet), slot + 10)
         }
         filteredLevel = filtered
         return (.play(packet), slot)
+    }
+
+    /// The player tells what a time-scale really changed (ms; negative for accelerate): a pitch
+    /// period is 2.5–10 ms, and the level filter was credited the nominal ±10 ms.
+    public mutating func timeScaled(byMilliseconds actual: Double, nominal: Double) {
+        if let level = filteredLevel { filteredLevel = level + actual - nominal }
     }
 
     // MARK: sequence and timestamp unwrapping (RFC 3550 §A.1 style)

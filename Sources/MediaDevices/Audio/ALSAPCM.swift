@@ -14,6 +14,8 @@ public final class ALSAPCM {
     /// What the device agreed to; a device that insists on another rate is resampled by the caller.
     public private(set) var sampleRate: Int
     public private(set) var periodFrames: Int
+    /// The device buffer the hardware agreed to (frames): the most that can be queued ahead.
+    public private(set) var bufferFrames: Int
     /// Overruns (capture) or underruns (playback) recovered so far.
     public private(set) var xruns = 0
     private var pcm: OpaquePointer?
@@ -31,6 +33,7 @@ public final class ALSAPCM {
         self.channels = channels
         self.sampleRate = sampleRate
         self.periodFrames = periodFrames
+        self.bufferFrames = periodFrames * periods
         tc_alsa_silence_errors()
         let stream = direction == .capture ? SND_PCM_STREAM_CAPTURE : SND_PCM_STREAM_PLAYBACK
         var handle: OpaquePointer?
@@ -80,6 +83,7 @@ public final class ALSAPCM {
         try check("hw_params", snd_pcm_hw_params(pcm, hw))
         sampleRate = Int(rate)
         periodFrames = Int(period)
+        bufferFrames = Int(buffer)
         try check("prepare", snd_pcm_prepare(pcm))
     }
 

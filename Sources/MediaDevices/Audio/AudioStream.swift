@@ -13,9 +13,10 @@ import Synchronization
 /// cancellation, codecs, the jitter buffer — runs on the consumer's thread. DESIGN.md: audio owns
 /// its clock; the capture period paces the whole send path.
 ///
-/// alsa-lib's `null` and `file` PCMs have no clock of their own, so for them the thread keeps time
-/// with an absolute-deadline timer instead (that is how tests and machines without sound hardware
-/// get a device that behaves like one).
+/// alsa-lib's `null` and `file` PCMs have no clock of their own, so the thread also keeps time with
+/// an absolute-deadline timer that never lets it run more than one device buffer ahead of real time
+/// (that is how tests and machines without sound hardware get a device that behaves like one; a
+/// real card blocks first and the timer never sleeps).
 public final class AudioStream: Sendable {
     public enum Direction: Sendable { case capture, playback }
 
@@ -126,7 +127,8 @@ public final class AudioStream: Sendable {
     // MARK: consumer side (any one thread)
 
     /// Capture: takes the next 10 ms frame (`frame` must hold 480 samples). False when none is
-    /// waiting yet; throws the failure that stopped the device (unplugged, say).
+    /// waiting yet; throws the failure that stopped the device (unplugged, say). One wake-up may
+    /// stand for several frames: call until it returns false.
     public func read(into frame: inout [Int16]) throws(DeviceError) -> Bool {
         pipe.drain()
         if ring.count >= Self.frameSamples {
@@ -166,12 +168,16 @@ public final class AudioStream: Sendable {
                    periods: periods.load(ordering: .relaxed))
     }
 
-    /// Stops the device thread and waits (at most `timeout`) for it to close the device.
+    /// Stops the device thread and waits (at most `timeout`) for it to close the device. The wake
+    /// pipe stays open until the stream is released (`deinit`), so a consumer still polling it never
+    /// sees its descriptor reused for something else. The device thread holds the stream until it
+    /// ends, so a thread blocked past the timeout still releases everything when it returns.
     public func stop(timeout: DispatchTimeInterval = .milliseconds(500)) {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        guard finished.wait(timeout: .now() + timeout) == .success else { return } // leave the pipe to a thread still blocked
-        pipe.close()
+        _ = finished.wait(timeout: .now() + timeout)
     }
+
+    deinit { pipe.close() }
 
     // MARK: device thread
 
@@ -183,6 +189,7 @@ public final class AudioStream: Sendable {
         var deadline = Self.monotonicNow()
         let periodNanoseconds = Int64(direction == .capture ? periodFrames : Self.frameSamples) * 1_000_000_000 / Int64(direction == .capture ? pcm.sampleRate : Self.sampleRate)
         var primed = false
+        let bufferNanoseconds = Int64(pcm.bufferFrames) * 1_000_000_000 / Int64(pcm.sampleRate)
         do throws(DeviceError) {
             while !stopping.load(ordering: .relaxed) {
                 switch direction {
@@ -199,12 +206,16 @@ public final class AudioStream: Sendable {
                     // Start (and restart after running dry) only with a cushion queued: the
                     // producer runs on another clock, and without slack every phase wobble between
                     // the two would be a gap.
-                    let got = ring.read(into: &frame, wanted: Self.frameSamples, minimum: primed ? 0 : prefillSamples, realTime: true)
+                    // A busy lock (nil) is not an empty queue: play silence this once but stay primed.
+                    let taken = ring.read(into: &frame, wanted: Self.frameSamples, minimum: primed ? 0 : prefillSamples, realTime: true)
+                    let got = taken ?? 0
                     if got > 0 { primed = true }
                     if got < Self.frameSamples {
                         for i in got..<Self.frameSamples { frame[i] = 0 }
-                        if primed { silent.add(1, ordering: .relaxed) }
-                        primed = false
+                        if primed, taken != nil {
+                            silent.add(1, ordering: .relaxed)
+                            primed = false
+                        }
                     }
                     if let resampler {
                         let n = resampler.process(frame[...], into: &deviceBuffer)
@@ -216,10 +227,14 @@ public final class AudioStream: Sendable {
                 }
                 periods.add(1, ordering: .relaxed)
                 xruns.store(pcm.xruns, ordering: .relaxed)
-                if !pcm.hasDeviceClock {
-                    deadline += periodNanoseconds
-                    Self.sleep(until: deadline)
-                }
+                // Keep time for devices without a clock (null, file — also behind plug or other
+                // plugins): never run more than one device buffer ahead of real time. A device with a
+                // clock blocks long before this and never sleeps here. After a stall, start afresh
+                // rather than catching up in a burst.
+                deadline += periodNanoseconds
+                let now = Self.monotonicNow()
+                if deadline < now - 2 * periodNanoseconds { deadline = now }
+                if deadline - now > bufferNanoseconds { Self.sleep(until: deadline - bufferNanoseconds) }
             }
         } catch {
             failure.withLock { $0 = error }

@@ -27,7 +27,8 @@ public final class Resampler {
     public func maximumOutput(forInput inputFrames: Int) -> Int { inputFrames * outputRate / inputRate + 2 }
 
     /// Converts all of `input` (interleaved) into the front of `output`; returns how many samples it
-    /// wrote. `output` must hold `maximumOutput(forInput:) * channels` samples.
+    /// wrote. `output` must hold `maximumOutput(forInput:) * channels` samples (then speexdsp always
+    /// consumes the whole input; `unconsumedFrames` counts any it did not).
     public func process(_ input: ArraySlice<Int16>, into output: inout [Int16]) -> Int {
         var inLength = UInt32(input.count / channels)
         var outLength = UInt32(min(output.count / channels, maximumOutput(forInput: input.count / channels)))
@@ -36,8 +37,13 @@ public final class Resampler {
                 speex_resampler_process_interleaved_int(state, inp.baseAddress, &inLength, out.baseAddress, &outLength)
             }
         }
+        unconsumedFrames += input.count / channels - Int(inLength)
         return Int(outLength) * channels
     }
+
+    /// Input frames speexdsp left unconsumed because the output buffer was too small (0 when sized
+    /// by `maximumOutput(forInput:)`).
+    public private(set) var unconsumedFrames = 0
 
     /// Allocating form of `process(_:into:)`.
     public func process(_ input: [Int16]) -> [Int16] {

@@ -1,11 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// A fixed-size FIFO of samples between one real-time audio thread and one ordinary thread.
 ///
-/// The real-time side never waits: it only *tries* the lock (`Mutex.withLockIfAvailable`), a few
-/// times, and counts the rare miss instead of blocking behind a descheduled peer. Both sides hold
-/// the lock just long enough to copy one period, and the storage is allocated once, so nothing in
-/// here allocates after `init`. Overflow drops the oldest samples (audio should be fresh, not
+/// The real-time side never sleeps on the lock: it only *tries* it (`Mutex.withLockIfAvailable`),
+/// yielding between a bounded number of tries, and counts the rare miss instead of blocking behind
+/// a descheduled peer. Both sides hold the lock just long enough to copy one period (about a
+/// microsecond), so a miss needs the device thread to wake inside that window while the holder is
+/// preempted — on the order of once in minutes, and counted. The storage is allocated once, so
+/// nothing in here allocates after `init`. Overflow drops the oldest samples (audio should be fresh, not
 /// complete); underflow is the reader's to fill (silence or concealment).
 public final class SampleRing: Sendable {
     private struct Storage: ~Copyable {
@@ -39,25 +44,30 @@ public final class SampleRing: Sendable {
             storage.withLock { Self.append(samples, to: &$0) }
             return true
         }
-        for _ in 0..<Self.attempts where storage.withLockIfAvailable({ Self.append(samples, to: &$0) }) != nil { return true }
+        for attempt in 0..<Self.attempts {
+            if storage.withLockIfAvailable({ Self.append(samples, to: &$0) }) != nil { return true }
+            if attempt > 0 { sched_yield() }
+        }
         contended.add(1, ordering: .relaxed)
         return false
     }
 
     /// Moves up to `wanted` samples into the front of `output` (which must hold them); returns how
-    /// many — none unless at least `minimum` are waiting. Real-time callers never block (0 when the
-    /// lock is busy, counted in `contention`).
-    public func read(into output: inout [Int16], wanted: Int, minimum: Int = 0, realTime: Bool = false) -> Int {
+    /// many — none unless at least `minimum` are waiting. Real-time callers never block: nil when
+    /// the lock stayed busy (counted in `contention`), so they can tell that from an empty ring.
+    public func read(into output: inout [Int16], wanted: Int, minimum: Int = 0, realTime: Bool = false) -> Int? {
         guard realTime else { return storage.withLock { Self.take(from: &$0, into: &output, wanted: wanted, minimum: minimum) } }
-        for _ in 0..<Self.attempts {
+        for attempt in 0..<Self.attempts {
             if let moved = storage.withLockIfAvailable({ Self.take(from: &$0, into: &output, wanted: wanted, minimum: minimum) }) { return moved }
+            if attempt > 0 { sched_yield() }
         }
         contended.add(1, ordering: .relaxed)
-        return 0
+        return nil
     }
 
-    /// Tries of the lock before the real-time side gives up; the peer holds it for one copy.
-    private static let attempts = 8
+    /// Tries of the lock before the real-time side gives up; between tries it yields the CPU so a
+    /// preempted holder on the same core can finish its copy.
+    private static let attempts = 64
 
     private static func append(_ samples: ArraySlice<Int16>, to s: inout Storage) {
         let capacity = s.samples.count
