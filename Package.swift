@@ -67,6 +67,8 @@ let package = Package(
         // MARK: protocol cores (sans-IO: bytes and time in, bytes, events and deadlines out)
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "STUN", dependencies: ["CryptoPrimitives"], swiftSettings: strict),
+        .target(name: "TURN", dependencies: ["STUN", "CryptoPrimitives"], swiftSettings: strict),
+        .target(name: "ICE", dependencies: ["STUN", "TURN", "CryptoPrimitives"], swiftSettings: strict),
 
         // MARK: presentation
         .target(name: "Render", dependencies: ["MediaCore"], swiftSettings: strict),
@@ -91,6 +93,7 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),
         .target(name: "CPseudoTerminal", path: "Tests/Support/CPseudoTerminal"),

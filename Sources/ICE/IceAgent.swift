@@ -1,0 +1,652 @@
+import CryptoPrimitives
+import STUN
+import TURN
+
+/// An ICE agent for one component over UDP (RFC 8445, full implementation, regular nomination),
+/// sans-IO in the manner of str0m: the shell feeds it sockets, datagrams and the time; it answers
+/// with datagrams to send (`pollTransmit`), events (`pollEvent`) and when to wake it (`nextTimeout`).
+/// Times are milliseconds on any monotonic clock — tests use a virtual one.
+///
+/// Candidates: host (one per socket the shell opened), server-reflexive (STUN Binding to each STUN
+/// server), relayed (TURN), and peer-reflexive ones learnt from checks. Trickle both ways (RFC 8838).
+public struct IceAgent: Sendable {
+    public private(set) var role: IceRole
+    public private(set) var localCredentials: IceCredentials
+    public private(set) var remoteCredentials: IceCredentials?
+    public private(set) var state: IceConnectionState = .new
+    public let configuration: IceConfiguration
+    /// RFC 8445 §7.1.1: random, decides role conflicts.
+    public let tieBreaker: UInt64
+    public private(set) var statistics = Statistics()
+
+    public struct Statistics: Sendable, Equatable {
+        public var checksSent = 0, checksReceived = 0, malformed = 0, unauthenticated = 0, roleConflicts = 0
+        public var consentChecksSent = 0
+        public init() {}
+    }
+
+    struct LocalCandidate: Sendable {
+        var candidate: IceCandidate
+        /// The socket it sends from.
+        var base: TransportAddress
+        /// Index into `turn` for relayed candidates.
+        var relay: Int?
+    }
+
+    enum PairState: Sendable { case waiting, inProgress, succeeded, failed }
+
+    struct Pair: Sendable {
+        var local: Int
+        var remote: Int
+        var priority: UInt64
+        var state: PairState = .waiting
+        var nominated = false
+        /// Controlled side: the peer nominated it before our own check succeeded.
+        var nominateOnSuccess = false
+    }
+
+    enum Transaction: Sendable {
+        case check(pair: Int, nominating: Bool, consent: Bool, generation: Int)
+        case gather(base: TransportAddress, server: TransportAddress)
+    }
+
+    var localCandidates: [LocalCandidate] = []
+    var remoteCandidates: [IceCandidate] = []
+    var pairs: [Pair] = []
+    var triggered: [Int] = []
+    var transactions: StunTransactions<Transaction>
+    var turn: [TurnAllocation] = []
+    /// For each TURN allocation: its base socket and the relayed candidate it produced.
+    var turnBases: [TransportAddress] = []
+    var transmits: [IceTransmit] = []
+    var events: [IceEvent] = []
+    var nextCheckAt: Int64 = 0
+    var firstValidAt: Int64?
+    var selected: Int?
+    var lastAlive: Int64 = 0
+    var nextConsentAt: Int64?
+    var socketsComplete = false
+    var gatheringDone = false
+    var remoteEndOfCandidates = false
+    /// Bumped by an ICE restart: answers to checks of an older generation are ignored.
+    var generation = 0
+    /// Between a restart and the new nomination: the old selected pair still carries media.
+    var restarting = false
+    var jitter: UInt64
+
+    public init(role: IceRole, credentials: IceCredentials = .random(), configuration: IceConfiguration = .init(),
+                tieBreaker: UInt64 = SecureRandom.uint64()) {
+        self.role = role
+        self.localCredentials = credentials
+        self.configuration = configuration
+        self.tieBreaker = tieBreaker
+        transactions = StunTransactions(rto: configuration.checkRTO, maximumSends: configuration.checkSends)
+        jitter = tieBreaker | 1
+    }
+
+    // MARK: gathering
+
+    /// The shell opened a UDP socket bound to `base` (one per usable interface address): a host
+    /// candidate, and the starting point for server-reflexive and relayed ones.
+    public mutating func addLocalSocket(_ base: TransportAddress, now: Int64) {
+        guard !localCandidates.contains(where: { $0.base == base && $0.candidate.kind == .host }) else { return }
+        let preference = UInt32(65535 - min(65535, localCandidates.count * 256)) - (base.isIPv4 ? 128 : 0)
+        let host = IceCandidate(foundation: Self.foundation(.host, base.ip), priority: IceCandidate.priority(kind: .host, localPreference: preference),
+                                address: base, kind: .host)
+        if !configuration.relayOnly { addLocal(LocalCandidate(candidate: host, base: base), now: now) }
+        else { localCandidates.append(LocalCandidate(candidate: host, base: base)) } // kept to receive on, never offered or paired
+        for server in configuration.stunServers where server.isIPv4 == base.isIPv4 && !configuration.relayOnly {
+            let id = StunMessage.newTransactionID()
+            let bytes = StunMessage(method: .binding, messageClass: .request, transactionID: id).encode(fingerprint: true)
+            transactions.started(id: id, bytes: bytes, to: server, context: .gather(base: base, server: server), now: now)
+            transmits.append(IceTransmit(local: base, destination: server, bytes: bytes))
+        }
+        for server in configuration.turnServers where server.address.isIPv4 == base.isIPv4 && !turnBases.contains(base) {
+            var allocation = TurnAllocation(server: server)
+            allocation.start(now: now)
+            turn.append(allocation)
+            turnBases.append(base)
+            drainTurn(turn.count - 1, now: now)
+        }
+    }
+
+    /// The shell has added every socket it will: gathering ends once server answers are in.
+    public mutating func localSocketsComplete(now: Int64) {
+        socketsComplete = true
+        checkGatheringDone()
+    }
+
+    // MARK: signalling input
+
+    public mutating func setRemoteCredentials(_ credentials: IceCredentials, now: Int64) {
+        if let old = remoteCredentials, old != credentials, remoteCandidates.count > 0 {
+            // The peer restarted ICE (new ufrag): its old candidates and our checks against them go.
+            resetChecks()
+        }
+        remoteCredentials = credentials
+        if state == .new, !pairs.isEmpty { setState(.checking) }
+    }
+
+    /// A remote candidate (trickled or from the description). mDNS names stay unpaired until
+    /// `resolveRemoteHostname` (or the peer's checks reveal the address as peer-reflexive).
+    public mutating func addRemoteCandidate(_ candidate: IceCandidate, now: Int64) {
+        guard candidate.component == 1 else { return }
+        if let address = candidate.address, remoteCandidates.contains(where: { $0.address == address }) { return }
+        remoteCandidates.append(candidate)
+        let index = remoteCandidates.count - 1
+        guard let address = candidate.address else { return }
+        if address.ip.isLinkLocal && !address.isIPv4 { return }
+        for (l, local) in localCandidates.enumerated() where isPairable(local) && local.candidate.address?.isIPv4 == address.isIPv4 {
+            addPair(local: l, remote: index)
+        }
+        for t in turn.indices { turn[t].permit(address.ip, now: now); drainTurn(t, now: now) }
+        if state == .new, remoteCredentials != nil, !pairs.isEmpty { setState(.checking) }
+    }
+
+    /// The peer resolved nothing more to send (RFC 8838 end-of-candidates).
+    public mutating func remoteCandidatesComplete(now: Int64) {
+        remoteEndOfCandidates = true
+        updateState(now: now)
+    }
+
+    /// An mDNS name from a remote candidate turned out to be `ip`.
+    public mutating func resolveRemoteHostname(_ hostname: String, to ip: TransportAddress.IP, now: Int64) {
+        guard let i = remoteCandidates.firstIndex(where: { $0.hostname == hostname && $0.address == nil }) else { return }
+        var candidate = remoteCandidates[i]
+        candidate.address = TransportAddress(ip: ip, port: candidate.port)
+        remoteCandidates.remove(at: i)
+        // Pairs refer to remote indices: re-adding keeps them consistent.
+        pairs = pairs.map { var p = $0; if p.remote > i { p.remote -= 1 }; return p }
+        triggered = triggered.filter { pairs.indices.contains($0) }
+        addRemoteCandidate(candidate, now: now)
+    }
+
+    /// ICE restart (RFC 8445 §9): new local credentials; checks start over once the peer's new
+    /// credentials and candidates arrive. Media keeps the selected pair until a new one is nominated.
+    public mutating func restart(credentials: IceCredentials = .random(), now: Int64) {
+        localCredentials = credentials
+        resetChecks()
+        remoteCredentials = nil
+        remoteEndOfCandidates = false
+        for local in localCandidates where local.candidate.kind != .host || !configuration.relayOnly {
+            events.append(.localCandidate(local.candidate))
+        }
+        if gatheringDone { events.append(.gatheringComplete) }
+    }
+
+    public mutating func close(now: Int64) {
+        for t in turn.indices { turn[t].close(now: now); drainTurn(t, now: now) }
+        setState(.closed)
+    }
+
+    // MARK: network input
+
+    /// A STUN datagram (RFC 7983: first byte 0–3), or a datagram from a TURN server, arrived on the
+    /// socket bound to `local` from `source`. Malformed datagrams are counted and dropped.
+    public mutating func handleDatagram(_ bytes: [UInt8], from source: TransportAddress, local: TransportAddress, now: Int64) {
+        guard state != .closed else { return }
+        if let t = turnIndex(server: source, base: local) {
+            if let (peer, payload) = turn[t].handle(bytes, now: now) {
+                let relayed = turn[t].relayedAddress ?? local
+                if StunMessage.looksLikeStun(payload) {
+                    handleStun(payload, from: peer, local: relayed, now: now)
+                } else {
+                    noteAlive(from: peer, now: now)
+                    events.append(.relayedData(payload, from: peer))
+                }
+            }
+            drainTurn(t, now: now)
+            return
+        }
+        handleStun(bytes, from: source, local: local, now: now)
+    }
+
+    /// Non-STUN traffic (DTLS, SRTP) arrived directly from `source`: proof the path is alive.
+    public mutating func noteApplicationData(from source: TransportAddress, now: Int64) {
+        noteAlive(from: source, now: now)
+    }
+
+    public mutating func handleTimeout(now: Int64) {
+        guard state != .closed else { return }
+        let (resend, failed) = transactions.due(now: now)
+        for t in resend { send(t.bytes, over: t.context, to: t.destination, now: now) }
+        for t in failed {
+            switch t.context {
+            case let .check(pair, _, consent, generation):
+                if generation == self.generation, !consent, pairs.indices.contains(pair), pairs[pair].state == .inProgress { pairs[pair].state = .failed }
+            case .gather:
+                break
+            }
+        }
+        for t in turn.indices { turn[t].handleTimeout(now: now); drainTurn(t, now: now) }
+        checkGatheringDone()
+        runChecks(now: now)
+        nominateIfReady(now: now)
+        keepConsent(now: now)
+        updateState(now: now)
+    }
+
+    // MARK: outputs
+
+    public mutating func pollTransmit() -> IceTransmit? { transmits.isEmpty ? nil : transmits.removeFirst() }
+    public mutating func pollEvent() -> IceEvent? { events.isEmpty ? nil : events.removeFirst() }
+
+    public var nextTimeout: Int64? {
+        guard state != .closed else { return nil }
+        var times = [transactions.nextDeadline, nextConsentAt].compactMap { $0 } + turn.compactMap(\.nextTimeout)
+        let sendable = triggered.contains { pairs.indices.contains($0) && pairs[$0].state != .inProgress && relayReady(pairs[$0]) }
+            || pairs.contains { $0.state == .waiting && relayReady($0) }
+        if remoteCredentials != nil, sendable { times.append(nextCheckAt) }
+        if let first = firstValidAt, role == .controlling, !pairs.contains(where: \.nominated) {
+            times.append(first + configuration.nominationDelayMilliseconds)
+        }
+        // Liveness deadlines only while they can still change the state (else the timer would spin).
+        if selected != nil, state != .failed {
+            if state != .disconnected { times.append(lastAlive + configuration.disconnectedAfterMilliseconds) }
+            times.append(lastAlive + configuration.consentTimeoutMilliseconds)
+        }
+        return times.min()
+    }
+
+    /// The selected path: send application data from `local` to `remote` — or, for a relayed pair,
+    /// hand it to `wrapForRelay` first.
+    public var selectedPath: (local: TransportAddress, remote: TransportAddress, relayed: Bool)? {
+        guard let s = selected, let remote = remoteCandidates[pairs[s].remote].address else { return nil }
+        let local = localCandidates[pairs[s].local]
+        if let r = local.relay { return (turnBases[r], turn[r].server.address, true) }
+        return (local.base, remote, false)
+    }
+
+    /// Application data for the peer on the selected pair, as the datagram to send.
+    public func transmitApplicationData(_ payload: [UInt8]) -> IceTransmit? {
+        guard let s = selected, let remote = remoteCandidates[pairs[s].remote].address else { return nil }
+        let local = localCandidates[pairs[s].local]
+        if let r = local.relay { return IceTransmit(local: turnBases[r], destination: turn[r].server.address, bytes: turn[r].wrap(payload, to: remote)) }
+        return IceTransmit(local: local.base, destination: remote, bytes: payload)
+    }
+
+    public var selectedCandidates: (local: IceCandidate, remote: IceCandidate)? {
+        guard let s = selected else { return nil }
+        return (localCandidates[pairs[s].local].candidate, remoteCandidates[pairs[s].remote])
+    }
+
+    public var localCandidateList: [IceCandidate] { localCandidates.filter { isOffered($0) }.map(\.candidate) }
+}
+
+// MARK: - internals
+
+extension IceAgent {
+    static func foundation(_ kind: IceCandidate.Kind, _ ip: TransportAddress.IP, server: TransportAddress? = nil) -> String {
+        // Same type, base IP and server → same foundation (RFC 8445 §5.1.1.3).
+        var h: UInt32 = 2_166_136_261
+        for b in Array("\(kind.rawValue)|\(ip)|\(server.map { "\($0)" } ?? "")".utf8) { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return String(h % 1_000_000_000)
+    }
+
+    func isOffered(_ local: LocalCandidate) -> Bool { !configuration.relayOnly || local.candidate.kind == .relay }
+    /// Server-reflexive candidates are represented by their base (§6.1.2.4); relay-only uses relays.
+    func isPairable(_ local: LocalCandidate) -> Bool {
+        (local.candidate.kind == .host && !configuration.relayOnly) || local.candidate.kind == .relay
+    }
+
+    mutating func addLocal(_ local: LocalCandidate, now: Int64) {
+        localCandidates.append(local)
+        events.append(.localCandidate(local.candidate))
+        guard isPairable(local) else { return }
+        for (r, remote) in remoteCandidates.enumerated() where remote.address?.isIPv4 == local.candidate.address?.isIPv4 && remote.address != nil {
+            addPair(local: localCandidates.count - 1, remote: r)
+        }
+    }
+
+    mutating func addPair(local: Int, remote: Int) {
+        guard !pairs.contains(where: { $0.local == local && $0.remote == remote }) else { return }
+        let l = UInt64(localCandidates[local].candidate.priority), r = UInt64(remoteCandidates[remote].priority)
+        let (g, d) = role == .controlling ? (l, r) : (r, l)
+        // §6.1.2.3: 2^32·MIN(G,D) + 2·MAX(G,D) + (G>D ? 1 : 0)
+        let priority = (min(g, d) << 32) + 2 * max(g, d) + (g > d ? 1 : 0)
+        pairs.append(Pair(local: local, remote: remote, priority: priority))
+    }
+
+    mutating func recomputePriorities() {
+        for i in pairs.indices {
+            let l = UInt64(localCandidates[pairs[i].local].candidate.priority), r = UInt64(remoteCandidates[pairs[i].remote].priority)
+            let (g, d) = role == .controlling ? (l, r) : (r, l)
+            pairs[i].priority = (min(g, d) << 32) + 2 * max(g, d) + (g > d ? 1 : 0)
+        }
+    }
+
+    mutating func resetChecks() {
+        generation += 1
+        transactions.cancel { if case .check = $0 { return true }; return false }
+        // Keep the selected pair's candidates so media continues; everything else starts over.
+        let keep = selected.map { pairs[$0] }
+        if let keep {
+            // Media stays on this pair; it is checked again under the new credentials like any other.
+            let remote = remoteCandidates[keep.remote]
+            remoteCandidates = [remote]
+            pairs = [Pair(local: keep.local, remote: 0, priority: keep.priority)]
+            selected = 0
+            restarting = true
+        } else {
+            remoteCandidates = []
+            pairs = []
+            selected = nil
+        }
+        triggered = []
+        firstValidAt = nil
+    }
+
+    mutating func setState(_ new: IceConnectionState) {
+        guard state != new, state != .closed else { return }
+        state = new
+        events.append(.connectionState(new))
+    }
+
+    mutating func checkGatheringDone() {
+        guard !gatheringDone, socketsComplete else { return }
+        let gathering = transactions.all.contains { if case .gather = $0.context { return true }; return false }
+        let allocating = turn.contains { $0.state == .allocating || $0.state == .idle }
+        guard !gathering, !allocating else { return }
+        gatheringDone = true
+        events.append(.gatheringComplete)
+    }
+
+    func turnIndex(server: TransportAddress, base: TransportAddress) -> Int? {
+        turn.indices.first { turn[$0].server.address == server && turnBases[$0] == base }
+    }
+
+    /// Moves a TURN allocation's datagrams and events into the agent's.
+    mutating func drainTurn(_ t: Int, now: Int64) {
+        while let bytes = turn[t].pollTransmit() {
+            transmits.append(IceTransmit(local: turnBases[t], destination: turn[t].server.address, bytes: bytes))
+        }
+        while let event = turn[t].pollEvent() {
+            switch event {
+            case let .allocated(relayed, mapped):
+                let preference: UInt32 = 65535 - UInt32(t)
+                let candidate = IceCandidate(foundation: Self.foundation(.relay, relayed.ip, server: turn[t].server.address),
+                                             priority: IceCandidate.priority(kind: .relay, localPreference: preference),
+                                             address: relayed, kind: .relay, relatedAddress: mapped)
+                addLocal(LocalCandidate(candidate: candidate, base: turnBases[t], relay: t), now: now)
+                checkGatheringDone()
+            case let .failed(reason):
+                events.append(.problem(reason))
+                checkGatheringDone()
+            case .permitted:
+                break // checks held for this permission go out at the next pacing slot
+            }
+        }
+    }
+
+    /// Sends a STUN datagram for a transaction: straight from the pair's base, or through its relay.
+    mutating func send(_ bytes: [UInt8], over context: Transaction, to destination: TransportAddress, now: Int64) {
+        switch context {
+        case let .gather(base, server):
+            transmits.append(IceTransmit(local: base, destination: server, bytes: bytes))
+        case let .check(pair, _, _, _):
+            guard pairs.indices.contains(pair) else { return }
+            let local = localCandidates[pairs[pair].local]
+            if let r = local.relay {
+                transmits.append(IceTransmit(local: turnBases[r], destination: turn[r].server.address, bytes: turn[r].wrap(bytes, to: destination)))
+            } else {
+                transmits.append(IceTransmit(local: local.base, destination: destination, bytes: bytes))
+            }
+        }
+    }
+
+    // MARK: checks
+
+    mutating func runChecks(now: Int64) {
+        guard remoteCredentials != nil, now >= nextCheckAt else { return }
+        // Triggered checks first (§6.1.4.2), then the highest-priority waiting pair.
+        var pick: Int?
+        while !triggered.isEmpty, pick == nil {
+            let candidate = triggered.removeFirst()
+            if pairs.indices.contains(candidate), pairs[candidate].state != .inProgress { pick = candidate }
+        }
+        if pick == nil {
+            pick = pairs.indices.filter { pairs[$0].state == .waiting && relayReady(pairs[$0]) }.max { pairs[$0].priority < pairs[$1].priority }
+        }
+        guard let pair = pick else { return }
+        guard relayReady(pairs[pair]) else { triggered.append(pair); return }
+        sendCheck(pair, nominating: role == .controlling && pairs[pair].nominated, consent: false, now: now)
+        nextCheckAt = now + configuration.pacingMilliseconds
+    }
+
+    /// A check through a relay waits until the server confirmed the permission for the peer, so it
+    /// is not dropped on the floor (RFC 8656 §9).
+    func relayReady(_ pair: Pair) -> Bool {
+        guard let r = localCandidates[pair.local].relay, let remote = remoteCandidates[pair.remote].address else { return true }
+        return turn[r].isPermitted(remote.ip)
+    }
+
+    mutating func sendCheck(_ pair: Int, nominating: Bool, consent: Bool, now: Int64) {
+        guard let remoteCredentials, let destination = remoteCandidates[pairs[pair].remote].address else { return }
+        let local = localCandidates[pairs[pair].local].candidate
+        var attributes: [StunAttribute] = [
+            .username("\(remoteCredentials.ufrag):\(localCredentials.ufrag)"),
+            .priority(IceCandidate.priority(kind: .prflx, localPreference: (local.priority >> 8) & 0xFFFF)),
+            role == .controlling ? .iceControlling(tieBreaker) : .iceControlled(tieBreaker),
+        ]
+        if nominating { attributes.append(.useCandidate) }
+        let id = StunMessage.newTransactionID()
+        let bytes = StunMessage(method: .binding, messageClass: .request, transactionID: id, attributes: attributes)
+            .encode(credentials: .shortTerm(password: remoteCredentials.password), fingerprint: true)
+        let context = Transaction.check(pair: pair, nominating: nominating, consent: consent, generation: generation)
+        transactions.started(id: id, bytes: bytes, to: destination, context: context, now: now)
+        if !consent { pairs[pair].state = .inProgress }
+        if consent { statistics.consentChecksSent += 1 } else { statistics.checksSent += 1 }
+        send(bytes, over: context, to: destination, now: now)
+    }
+
+    mutating func handleStun(_ bytes: [UInt8], from source: TransportAddress, local base: TransportAddress, now: Int64) {
+        guard let decoded = try? StunMessage.decode(bytes) else { statistics.malformed += 1; return }
+        let message = decoded.message
+        switch message.messageClass {
+        case .request where message.method == .binding: handleCheck(decoded, from: source, local: base, now: now)
+        case .success, .error: handleAnswer(decoded, from: source, local: base, now: now)
+        default: break
+        }
+    }
+
+    /// A connectivity check from the peer (§7.3).
+    mutating func handleCheck(_ decoded: DecodedStunMessage, from source: TransportAddress, local base: TransportAddress, now: Int64) {
+        let request = decoded.message
+        statistics.checksReceived += 1
+        guard let username = request.username, decoded.hasIntegrity else {
+            statistics.unauthenticated += 1
+            return reply(error: 400, "Bad Request", to: request, from: base, destination: source, credentials: nil)
+        }
+        let parts = username.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, parts[0] == localCredentials.ufrag,
+              decoded.verifyIntegrity(key: Array(localCredentials.password.utf8)) else {
+            statistics.unauthenticated += 1
+            return reply(error: 401, "Unauthorized", to: request, from: base, destination: source, credentials: nil)
+        }
+        // Role conflict (§7.3.1.1).
+        if role == .controlling, let theirs = request.iceControlling {
+            statistics.roleConflicts += 1
+            if tieBreaker >= theirs {
+                return reply(error: 487, "Role Conflict", to: request, from: base, destination: source, credentials: .shortTerm(password: localCredentials.password))
+            }
+            switchRole()
+        } else if role == .controlled, let theirs = request.iceControlled {
+            statistics.roleConflicts += 1
+            if tieBreaker >= theirs { switchRole() } else {
+                return reply(error: 487, "Role Conflict", to: request, from: base, destination: source, credentials: .shortTerm(password: localCredentials.password))
+            }
+        }
+        let response = StunMessage(method: .binding, messageClass: .success, transactionID: request.transactionID, attributes: [.xorMappedAddress(source)])
+            .encode(credentials: .shortTerm(password: localCredentials.password), fingerprint: true)
+        transmitResponse(response, from: base, to: source)
+
+        // The pair this check came over; unknown source → peer-reflexive remote candidate (§7.3.1.3).
+        guard let l = localCandidates.firstIndex(where: { ($0.relay == nil && $0.base == base && $0.candidate.kind == .host)
+                                                        || ($0.relay != nil && $0.candidate.address == base) }) else { return }
+        var r = remoteCandidates.firstIndex { $0.address == source }
+        if r == nil {
+            let prflx = IceCandidate(foundation: Self.foundation(.prflx, source.ip), priority: request.priority ?? 0, address: source, kind: .prflx)
+            remoteCandidates.append(prflx)
+            r = remoteCandidates.count - 1
+        }
+        if !isPairable(localCandidates[l]) { return }
+        addPair(local: l, remote: r!)
+        guard let p = pairs.firstIndex(where: { $0.local == l && $0.remote == r! }) else { return }
+        if selected == p { noteAlive(from: source, now: now) }
+        // Triggered check (§7.3.1.4), and nomination by the controlling peer (§7.3.1.5).
+        if role == .controlled, request.useCandidate {
+            if pairs[p].state == .succeeded { nominate(p, now: now) } else { pairs[p].nominateOnSuccess = true }
+        }
+        switch pairs[p].state {
+        case .waiting, .failed:
+            pairs[p].state = .waiting
+            if !triggered.contains(p) { triggered.append(p) }
+        case .inProgress, .succeeded:
+            break
+        }
+        if state == .new, remoteCredentials != nil { setState(.checking) }
+        runChecks(now: now)
+    }
+
+    /// An answer to one of our requests: a check, or a server-reflexive gathering request.
+    mutating func handleAnswer(_ decoded: DecodedStunMessage, from source: TransportAddress, local base: TransportAddress, now: Int64) {
+        let answer = decoded.message
+        guard let context = transactions.context(of: answer.transactionID) else { return }
+        switch context {
+        case let .gather(gatherBase, server):
+            guard source == server, base == gatherBase else { return }
+            _ = transactions.finish(id: answer.transactionID)
+            if answer.messageClass == .success, let mapped = answer.xorMappedAddress ?? answer.mappedAddress,
+               !localCandidates.contains(where: { $0.candidate.address == mapped }) {
+                let preference = localCandidates.first { $0.base == gatherBase }.map { ($0.candidate.priority >> 8) & 0xFFFF } ?? 65535
+                let candidate = IceCandidate(foundation: Self.foundation(.srflx, gatherBase.ip, server: server),
+                                             priority: IceCandidate.priority(kind: .srflx, localPreference: preference),
+                                             address: mapped, kind: .srflx, relatedAddress: gatherBase)
+                addLocal(LocalCandidate(candidate: candidate, base: gatherBase), now: now)
+            }
+            checkGatheringDone()
+        case let .check(pair, nominating, consent, generation):
+            guard let remoteCredentials, decoded.verifyIntegrity(key: Array(remoteCredentials.password.utf8)) else {
+                statistics.unauthenticated += 1
+                return // a forged or stray answer: the transaction keeps retransmitting
+            }
+            _ = transactions.finish(id: answer.transactionID)
+            guard generation == self.generation, pairs.indices.contains(pair) else { return }
+            // §7.2.5.2.1: the answer must come back over the same path (symmetric).
+            let expected = remoteCandidates[pairs[pair].remote].address
+            if source != expected {
+                if !consent { pairs[pair].state = .failed }
+                return
+            }
+            if answer.messageClass == .error {
+                if answer.errorCode?.code == 487 && !consent {
+                    // §7.2.5.1: switch role and check again.
+                    statistics.roleConflicts += 1
+                    switchRole()
+                    pairs[pair].state = .waiting
+                    triggered.insert(pair, at: 0)
+                } else if !consent {
+                    pairs[pair].state = .failed
+                }
+                return
+            }
+            noteAlive(from: source, now: now)
+            if consent { return }
+            pairs[pair].state = .succeeded
+            if firstValidAt == nil { firstValidAt = now }
+            if nominating || pairs[pair].nominateOnSuccess { nominate(pair, now: now) }
+            nominateIfReady(now: now)
+        }
+        updateState(now: now)
+    }
+
+    mutating func reply(error code: Int, _ reason: String, to request: StunMessage, from base: TransportAddress,
+                        destination: TransportAddress, credentials: StunCredentials?) {
+        let bytes = StunMessage(method: request.method, messageClass: .error, transactionID: request.transactionID,
+                                attributes: [.errorCode(code, reason)]).encode(credentials: credentials, fingerprint: true)
+        transmitResponse(bytes, from: base, to: destination)
+    }
+
+    /// Responses go back the way the request came: directly, or through the relay it arrived on.
+    mutating func transmitResponse(_ bytes: [UInt8], from base: TransportAddress, to destination: TransportAddress) {
+        if let r = turn.indices.first(where: { turn[$0].relayedAddress == base }) {
+            transmits.append(IceTransmit(local: turnBases[r], destination: turn[r].server.address, bytes: turn[r].wrap(bytes, to: destination)))
+        } else {
+            transmits.append(IceTransmit(local: base, destination: destination, bytes: bytes))
+        }
+    }
+
+    mutating func switchRole() {
+        role = role.opposite
+        recomputePriorities()
+    }
+
+    /// Controlling agent, regular nomination (§8.1.1): once a pair has succeeded, wait for better
+    /// pairs still being checked (at most `nominationDelay`), then nominate the best valid one.
+    mutating func nominateIfReady(now: Int64) {
+        guard role == .controlling, !pairs.contains(where: \.nominated), let first = firstValidAt else { return }
+        let valid = pairs.indices.filter { pairs[$0].state == .succeeded }
+        guard let best = valid.max(by: { pairs[$0].priority < pairs[$1].priority }) else { return }
+        let betterPending = pairs.contains { ($0.state == .waiting || $0.state == .inProgress) && $0.priority > pairs[best].priority }
+        guard !betterPending || now - first >= configuration.nominationDelayMilliseconds else { return }
+        pairs[best].nominated = true
+        sendCheck(best, nominating: true, consent: false, now: now) // its success selects the pair
+    }
+
+    mutating func nominate(_ pair: Int, now: Int64) {
+        pairs[pair].nominated = true
+        guard selected != pair || restarting else { return }
+        restarting = false
+        selected = pair
+        lastAlive = now
+        scheduleConsent(now: now)
+        let (local, remote) = (localCandidates[pairs[pair].local].candidate, remoteCandidates[pairs[pair].remote])
+        events.append(.selectedPair(local: local, remote: remote))
+        if let r = localCandidates[pairs[pair].local].relay, let address = remote.address {
+            turn[r].bindChannel(to: address, now: now) // data as ChannelData: 4 bytes of overhead, not 36
+            drainTurn(r, now: now)
+        }
+        updateState(now: now)
+    }
+
+    // MARK: consent and liveness (RFC 7675)
+
+    mutating func noteAlive(from source: TransportAddress, now: Int64) {
+        guard let s = selected, remoteCandidates[pairs[s].remote].address == source else { return }
+        lastAlive = now
+    }
+
+    mutating func scheduleConsent(now: Int64) {
+        // Every interval ±20 %, so many agents behind one NAT do not pulse together (RFC 7675 §5.1).
+        jitter = jitter &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        let spread = Int64(jitter >> 33) % (configuration.consentIntervalMilliseconds * 2 / 5 + 1)
+        nextConsentAt = now + configuration.consentIntervalMilliseconds * 4 / 5 + spread
+    }
+
+    mutating func keepConsent(now: Int64) {
+        guard let s = selected, let at = nextConsentAt, now >= at else { return }
+        scheduleConsent(now: now)
+        sendCheck(s, nominating: false, consent: true, now: now)
+    }
+
+    mutating func updateState(now: Int64) {
+        guard state != .closed, state != .failed else { return }
+        if selected != nil {
+            let quiet = now - lastAlive
+            if quiet >= configuration.consentTimeoutMilliseconds {
+                events.append(.problem("the peer stopped answering (ICE consent expired after \(quiet / 1000) s)"))
+                return setState(.failed)
+            }
+            if quiet >= configuration.disconnectedAfterMilliseconds { return setState(.disconnected) }
+            let checking = pairs.contains { $0.state == .waiting || $0.state == .inProgress } || !triggered.isEmpty
+            return setState(!checking && remoteEndOfCandidates ? .completed : .connected)
+        }
+        let allFailed = !pairs.isEmpty && pairs.allSatisfy { $0.state == .failed }
+        if allFailed && remoteEndOfCandidates && gatheringDone && triggered.isEmpty {
+            events.append(.problem("no network path to the peer worked (every ICE candidate pair failed)"))
+            setState(.failed)
+        } else if remoteCredentials != nil && !pairs.isEmpty && state == .new {
+            setState(.checking)
+        }
+    }
+}

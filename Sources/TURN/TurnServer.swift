@@ -1,0 +1,41 @@
+import CryptoPrimitives
+import STUN
+
+/// A TURN server to allocate a relayed address on (RFC 8656), with long-term credentials —
+/// either a fixed user or REST-style ones made by `TurnServer.restCredentials`.
+public struct TurnServer: Sendable, Equatable {
+    public var address: TransportAddress
+    public var username: String
+    public var password: String
+
+    public init(address: TransportAddress, username: String, password: String) {
+        self.address = address
+        self.username = username
+        self.password = password
+    }
+
+    /// The "TURN REST API" convention coturn implements (`use-auth-secret`): username
+    /// `expiry:name`, password base64(HMAC-SHA1(secret, username)).
+    public static func restCredentials(secret: String, name: String, expiresAt unixSeconds: Int) -> (username: String, password: String) {
+        let username = "\(unixSeconds):\(name)"
+        let mac = HashFunction.sha1.authenticationCode(key: Array(secret.utf8), Array(username.utf8))
+        return (username, Base64.encode(mac))
+    }
+}
+
+public enum Base64 {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        var out = ""
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(alphabet[Int(b0 >> 2)])
+            out.append(alphabet[Int((b0 & 0x3) << 4 | b1 >> 4)])
+            out.append(i + 1 < bytes.count ? alphabet[Int((b1 & 0xF) << 2 | b2 >> 6)] : "=")
+            out.append(i + 2 < bytes.count ? alphabet[Int(b2 & 0x3F)] : "=")
+            i += 3
+        }
+        return out
+    }
+}

@@ -1,0 +1,188 @@
+import ICE
+import STUN
+import TURN
+import Testing
+
+func address(_ text: String) -> TransportAddress {
+    let parts = text.split(separator: ":")
+    return TransportAddress(host: String(parts[0]), port: UInt16(parts[1])!)!
+}
+
+@Suite struct IceAgentTests {
+    func pair(configA: IceConfiguration = .init(), configB: IceConfiguration = .init(),
+              tieA: UInt64 = 2, tieB: UInt64 = 1, roleB: IceRole = .controlled) -> VirtualNetwork {
+        VirtualNetwork(IceAgent(role: .controlling, configuration: configA, tieBreaker: tieA),
+                       IceAgent(role: roleB, configuration: configB, tieBreaker: tieB),
+                       socketsA: [address("198.51.100.1:5000")], socketsB: [address("198.51.100.2:6000")])
+    }
+
+    @Test func hostCandidatesConnectAndBothSidesSelectTheSamePair() throws {
+        var net = pair()
+        net.start()
+        net.run(until: 5_000) { $0.bothConnected }
+        #expect(net.bothConnected, "states \(net.state(0)) \(net.state(1))")
+        let a = try #require(net.agents[0].selectedCandidates), b = try #require(net.agents[1].selectedCandidates)
+        #expect(a.local.address == b.remote.address && a.remote.address == b.local.address)
+        #expect(net.now <= 200, "connected after \(net.now) ms of virtual time")
+        // Data flows both ways on the selected path.
+        for i in 0..<2 { net.send(try #require(net.agents[i].transmitApplicationData([0x80, UInt8(i)])), from: i) }
+        net.run(until: net.now + 50)
+        #expect(net.applicationData[0] == [[0x80, 1]] && net.applicationData[1] == [[0x80, 0]])
+        net.run(until: 20_000)
+        #expect(net.state(0) == .completed && net.state(1) == .completed)
+    }
+
+    @Test func serverReflexiveCandidatesThroughANAT() throws {
+        var config = IceConfiguration()
+        config.stunServers = [address("192.0.2.100:3478")]
+        var net = pair(configA: config, configB: config)
+        net.stunServer = address("192.0.2.100:3478")
+        net.sockets[0] = [address("10.0.0.5:5000")]
+        net.nats[0] = .init(publicIP: TransportAddress.IP("203.0.113.1")!)
+        net.start()
+        net.run(until: 10_000) { $0.bothConnected }
+        #expect(net.bothConnected)
+        let a = try #require(net.events[0].compactMap { if case let .localCandidate(c) = $0, c.kind == .srflx { return c }; return nil }.first)
+        #expect(a.address?.ip == TransportAddress.IP("203.0.113.1") && a.relatedAddress == address("10.0.0.5:5000"))
+        // B reaches A at its NAT address (the srflx one, or the same address learnt as peer-reflexive).
+        #expect(net.agents[1].selectedCandidates?.remote.address?.ip == TransportAddress.IP("203.0.113.1"))
+    }
+
+    @Test func relayedCandidatesWhenOnlyTheRelayWorks() throws {
+        var config = IceConfiguration()
+        config.turnServers = [TurnServer(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")]
+        config.relayOnly = true
+        var net = pair(configA: config, configB: config)
+        net.turnServer = TurnServerSimulator(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")
+        net.start()
+        net.run(until: 10_000) { $0.bothConnected }
+        #expect(net.bothConnected, "states \(net.state(0)) \(net.state(1)); events \(net.events[0])")
+        #expect(net.agents[0].selectedCandidates?.local.kind == .relay && net.agents[1].selectedCandidates?.local.kind == .relay)
+        // Only relayed candidates were offered.
+        #expect(net.events[0].allSatisfy { if case let .localCandidate(c) = $0 { return c.kind == .relay }; return true })
+        // Data through the relay (ChannelData once the channel is bound).
+        net.run(until: net.now + 100)
+        for i in 0..<2 { net.send(try #require(net.agents[i].transmitApplicationData([0x17, 0xFE, UInt8(i)])), from: i) }
+        net.run(until: net.now + 100)
+        #expect(net.applicationData[0].contains([0x17, 0xFE, 1]) && net.applicationData[1].contains([0x17, 0xFE, 0]))
+    }
+
+    @Test func wrongTurnCredentialsAreOneClearProblemNotAHang() {
+        var config = IceConfiguration()
+        config.turnServers = [TurnServer(address: address("192.0.2.200:3478"), username: "alice", password: "wrong")]
+        config.relayOnly = true
+        var net = pair(configA: config)
+        net.turnServer = TurnServerSimulator(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")
+        net.start()
+        net.run(until: 5_000)
+        let problems = net.events[0].compactMap { if case let .problem(p) = $0 { return p }; return nil }
+        #expect(problems.contains { $0.contains("refused user \"alice\"") }, "\(problems)")
+        #expect(net.events[0].contains(.gatheringComplete))
+    }
+
+    @Test func aRoleConflictIsRepaired() throws {
+        // Both start controlling; the larger tie-breaker stays controlling (RFC 8445 §7.3.1.1).
+        var net = pair(tieA: 5, tieB: 9, roleB: .controlling)
+        net.start()
+        net.run(until: 5_000) { $0.bothConnected }
+        #expect(net.bothConnected)
+        #expect(net.agents[0].role == .controlled && net.agents[1].role == .controlling)
+        #expect(net.agents[0].statistics.roleConflicts + net.agents[1].statistics.roleConflicts >= 1)
+    }
+
+    @Test func twentyPercentLossStillConnects() {
+        var connected = 0
+        for seed in 1...10 as ClosedRange<UInt64> {
+            var net = pair()
+            net.lossRate = 0.2
+            net.rng = .init(seed: seed)
+            net.start()
+            net.run(until: 30_000) { $0.bothConnected }
+            if net.bothConnected { connected += 1 }
+        }
+        #expect(connected == 10)
+    }
+
+    @Test func aDeadPeerIsDetectedByConsentFailure() {
+        var net = pair()
+        net.start()
+        net.run(until: 5_000) { $0.bothConnected }
+        #expect(net.bothConnected)
+        let died = net.now
+        net.dead = [1]
+        net.run(until: died + 60_000) { $0.state(0) == .failed }
+        #expect(net.state(0) == .failed)
+        let disconnectedAt = net.events[0].firstIndex(of: .connectionState(.disconnected))
+        #expect(disconnectedAt != nil)
+        // Consent expires 30 s after the last answer (RFC 7675 §5.1) — not sooner, not much later.
+        #expect(net.now - died >= 25_000 && net.now - died <= 31_000, "failed \(net.now - died) ms after the peer died")
+    }
+
+    @Test func incomingChecksAloneKeepThePathAlive() {
+        // Chrome may stop answering our consent checks but keeps sending its own: proof of life.
+        var net = pair()
+        net.start()
+        net.run(until: 5_000) { $0.bothConnected }
+        let start = net.now
+        net.filter = { agent, bytes in // B answers nothing from now on, but still checks A
+            agent == 1 && (try? StunMessage.decode(bytes).message.messageClass) == .success
+        }
+        net.run(until: start + 60_000)
+        #expect(net.state(0) == .connected || net.state(0) == .completed, "\(net.state(0))")
+        #expect(net.agents[0].statistics.consentChecksSent >= 8)
+        // Without B's checks A has nothing left: consent expires.
+        net.filter = { agent, _ in agent == 1 }
+        net.run(until: net.now + 40_000) { $0.state(0) == .failed }
+        #expect(net.state(0) == .failed)
+    }
+
+    @Test func anIceRestartConnectsAgainWithNewCredentials() throws {
+        var net = pair()
+        net.start()
+        net.run(until: 5_000) { $0.bothConnected }
+        let before = net.agents[0].localCredentials
+        net.agents[0].restart(now: net.now)
+        net.agents[1].restart(now: net.now)
+        for i in 0..<2 { net.agents[1 - i].setRemoteCredentials(net.agents[i].localCredentials, now: net.now) }
+        let selections = net.events.map { $0.filter { if case .selectedPair = $0 { return true }; return false }.count }
+        net.pump()
+        net.run(until: net.now + 5_000) { n in n.events.enumerated().allSatisfy { i, e in e.filter { if case .selectedPair = $0 { return true }; return false }.count > selections[i] } }
+        #expect(net.agents[0].localCredentials != before)
+        #expect(net.bothConnected)
+        for i in 0..<2 {
+            #expect(net.events[i].filter { if case .selectedPair = $0 { return true }; return false }.count == selections[i] + 1)
+        }
+    }
+
+    @Test func checksWithWrongCredentialsAreRefused() {
+        var agent = IceAgent(role: .controlled, tieBreaker: 1)
+        agent.addLocalSocket(address("198.51.100.2:6000"), now: 0)
+        let forged = StunMessage(method: .binding, messageClass: .request, transactionID: StunMessage.newTransactionID(),
+                                 attributes: [.username("\(agent.localCredentials.ufrag):x"), .iceControlling(1)])
+            .encode(credentials: .shortTerm(password: "not-the-password"), fingerprint: true)
+        agent.handleDatagram(forged, from: address("198.51.100.9:1"), local: address("198.51.100.2:6000"), now: 0)
+        let reply = agent.pollTransmit()
+        #expect(reply.flatMap { try? StunMessage.decode($0.bytes).message.errorCode?.code } == 401)
+        #expect(agent.statistics.unauthenticated == 1)
+        #expect(agent.selectedCandidates == nil)
+    }
+}
+
+@Suite struct IceCandidateTests {
+    @Test func parsesAndPrintsSDPCandidates() throws {
+        let c = try IceCandidate(sdp: "a=candidate:842163049 1 udp 1677729535 203.0.113.7 51234 typ srflx raddr 10.0.0.5 rport 51234 generation 0 network-cost 999")
+        #expect(c.kind == .srflx && c.priority == 1_677_729_535 && c.address == address("203.0.113.7:51234") && c.relatedAddress == address("10.0.0.5:51234"))
+        #expect(c.description == "candidate:842163049 1 udp 1677729535 203.0.113.7 51234 typ srflx raddr 10.0.0.5 rport 51234")
+        let mdns = try IceCandidate(sdp: "candidate:1 1 UDP 2122194687 1f4712db-ea17-4bcf-a596-105139dfd8bf.local 54321 typ host")
+        #expect(mdns.address == nil && mdns.hostname == "1f4712db-ea17-4bcf-a596-105139dfd8bf.local")
+        #expect(throws: IceCandidate.ParseError.self) { try IceCandidate(sdp: "candidate:1 1 tcp 1 1.2.3.4 9 typ host tcptype active") }
+        for bad in ["", "candidate:", "candidate:1 1 udp x 1.2.3.4 9 typ host", "candidate:1 1 udp 1 1.2.3.4 99999 typ host", "candidate:1 1 udp 1 nothost 9 typ host"] {
+            #expect(throws: IceCandidate.ParseError.self) { try IceCandidate(sdp: bad) }
+        }
+    }
+
+    @Test func prioritiesFollowTheRFCFormula() {
+        #expect(IceCandidate.priority(kind: .host, localPreference: 65535) == 2_130_706_431)
+        #expect(IceCandidate.priority(kind: .relay, localPreference: 0) == 255)
+    }
+}
