@@ -69,6 +69,8 @@ let package = Package(
         .target(name: "STUN", dependencies: ["CryptoPrimitives"], swiftSettings: strict),
         .target(name: "TURN", dependencies: ["STUN", "CryptoPrimitives"], swiftSettings: strict),
         .target(name: "ICE", dependencies: ["STUN", "TURN", "CryptoPrimitives"], swiftSettings: strict),
+        /// The UDP shell: sockets, RFC 7983 demultiplexing, the poll loop that drives the ICE agent.
+        .target(name: "UDPTransport", dependencies: ["ICE", "STUN"], swiftSettings: strict),
 
         // MARK: presentation
         .target(name: "Render", dependencies: ["MediaCore"], swiftSettings: strict),
@@ -94,11 +96,14 @@ let package = Package(
         .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),
         .target(name: "CPseudoTerminal", path: "Tests/Support/CPseudoTerminal"),
+        /// Child processes for tests (posix_spawn: Foundation's Process hangs in waitUntilExit here).
+        .target(name: "TestSupport", path: "Tests/Support/TestSupport", swiftSettings: strict),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "CPseudoTerminal"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["MediaCore", "MediaDevices"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["MediaCore", "MediaDevices", "TestSupport"], swiftSettings: strict),
     ],
     cxxLanguageStandard: .cxx14
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `termcall devices` against real alsa-lib configured with file/null PCMs, and the fake camera.

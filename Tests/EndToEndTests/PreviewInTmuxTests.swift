@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `termcall preview` in a real terminal (tmux): what a person would see, and that the terminal is

@@ -37,6 +37,11 @@ import aioice.ice
 import aioice.turn
 
 
+# Prepended to every ping (--dtls-prefix): 0x17 puts the datagram in RFC 7983's DTLS range, so a
+# WebRTC stack's demultiplexer hands it to the application instead of discarding it.
+PREFIX = b""
+
+
 def emit(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -185,7 +190,7 @@ async def run(args):
 async def send_pings(conn, n, reply_timeout, counts):
     ok = 0
     for i in range(n):
-        msg = f"ping-{i}".encode()
+        msg = PREFIX + f"ping-{i}".encode()
         t = time.monotonic()
         await conn.send(msg)
         deadline = t + reply_timeout
@@ -248,6 +253,7 @@ def main():
     p.add_argument("--host", action="append", default=None,
                    help="host address to gather on (repeatable; default 127.0.0.1)")
     p.add_argument("--echo", action="store_true")
+    p.add_argument("--dtls-prefix", action="store_true", help="start each ping with byte 0x17")
     p.add_argument("--send", type=int, metavar="N")
     p.add_argument("--timeout", type=float, default=30.0, help="gather/signal/connect timeout (s)")
     p.add_argument("--reply-timeout", type=float, default=2.0, help="per-ping wait with --send (s)")
@@ -258,6 +264,9 @@ def main():
     if args.echo and args.send is not None:
         p.error("--echo and --send are exclusive")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
+    global PREFIX
+    if args.dtls_prefix:
+        PREFIX = b"\x17"
 
     try:
         rc = asyncio.run(run(args))

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ICE
+import STUN
+
+/// The UDP shell around an `IceAgent`: one socket per usable interface address, a poll loop that
+/// feeds the agent datagrams and the time and carries out what it asks. Non-STUN traffic is sorted
+/// by RFC 7983 and handed up (DTLS/SRTP later share these sockets). Owned by one thread, which calls
+/// `step` in its loop; nothing here sleeps except inside `poll`.
+public final class IceTransport {
+    public enum Event: Sendable, Equatable {
+        case ice(IceEvent)
+        /// Application data (DTLS, RTP, …) from the peer, direct or relayed.
+        case data([UInt8], from: TransportAddress)
+    }
+
+    public private(set) var agent: IceAgent
+    public private(set) var sockets: [UDPSocket] = []
+    public private(set) var discarded = 0
+    private var buffer = [UInt8](repeating: 0, count: 65_536)
+    private var pending: [Event] = []
+    private let start = IceTransport.monotonicMilliseconds()
+
+    /// Milliseconds since this transport was made (the agent's clock).
+    public var now: Int64 { Self.monotonicMilliseconds() - start }
+
+    /// Opens a socket on each of `addresses` (port 0: the kernel picks), or on every usable interface
+    /// address when nil, and starts gathering.
+    public init(agent: IceAgent, addresses: [TransportAddress.IP]? = nil, includeLoopback: Bool = false) throws(TransportError) {
+        self.agent = agent
+        let ips = addresses ?? InterfaceAddresses.usable(includeLoopback: includeLoopback)
+        for ip in ips {
+            do throws(TransportError) {
+                sockets.append(try UDPSocket(bindTo: TransportAddress(ip: ip, port: 0)))
+            } catch {
+                continue // an address that cannot be bound (an IPv6 one in a v4-only namespace) is skipped
+            }
+        }
+        guard !sockets.isEmpty else { throw .noUsableAddress }
+        let t = now
+        for socket in sockets { self.agent.addLocalSocket(socket.local, now: t) }
+        self.agent.localSocketsComplete(now: t)
+        flush()
+    }
+
+    // MARK: signalling input (forwarded to the agent)
+
+    public func setRemoteCredentials(_ credentials: IceCredentials) { agent.setRemoteCredentials(credentials, now: now); flush() }
+    public func addRemoteCandidate(_ candidate: IceCandidate) { agent.addRemoteCandidate(candidate, now: now); flush() }
+    public func remoteCandidatesComplete() { agent.remoteCandidatesComplete(now: now); flush() }
+    public func restart(credentials: IceCredentials = .random()) { agent.restart(credentials: credentials, now: now); flush() }
+
+    /// Sends application data to the peer over the selected pair; false before one is selected.
+    @discardableResult
+    public func send(_ payload: [UInt8]) -> Bool {
+        guard let transmit = agent.transmitApplicationData(payload) else { return false }
+        emit(transmit)
+        return true
+    }
+
+    /// Waits up to `maximumWait` ms for datagrams or the agent's next timer, handles everything
+    /// ready, and returns what happened.
+    public func step(maximumWait: Int64) -> [Event] {
+        let wait = max(0, min(maximumWait, (agent.nextTimeout ?? Int64.max) - now))
+        var fds = sockets.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+        _ = poll(&fds, nfds_t(fds.count), Int32(clamping: wait))
+        for (i, fd) in fds.enumerated() where fd.revents & Int16(POLLIN) != 0 {
+            let socket = sockets[i]
+            while let (count, from) = socket.receive(into: &buffer) {
+                let datagram = Array(buffer[0..<count])
+                guard let first = datagram.first else { continue }
+                let fromServer = agent.configuration.turnServers.contains { $0.address == from }
+                switch DatagramKind(firstByte: first) {
+                case .stun, .turnChannel:
+                    agent.handleDatagram(datagram, from: from, local: socket.local, now: now)
+                case .dtls, .rtp:
+                    if fromServer { agent.handleDatagram(datagram, from: from, local: socket.local, now: now); break }
+                    agent.noteApplicationData(from: from, now: now)
+                    pending.append(.data(datagram, from: from))
+                case .zrtp, .unknown:
+                    discarded += 1
+                }
+            }
+        }
+        if let deadline = agent.nextTimeout, deadline <= now { agent.handleTimeout(now: now) }
+        flush()
+        defer { pending = [] }
+        return pending
+    }
+
+    /// Sends what the agent wants sent and collects its events for the next `step`.
+    private func flush() {
+        while let t = agent.pollTransmit() { emit(t) }
+        while let e = agent.pollEvent() {
+            if case let .relayedData(bytes, from) = e { pending.append(.data(bytes, from: from)) } else { pending.append(.ice(e)) }
+        }
+    }
+
+    private func emit(_ t: IceTransmit) {
+        (sockets.first { $0.local == t.local } ?? sockets.first { $0.local.isIPv4 == t.destination.isIPv4 })?.send(t.bytes, to: t.destination)
+    }
+
+    static func monotonicMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

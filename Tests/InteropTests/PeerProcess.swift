@@ -1,0 +1,74 @@
+import Foundation
+
+/// A real peer (aioice, coturn helpers) as a child process speaking JSON lines on stdin/stdout.
+/// Reads wait on the pipe with poll(2); the bound is a failure guard, never the synchronisation.
+final class PeerProcess {
+    let process = Process()
+    private let input = Pipe(), output = Pipe()
+    private var buffered: [UInt8] = []
+    var stderrPath: String
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        stderrPath = NSTemporaryDirectory() + "termcall-peer-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(atPath: stderrPath)
+    }
+
+    func send(_ object: [String: Any]) throws {
+        var data = try JSONSerialization.data(withJSONObject: object)
+        data.append(0x0A)
+        input.fileHandleForWriting.write(data)
+    }
+
+    /// The next JSON line, or nil if none came within `timeoutMilliseconds` or the peer exited.
+    func readJSON(timeoutMilliseconds: Int32 = 15_000) -> [String: Any]? {
+        let fd = output.fileHandleForReading.fileDescriptor
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMilliseconds) * 1_000_000
+        while true {
+            if let newline = buffered.firstIndex(of: 0x0A) {
+                let line = Array(buffered[..<newline])
+                buffered.removeFirst(newline + 1)
+                if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { return object }
+                continue
+            }
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { return nil }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, Int32((deadline - now) / 1_000_000) + 1) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = read(fd, &chunk, chunk.count)
+            guard n > 0 else { return nil }
+            buffered += chunk[..<n]
+        }
+    }
+
+    var errorLog: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+}
+
+/// Interop tests run real peers, and only inside a network namespace with nothing but loopback
+/// (scripts/test runs the suite in `unshare --net`), so no packet can leave the machine.
+enum InteropEnvironment {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let python = root + "/.venv-interop/bin/python"
+    static let peer = root + "/Tests/Interop/aioice_peer.py"
+    static let coturn = root + "/Tests/Interop/coturn.sh"
+
+    /// True when the only network interface is loopback and the interop tools are installed.
+    static var available: Bool {
+        guard FileManager.default.isExecutableFile(atPath: python) else { return false }
+        // /proc/net is per network namespace (/sys/class/net is not, unless remounted).
+        let table = (try? String(contentsOfFile: "/proc/net/dev", encoding: .utf8)) ?? ""
+        let interfaces = table.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: ":").first?.trimmingCharacters(in: .whitespaces) }
+        return interfaces == ["lo"]
+    }
+}
