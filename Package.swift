@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "Render", targets: ["Render"]),
         .library(name: "Codecs", targets: ["Codecs"]),
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
+        .library(name: "UDPTransport", targets: ["UDPTransport", "ICE", "TURN", "STUN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

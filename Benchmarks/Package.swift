@@ -30,5 +30,10 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "termcall-ice-bench",
+            dependencies: [.product(name: "UDPTransport", package: "termcall")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

@@ -80,6 +80,28 @@ func address(_ text: String) -> TransportAddress {
         #expect(net.events[0].contains(.gatheringComplete))
     }
 
+    @Test func unresolvedMDNSCandidatesStillConnectThroughPeerReflexive() throws {
+        // B (a browser) hides its address behind `<uuid>.local`; A cannot resolve it, but B's checks
+        // reveal the address and A answers them as a peer-reflexive candidate.
+        var net = pair()
+        net.hidesHostAddresses = [1]
+        net.start()
+        net.run(until: 5_000) { $0.bothConnected }
+        #expect(net.bothConnected)
+        #expect(net.agents[0].selectedCandidates?.remote.kind == .prflx)
+        #expect(net.agents[0].selectedCandidates?.remote.address == address("198.51.100.2:6000"))
+    }
+
+    @Test func aResolvedMDNSCandidateIsPairedDirectly() throws {
+        var net = pair()
+        net.hidesHostAddresses = [1]
+        net.start()
+        net.agents[0].resolveRemoteHostname("5e1f-6000.local", to: TransportAddress.IP("198.51.100.2")!, now: net.now)
+        net.run(until: 5_000) { $0.bothConnected }
+        #expect(net.bothConnected)
+        #expect(net.agents[0].selectedCandidates?.remote.address == address("198.51.100.2:6000"))
+    }
+
     @Test func aRoleConflictIsRepaired() throws {
         // Both start controlling; the larger tie-breaker stays controlling (RFC 8445 §7.3.1.1).
         var net = pair(tieA: 5, tieB: 9, roleB: .controlling)

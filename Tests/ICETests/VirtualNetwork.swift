@@ -44,6 +44,8 @@ struct VirtualNetwork {
     var dead: Set<Int> = []
     /// Drops what agent i sends when this says so (a peer that stops answering checks, say).
     var filter: (@Sendable (Int, [UInt8]) -> Bool)?
+    /// Agents whose host candidates are signalled as mDNS names (`<uuid>.local`), as browsers do.
+    var hidesHostAddresses: Set<Int> = []
 
     init(_ a: IceAgent, _ b: IceAgent, socketsA: [TransportAddress], socketsB: [TransportAddress]) {
         agents = [a, b]
@@ -74,7 +76,11 @@ struct VirtualNetwork {
                     progress = true
                     events[i].append(e)
                     switch e {
-                    case let .localCandidate(c): agents[1 - i].addRemoteCandidate(c, now: now)
+                    case var .localCandidate(c):
+                        if hidesHostAddresses.contains(i), c.kind == .host, let a = c.address {
+                            c = try! IceCandidate(sdp: "candidate:\(c.foundation) 1 udp \(c.priority) 5e1f-\(a.port).local \(a.port) typ host")
+                        }
+                        agents[1 - i].addRemoteCandidate(c, now: now)
                     case .gatheringComplete: agents[1 - i].remoteCandidatesComplete(now: now)
                     case let .relayedData(bytes, _): applicationData[i].append(bytes)
                     default: break
