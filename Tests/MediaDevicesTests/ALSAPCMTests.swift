@@ -5,29 +5,8 @@ import Testing
 /// Real alsa-lib moving real samples, through `file` PCMs over `null` (no sound card needed):
 /// capture returns exactly the bytes of `infile`, playback appends to `file`.
 @Suite struct ALSAPCMTests {
-    struct Fixture {
-        let directory: String
-        let configuration: String
-        let input: [Int16]
-
-        init() throws {
-            directory = NSTemporaryDirectory() + "termcall-alsa-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            input = (0..<9600).map { Int16(truncatingIfNeeded: $0 &* 7 &- 20000) }
-            try Data(input.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] })
-                .write(to: URL(fileURLWithPath: directory + "/in.raw"))
-            configuration = directory + "/asound.conf"
-            try """
-            pcm.testmic { type file; slave.pcm { type null }; file "/dev/null"; infile "\(directory)/in.raw"; format raw }
-            pcm.testspk { type file; slave.pcm { type null }; file "\(directory)/out.raw"; format raw }
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
-        }
-
-        func remove() { try? FileManager.default.removeItem(atPath: directory) }
-    }
-
     @Test func captureReadsTheMicrophonesSamplesInOrder() throws {
-        let fixture = try Fixture()
+        let fixture = try ALSAFixture()
         defer { fixture.remove() }
         let mic = try ALSAPCM(name: "testmic", direction: .capture, configurationFile: fixture.configuration)
         defer { mic.close() }
@@ -42,19 +21,17 @@ import Testing
     }
 
     @Test func playbackWritesEverySampleToTheSpeaker() throws {
-        let fixture = try Fixture()
+        let fixture = try ALSAFixture()
         defer { fixture.remove() }
         let tone = (0..<4800).map { Int16(10000 * sin(2 * Double.pi * 440 * Double($0) / 48_000)) }
         let speaker = try ALSAPCM(name: "testspk", direction: .playback, configurationFile: fixture.configuration)
         for start in stride(from: 0, to: tone.count, by: 480) { try speaker.write(Array(tone[start..<(start + 480)])) }
         speaker.close()
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture.directory + "/out.raw")))
-        let played = stride(from: 0, to: bytes.count - 1, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) }
-        #expect(played == tone)
+        #expect(fixture.played == tone)
     }
 
     @Test func unknownDevicesAndWrongDirectionsSaySo() throws {
-        let fixture = try Fixture()
+        let fixture = try ALSAFixture()
         defer { fixture.remove() }
         #expect(throws: DeviceError.audioNotFound(device: "nosuchpcm", capture: true)) {
             try ALSAPCM(name: "nosuchpcm", direction: .capture, configurationFile: fixture.configuration)

@@ -5,32 +5,6 @@ import Testing
 /// Device threads on real alsa-lib `file`/`null` PCMs (no sound card): the stream keeps their time
 /// with its own clock, as it would on a machine without audio hardware.
 @Suite struct AudioStreamTests {
-    struct Fixture {
-        let directory: String
-        let configuration: String
-        let input: [Int16]
-
-        init(inputSamples: Int = 9_600) throws {
-            directory = NSTemporaryDirectory() + "termcall-stream-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            input = (0..<inputSamples).map { Int16(truncatingIfNeeded: $0 &* 13 &+ 1) }
-            try Data(input.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] })
-                .write(to: URL(fileURLWithPath: directory + "/in.raw"))
-            configuration = directory + "/asound.conf"
-            try """
-            pcm.testmic { type file; slave.pcm { type null }; file "/dev/null"; infile "\(directory)/in.raw"; format raw }
-            pcm.testspk { type file; slave.pcm { type null }; file "\(directory)/out.raw"; format raw }
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
-        }
-
-        var played: [Int16] {
-            let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: directory + "/out.raw"))) ?? Data())
-            return stride(from: 0, to: bytes.count - 1, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) }
-        }
-
-        func remove() { try? FileManager.default.removeItem(atPath: directory) }
-    }
-
     /// Reads `count` frames, waiting on the stream's wake-up (the bound is a failure guard, not timing).
     func capture(_ stream: AudioStream, frames count: Int) throws -> [Int16] {
         var frame = [Int16](repeating: 0, count: AudioStream.frameSamples), out: [Int16] = []
@@ -43,7 +17,7 @@ import Testing
     }
 
     @Test func theCaptureThreadDeliversTheMicrophonesSamplesInOrder() throws {
-        let fixture = try Fixture()
+        let fixture = try ALSAFixture()
         defer { fixture.remove() }
         let mic = try AudioStream.start(device: "testmic", direction: .capture, configurationFile: fixture.configuration)
         defer { mic.stop() }
@@ -56,7 +30,7 @@ import Testing
 
     @Test func aDeviceAt44100IsResampledTo48000() throws {
         // 0.5 s of a 1 kHz tone recorded at 44.1 kHz comes out as 48 kHz frames of the same pitch.
-        let fixture = try Fixture(inputSamples: 0)
+        let fixture = try ALSAFixture(inputSamples: 0)
         defer { fixture.remove() }
         let tone = (0..<22_050).map { Int16(12_000 * sin(2 * Double.pi * 1000 * Double($0) / 44_100)) }
         try Data(tone.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] })
@@ -72,7 +46,7 @@ import Testing
     }
 
     @Test func thePlaybackThreadPlaysQueuedAudioContiguously() throws {
-        let fixture = try Fixture()
+        let fixture = try ALSAFixture()
         defer { fixture.remove() }
         let speaker = try AudioStream.start(device: "testspk", direction: .playback, configurationFile: fixture.configuration)
         let tone = (0..<4_800).map { Int16(9_000 * cos(2 * Double.pi * 440 * Double($0) / 48_000)) }
@@ -90,7 +64,7 @@ import Testing
     }
 
     @Test func playbackTrimsAudioBeyondTheLatencyCap() throws {
-        let fixture = try Fixture()
+        let fixture = try ALSAFixture()
         defer { fixture.remove() }
         let speaker = try AudioStream.start(device: "testspk", direction: .playback, configurationFile: fixture.configuration,
                                             maximumLatencyMilliseconds: 100)
@@ -101,7 +75,7 @@ import Testing
     }
 
     @Test func aMissingDeviceFailsBeforeTheStreamStarts() throws {
-        let fixture = try Fixture()
+        let fixture = try ALSAFixture()
         defer { fixture.remove() }
         #expect(throws: DeviceError.audioNotFound(device: "nosuchpcm", capture: true)) {
             try AudioStream.start(device: "nosuchpcm", direction: .capture, configurationFile: fixture.configuration)

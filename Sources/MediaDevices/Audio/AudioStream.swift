@@ -68,49 +68,31 @@ public final class AudioStream: Sendable {
     public static func start(device: String, direction: Direction, configurationFile: String? = nil,
                              deviceRate: Int = AudioStream.sampleRate, maximumLatencyMilliseconds: Int = 200) throws(DeviceError) -> AudioStream {
         let pipe = try WakePipe(device: device)
-        let opened = Mutex<Result<(rate: Int, realTime: Bool), DeviceError>?>(nil)
-        let ready = DispatchSemaphore(value: 0), handedOver = DispatchSemaphore(value: 0)
-        let holder = Mutex<AudioStream?>(nil)
-        let thread = Thread {
-            let pcm: ALSAPCM
-            var resampler: Resampler?
-            var realTime = false
-            do throws(DeviceError) {
-                pcm = try ALSAPCM(name: device, direction: direction == .capture ? .capture : .playback,
-                                  sampleRate: deviceRate, configurationFile: configurationFile)
-                if pcm.sampleRate != sampleRate {
-                    resampler = direction == .capture
-                        ? try Resampler(inputRate: pcm.sampleRate, outputRate: sampleRate)
-                        : try Resampler(inputRate: sampleRate, outputRate: pcm.sampleRate)
-                }
-                // Only a device with its own clock may run at real-time priority: a clockless one
-                // would spin a core at SCHED_FIFO.
-                if pcm.hasDeviceClock { realTime = Self.requestRealTimePriority() }
-            } catch {
-                opened.withLock { $0 = .failure(error) }
-                ready.signal()
-                return
-            }
-            opened.withLock { $0 = .success((pcm.sampleRate, realTime)) }
-            ready.signal()
-            handedOver.wait()
-            guard let stream = holder.withLock({ $0 }) else { pcm.close(); return }
-            stream.run(pcm, resampler: resampler)
-        }
-        thread.name = direction == .capture ? "termcall.audio-capture" : "termcall.audio-playback"
-        thread.stackSize = 1 << 20
-        thread.start()
-        ready.wait()
-        switch opened.withLock({ $0 })! {
-        case let .failure(error):
+        do throws(DeviceError) {
+            return try DeviceThread.start(
+                name: direction == .capture ? "termcall.audio-capture" : "termcall.audio-playback",
+                open: { () throws(DeviceError) -> ((ALSAPCM, Resampler?), (rate: Int, realTime: Bool)) in
+                    let pcm = try ALSAPCM(name: device, direction: direction == .capture ? .capture : .playback,
+                                          sampleRate: deviceRate, configurationFile: configurationFile)
+                    var resampler: Resampler?
+                    if pcm.sampleRate != sampleRate {
+                        resampler = direction == .capture
+                            ? try Resampler(inputRate: pcm.sampleRate, outputRate: sampleRate)
+                            : try Resampler(inputRate: sampleRate, outputRate: pcm.sampleRate)
+                    }
+                    // Only a device with its own clock may run at real-time priority: a clockless one
+                    // would spin a core at SCHED_FIFO.
+                    let realTime = pcm.hasDeviceClock && Self.requestRealTimePriority()
+                    return ((pcm, resampler), (pcm.sampleRate, realTime))
+                },
+                owner: { info in
+                    AudioStream(device: device, direction: direction, deviceRate: info.rate, realTime: info.realTime,
+                                pipe: pipe, maximumLatencyMilliseconds: maximumLatencyMilliseconds)
+                },
+                run: { stream, device in stream.run(device.0, resampler: device.1) })
+        } catch {
             pipe.close()
             throw error
-        case let .success((rate, realTime)):
-            let stream = AudioStream(device: device, direction: direction, deviceRate: rate, realTime: realTime,
-                                     pipe: pipe, maximumLatencyMilliseconds: maximumLatencyMilliseconds)
-            holder.withLock { $0 = stream }
-            handedOver.signal()
-            return stream
         }
     }
 

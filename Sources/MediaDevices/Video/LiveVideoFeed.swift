@@ -29,36 +29,18 @@ public final class LiveVideoFeed: Sendable {
     /// before returning, so callers can report it while the terminal is still in its normal state.
     public static func start(_ spec: VideoSourceSpec) throws(DeviceError) -> LiveVideoFeed {
         let pipe = try WakePipe(device: "video feed")
-        let opened = Mutex<Result<String, DeviceError>?>(nil)
-        let ready = DispatchSemaphore(value: 0), handedOver = DispatchSemaphore(value: 0)
-        let holder = Mutex<LiveVideoFeed?>(nil)
-        let thread = Thread {
-            let source: any VideoSource
-            do throws(DeviceError) {
-                source = try spec.open()
-            } catch {
-                opened.withLock { $0 = .failure(error) }
-                ready.signal()
-                return
-            }
-            opened.withLock { $0 = .success(source.label) }
-            ready.signal()
-            handedOver.wait() // until `start` has built the feed
-            guard let feed = holder.withLock({ $0 }) else { source.close(); return }
-            feed.run(source)
-        }
-        thread.name = "termcall.video-capture"
-        thread.start()
-        ready.wait()
-        switch opened.withLock({ $0 })! {
-        case let .failure(error):
+        do throws(DeviceError) {
+            return try DeviceThread.start(
+                name: "termcall.video-capture",
+                open: { () throws(DeviceError) -> (any VideoSource, String) in
+                    let source = try spec.open()
+                    return (source, source.label)
+                },
+                owner: { label in LiveVideoFeed(label: label, pipe: pipe) },
+                run: { feed, source in feed.run(source) })
+        } catch {
             pipe.close()
             throw error
-        case let .success(label):
-            let feed = LiveVideoFeed(label: label, pipe: pipe)
-            holder.withLock { $0 = feed }
-            handedOver.signal()
-            return feed
         }
     }
 
