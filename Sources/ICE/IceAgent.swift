@@ -64,6 +64,7 @@ public struct IceAgent: Sendable {
     var firstValidAt: Int64?
     var selected: Int?
     var lastAlive: Int64 = 0
+    var lastConsent: Int64 = 0
     var nextConsentAt: Int64?
     var socketsComplete = false
     var gatheringDone = false
@@ -73,6 +74,10 @@ public struct IceAgent: Sendable {
     /// Between a restart and the new nomination: the old selected pair still carries media.
     var restarting = false
     var jitter: UInt64
+
+    /// RFC 8445 §6.1.2.5 suggests capping the checklist at 100 pairs; remote candidates likewise, so
+    /// a flood of checks from spoofed sources cannot grow the agent without bound.
+    static let maximumPairs = 100, maximumRemoteCandidates = 100
 
     public init(role: IceRole, credentials: IceCredentials = .random(), configuration: IceConfiguration = .init(),
                 tieBreaker: UInt64 = SecureRandom.uint64()) {
@@ -90,7 +95,7 @@ public struct IceAgent: Sendable {
     /// candidate, and the starting point for server-reflexive and relayed ones.
     public mutating func addLocalSocket(_ base: TransportAddress, now: Int64) {
         guard !localCandidates.contains(where: { $0.base == base && $0.candidate.kind == .host }) else { return }
-        let preference = UInt32(65535 - min(65535, localCandidates.count * 256)) - (base.isIPv4 ? 128 : 0)
+        let preference = UInt32(max(0, 65535 - localCandidates.count * 256 - (base.isIPv4 ? 128 : 0)))
         let host = IceCandidate(foundation: Self.foundation(.host, base.ip), priority: IceCandidate.priority(kind: .host, localPreference: preference),
                                 address: base, kind: .host)
         if !configuration.relayOnly { addLocal(LocalCandidate(candidate: host, base: base), now: now) }
@@ -119,9 +124,12 @@ public struct IceAgent: Sendable {
     // MARK: signalling input
 
     public mutating func setRemoteCredentials(_ credentials: IceCredentials, now: Int64) {
-        if let old = remoteCredentials, old != credentials, remoteCandidates.count > 0 {
-            // The peer restarted ICE (new ufrag): its old candidates and our checks against them go.
-            resetChecks()
+        if let old = remoteCredentials, old != credentials {
+            // The peer restarted ICE (new ufrag): its old candidates and our checks against them go,
+            // and its end-of-candidates no longer holds.
+            if !remoteCandidates.isEmpty { resetChecks() }
+            remoteEndOfCandidates = false
+            leaveFailure()
         }
         remoteCredentials = credentials
         if state == .new, !pairs.isEmpty { setState(.checking) }
@@ -130,10 +138,17 @@ public struct IceAgent: Sendable {
     /// A remote candidate (trickled or from the description). mDNS names stay unpaired until
     /// `resolveRemoteHostname` (or the peer's checks reveal the address as peer-reflexive).
     public mutating func addRemoteCandidate(_ candidate: IceCandidate, now: Int64) {
-        guard candidate.component == 1 else { return }
-        if let address = candidate.address, remoteCandidates.contains(where: { $0.address == address }) { return }
-        remoteCandidates.append(candidate)
-        let index = remoteCandidates.count - 1
+        guard candidate.component == 1, remoteCandidates.count < Self.maximumRemoteCandidates else { return }
+        let index: Int
+        if let address = candidate.address, let known = remoteCandidates.firstIndex(where: { $0.address == address }) {
+            // Already known — typically learnt as peer-reflexive from the peer's checks before its
+            // signalled candidate arrived: take the signalled kind and priority, and pair it fully.
+            if remoteCandidates[known].kind == .prflx { remoteCandidates[known] = candidate }
+            index = known
+        } else {
+            remoteCandidates.append(candidate)
+            index = remoteCandidates.count - 1
+        }
         guard let address = candidate.address else { return }
         if address.ip.isLinkLocal && !address.isIPv4 { return }
         for (l, local) in localCandidates.enumerated() where isPairable(local) && local.candidate.address?.isIPv4 == address.isIPv4 {
@@ -165,13 +180,18 @@ public struct IceAgent: Sendable {
     /// credentials and candidates arrive. Media keeps the selected pair until a new one is nominated.
     public mutating func restart(credentials: IceCredentials = .random(), now: Int64) {
         localCredentials = credentials
-        resetChecks()
-        remoteCredentials = nil
+        if !restarting { resetChecks() } // the peer's restart may have reset them already
         remoteEndOfCandidates = false
+        leaveFailure()
         for local in localCandidates where local.candidate.kind != .host || !configuration.relayOnly {
             events.append(.localCandidate(local.candidate))
         }
         if gatheringDone { events.append(.gatheringComplete) }
+    }
+
+    /// A restart is the way out of `failed` (W3C: back to `checking`).
+    mutating func leaveFailure() {
+        if state == .failed { state = .checking; events.append(.connectionState(.checking)) }
     }
 
     public mutating func close(now: Int64) {
@@ -185,7 +205,9 @@ public struct IceAgent: Sendable {
     /// socket bound to `local` from `source`. Malformed datagrams are counted and dropped.
     public mutating func handleDatagram(_ bytes: [UInt8], from source: TransportAddress, local: TransportAddress, now: Int64) {
         guard state != .closed else { return }
-        if let t = turnIndex(server: source, base: local) {
+        // An answer to our own gathering request from a server that is also our TURN server.
+        let ownTransaction = StunMessage.looksLikeStun(bytes) && bytes.count >= 20 && transactions.context(of: Array(bytes[8..<20])) != nil
+        if !ownTransaction, let t = turnIndex(server: source, base: local) {
             if let (peer, payload) = turn[t].handle(bytes, now: now) {
                 let relayed = turn[t].relayedAddress ?? local
                 if StunMessage.looksLikeStun(payload) {
@@ -212,8 +234,11 @@ public struct IceAgent: Sendable {
         for t in resend { send(t.bytes, over: t.context, to: t.destination, now: now) }
         for t in failed {
             switch t.context {
-            case let .check(pair, _, consent, generation):
-                if generation == self.generation, !consent, pairs.indices.contains(pair), pairs[pair].state == .inProgress { pairs[pair].state = .failed }
+            case let .check(pair, nominating, consent, generation):
+                if generation == self.generation, !consent, pairs.indices.contains(pair), pairs[pair].state == .inProgress {
+                    pairs[pair].state = .failed
+                    if nominating { pairs[pair].nominated = false } // let another pair be nominated
+                }
             case .gather:
                 break
             }
@@ -243,7 +268,7 @@ public struct IceAgent: Sendable {
         // Liveness deadlines only while they can still change the state (else the timer would spin).
         if selected != nil, state != .failed {
             if state != .disconnected { times.append(lastAlive + configuration.disconnectedAfterMilliseconds) }
-            times.append(lastAlive + configuration.consentTimeoutMilliseconds)
+            times.append(lastConsent + configuration.consentTimeoutMilliseconds)
         }
         return times.min()
     }
@@ -259,7 +284,8 @@ public struct IceAgent: Sendable {
 
     /// Application data for the peer on the selected pair, as the datagram to send.
     public func transmitApplicationData(_ payload: [UInt8]) -> IceTransmit? {
-        guard let s = selected, let remote = remoteCandidates[pairs[s].remote].address else { return nil }
+        // No consent, no sending (RFC 7675 §5.1).
+        guard state != .failed, state != .closed, let s = selected, let remote = remoteCandidates[pairs[s].remote].address else { return nil }
         let local = localCandidates[pairs[s].local]
         if let r = local.relay { return IceTransmit(local: turnBases[r], destination: turn[r].server.address, bytes: turn[r].wrap(payload, to: remote)) }
         return IceTransmit(local: local.base, destination: remote, bytes: payload)
@@ -299,7 +325,7 @@ extension IceAgent {
     }
 
     mutating func addPair(local: Int, remote: Int) {
-        guard !pairs.contains(where: { $0.local == local && $0.remote == remote }) else { return }
+        guard pairs.count < Self.maximumPairs, !pairs.contains(where: { $0.local == local && $0.remote == remote }) else { return }
         let l = UInt64(localCandidates[local].candidate.priority), r = UInt64(remoteCandidates[remote].priority)
         let (g, d) = role == .controlling ? (l, r) : (r, l)
         // §6.1.2.3: 2^32·MIN(G,D) + 2·MAX(G,D) + (G>D ? 1 : 0)
@@ -374,6 +400,12 @@ extension IceAgent {
                 checkGatheringDone()
             case .permitted:
                 break // checks held for this permission go out at the next pacing slot
+            case let .refused(ip):
+                // The server will not relay to this peer: its relayed pairs can never work.
+                for i in pairs.indices where localCandidates[pairs[i].local].relay == t && remoteCandidates[pairs[i].remote].address?.ip == ip {
+                    pairs[i].state = .failed
+                }
+                events.append(.problem("TURN server \(turn[t].server.address) will not relay to \(ip)"))
             }
         }
     }
@@ -400,15 +432,14 @@ extension IceAgent {
         guard remoteCredentials != nil, now >= nextCheckAt else { return }
         // Triggered checks first (§6.1.4.2), then the highest-priority waiting pair.
         var pick: Int?
-        while !triggered.isEmpty, pick == nil {
-            let candidate = triggered.removeFirst()
-            if pairs.indices.contains(candidate), pairs[candidate].state != .inProgress { pick = candidate }
+        if let i = triggered.firstIndex(where: { pairs.indices.contains($0) && pairs[$0].state != .inProgress && relayReady(pairs[$0]) }) {
+            pick = triggered.remove(at: i)
         }
+        triggered.removeAll { !pairs.indices.contains($0) || pairs[$0].state == .inProgress }
         if pick == nil {
             pick = pairs.indices.filter { pairs[$0].state == .waiting && relayReady(pairs[$0]) }.max { pairs[$0].priority < pairs[$1].priority }
         }
         guard let pair = pick else { return }
-        guard relayReady(pairs[pair]) else { triggered.append(pair); return }
         sendCheck(pair, nominating: role == .controlling && pairs[pair].nominated, consent: false, now: now)
         nextCheckAt = now + configuration.pacingMilliseconds
     }
@@ -476,23 +507,26 @@ extension IceAgent {
                 return reply(error: 487, "Role Conflict", to: request, from: base, destination: source, credentials: .shortTerm(password: localCredentials.password))
             }
         }
+        // The pair this check came over; unknown source → peer-reflexive remote candidate (§7.3.1.3).
+        guard let l = localCandidates.firstIndex(where: { ($0.relay == nil && $0.base == base && $0.candidate.kind == .host)
+                                                        || ($0.relay != nil && $0.candidate.address == base) }) else { return }
+        // Relay-only policy: a check that reached a host socket directly gets no answer, so the
+        // peer cannot conclude the direct path works.
+        if !isPairable(localCandidates[l]) { return }
         let response = StunMessage(method: .binding, messageClass: .success, transactionID: request.transactionID, attributes: [.xorMappedAddress(source)])
             .encode(credentials: .shortTerm(password: localCredentials.password), fingerprint: true)
         transmitResponse(response, from: base, to: source)
 
-        // The pair this check came over; unknown source → peer-reflexive remote candidate (§7.3.1.3).
-        guard let l = localCandidates.firstIndex(where: { ($0.relay == nil && $0.base == base && $0.candidate.kind == .host)
-                                                        || ($0.relay != nil && $0.candidate.address == base) }) else { return }
         var r = remoteCandidates.firstIndex { $0.address == source }
         if r == nil {
+            guard remoteCandidates.count < Self.maximumRemoteCandidates else { return }
             let prflx = IceCandidate(foundation: Self.foundation(.prflx, source.ip), priority: request.priority ?? 0, address: source, kind: .prflx)
             remoteCandidates.append(prflx)
             r = remoteCandidates.count - 1
         }
-        if !isPairable(localCandidates[l]) { return }
         addPair(local: l, remote: r!)
         guard let p = pairs.firstIndex(where: { $0.local == l && $0.remote == r! }) else { return }
-        if selected == p { noteAlive(from: source, now: now) }
+        if selected == p { noteAlive(from: source, authenticated: true, now: now) }
         // Triggered check (§7.3.1.4), and nomination by the controlling peer (§7.3.1.5).
         if role == .controlled, request.useCandidate {
             if pairs[p].state == .succeeded { nominate(p, now: now) } else { pairs[p].nominateOnSuccess = true }
@@ -547,10 +581,11 @@ extension IceAgent {
                     triggered.insert(pair, at: 0)
                 } else if !consent {
                     pairs[pair].state = .failed
+                    if nominating { pairs[pair].nominated = false }
                 }
                 return
             }
-            noteAlive(from: source, now: now)
+            noteAlive(from: source, authenticated: true, now: now)
             if consent { return }
             pairs[pair].state = .succeeded
             if firstValidAt == nil { firstValidAt = now }
@@ -598,6 +633,10 @@ extension IceAgent {
         guard selected != pair || restarting else { return }
         restarting = false
         selected = pair
+        lastConsent = now
+        // §8.1.2: with the component nominated, pairs still waiting are not needed.
+        for i in pairs.indices where i != pair && pairs[i].state == .waiting { pairs[i].state = .failed }
+        triggered = []
         lastAlive = now
         scheduleConsent(now: now)
         let (local, remote) = (localCandidates[pairs[pair].local].candidate, remoteCandidates[pairs[pair].remote])
@@ -611,9 +650,13 @@ extension IceAgent {
 
     // MARK: consent and liveness (RFC 7675)
 
-    mutating func noteAlive(from source: TransportAddress, now: Int64) {
+    /// Traffic from the selected remote: any of it shows the path is up (disconnected ↔ connected);
+    /// only authenticated STUN — answers to our checks, or the peer's own checks — renews consent
+    /// (RFC 7675 §5.1), so spoofed data cannot keep a dead path open.
+    mutating func noteAlive(from source: TransportAddress, authenticated: Bool = false, now: Int64) {
         guard let s = selected, remoteCandidates[pairs[s].remote].address == source else { return }
         lastAlive = now
+        if authenticated { lastConsent = now }
     }
 
     mutating func scheduleConsent(now: Int64) {
@@ -632,12 +675,12 @@ extension IceAgent {
     mutating func updateState(now: Int64) {
         guard state != .closed, state != .failed else { return }
         if selected != nil {
-            let quiet = now - lastAlive
-            if quiet >= configuration.consentTimeoutMilliseconds {
-                events.append(.problem("the peer stopped answering (ICE consent expired after \(quiet / 1000) s)"))
+            let unconsented = now - lastConsent
+            if unconsented >= configuration.consentTimeoutMilliseconds {
+                events.append(.problem("the peer stopped answering (ICE consent expired after \(unconsented / 1000) s)"))
                 return setState(.failed)
             }
-            if quiet >= configuration.disconnectedAfterMilliseconds { return setState(.disconnected) }
+            if now - lastAlive >= configuration.disconnectedAfterMilliseconds { return setState(.disconnected) }
             let checking = pairs.contains { $0.state == .waiting || $0.state == .inProgress } || !triggered.isEmpty
             return setState(!checking && remoteEndOfCandidates ? .completed : .connected)
         }

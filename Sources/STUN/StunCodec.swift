@@ -41,16 +41,20 @@ public struct DecodedStunMessage: Sendable {
     /// True when MESSAGE-INTEGRITY (or, if that is absent, MESSAGE-INTEGRITY-SHA256) matches `key`.
     public func verifyIntegrity(key: [UInt8]) -> Bool {
         if let at = integrityOffset { return Self.check(bytes, at: at, hash: .sha1, key: key) }
-        if let at = integritySHA256Offset { return Self.check(bytes, at: at, hash: .sha256, key: key) }
+        if let at = integritySHA256Offset {
+            // RFC 8489 §14.6: the value may be truncated to 16…32 bytes; compare what was sent.
+            let length = Int(StunMessage.get16(bytes, at + 2))
+            return Self.check(bytes, at: at, hash: .sha256, key: key, macLength: length)
+        }
         return false
     }
 
-    static func check(_ bytes: [UInt8], at offset: Int, hash: HashFunction, key: [UInt8]) -> Bool {
-        let macLength = hash.outputBytes
+    static func check(_ bytes: [UInt8], at offset: Int, hash: HashFunction, key: [UInt8], macLength: Int? = nil) -> Bool {
+        let macLength = min(hash.outputBytes, macLength ?? hash.outputBytes)
         guard offset + 4 + macLength <= bytes.count else { return false }
         var covered = Array(bytes[0..<offset])
         StunMessage.putLength(&covered, offset + 4 + macLength - StunMessage.headerBytes)
-        let expected = hash.authenticationCode(key: key, covered)
+        let expected = hash.authenticationCode(key: key, covered).prefix(macLength)
         return constantTimeEqual(expected, bytes[(offset + 4)..<(offset + 4 + macLength)])
     }
 }

@@ -19,6 +19,8 @@ public struct TurnAllocation: Sendable {
         case allocated(relayed: TransportAddress, mapped: TransportAddress?)
         case failed(String)
         case permitted(TransportAddress.IP)
+        /// The server will not relay to or from this peer (403: a denied address range, say).
+        case refused(TransportAddress.IP)
     }
 
     enum Request: Sendable, Equatable {
@@ -100,13 +102,17 @@ public struct TurnAllocation: Sendable {
             return (peer, data)
         }
         guard message.messageClass == .success || message.messageClass == .error,
-              let outstanding = transactions.finish(id: message.transactionID) else { return nil }
-        if let credentials, decoded.hasIntegrity, !decoded.verifyIntegrity(key: credentials.key) {
-            malformed += 1 // forged or corrupted: let the transaction retransmit
-            transactions.started(id: outstanding.id, bytes: outstanding.bytes, to: outstanding.destination, context: outstanding.context, now: now)
+              let context = transactions.context(of: message.transactionID) else { return nil }
+        // Once we authenticate, answers must too (RFC 8489 §9.2.5), except the errors a server
+        // sends before it can: 400, 401, 420, 438.
+        let unauthenticatedErrorAllowed = message.messageClass == .error && [400, 401, 420, 438].contains(message.errorCode?.code ?? 0)
+        if let credentials, realm != nil, !unauthenticatedErrorAllowed,
+           !decoded.hasIntegrity || !decoded.verifyIntegrity(key: credentials.key) {
+            malformed += 1 // forged or corrupted: the transaction keeps its retransmission schedule
             return nil
         }
-        respond(to: outstanding.context, with: message, now: now)
+        _ = transactions.finish(id: message.transactionID)
+        respond(to: context, with: message, now: now)
         return nil
     }
 
@@ -116,7 +122,8 @@ public struct TurnAllocation: Sendable {
         for t in failed {
             switch t.context {
             case .allocate: fail("TURN server \(server.address) did not answer")
-            case .createPermission, .channelBind, .refresh: break // retried at the next refresh
+            case .refresh: if case .allocated = state { refreshAt = now + 10_000 } // try again soon
+            case .createPermission, .channelBind: break // confirmed ones retry in 10 s (above); channels fall back to Send
             }
         }
         guard case .allocated = state else { return }
@@ -128,7 +135,9 @@ public struct TurnAllocation: Sendable {
             if case let .confirmed(at) = permission, now >= at { return ip }
             return nil
         }
-        for ip in stale { permissions[ip] = .requested }
+        // Refreshed a minute before expiry: the permission stays usable meanwhile. Retried in 10 s
+        // if this refresh is lost.
+        for ip in stale { permissions[ip] = .confirmed(refreshAt: now + 10_000) }
         if !stale.isEmpty { request(.createPermission(stale), now: now) }
         for (peer, channel) in channels {
             if let at = channel.refreshAt, now >= at {
@@ -150,7 +159,8 @@ public struct TurnAllocation: Sendable {
     public mutating func pollEvent() -> Event? { events.isEmpty ? nil : events.removeFirst() }
 
     public var nextTimeout: Int64? {
-        [transactions.nextDeadline, refreshAt,
+        guard case .allocated = state else { return transactions.nextDeadline }
+        return [transactions.nextDeadline, refreshAt,
          permissions.values.compactMap { if case let .confirmed(at) = $0 { return at }; return nil }.min(),
          channels.values.compactMap(\.refreshAt).min()].compactMap { $0 }.min()
     }
@@ -215,6 +225,9 @@ public struct TurnAllocation: Sendable {
                 request(kind, now: now)
             default:
                 if kind == .allocate { fail("TURN server \(server.address) refused the allocation: \(code) \(reason)") }
+                if case let .createPermission(ips) = kind {
+                    for ip in ips where !isPermitted(ip) { permissions[ip] = nil; events.append(.refused(ip)) }
+                }
             }
             return
         }
@@ -244,5 +257,11 @@ public struct TurnAllocation: Sendable {
     private mutating func fail(_ reason: String) {
         state = .failed(reason)
         events.append(.failed(reason))
+        // Nothing left to refresh: a dead allocation must not keep the owner's timer in the past.
+        refreshAt = nil
+        permissions = [:]
+        channels = [:]
+        peersByChannel = [:]
+        transactions.cancel { _ in true }
     }
 }

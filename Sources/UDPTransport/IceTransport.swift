@@ -67,7 +67,10 @@ public final class IceTransport {
         _ = poll(&fds, nfds_t(fds.count), Int32(clamping: wait))
         for (i, fd) in fds.enumerated() where fd.revents & Int16(POLLIN) != 0 {
             let socket = sockets[i]
-            while let (count, from) = socket.receive(into: &buffer) {
+            // At most 256 datagrams per socket per step: a flood must not starve the agent's timers.
+            var budget = 256
+            while budget > 0, let (count, from) = socket.receive(into: &buffer) {
+                budget -= 1
                 let datagram = Array(buffer[0..<count])
                 guard let first = datagram.first else { continue }
                 let fromServer = agent.configuration.turnServers.contains { $0.address == from }

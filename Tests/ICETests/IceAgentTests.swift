@@ -190,6 +190,42 @@ func address(_ text: String) -> TransportAddress {
     }
 }
 
+@Suite struct IceAgentHostileInputTests {
+    @Test func aFloodOfChecksFromSpoofedSourcesCannotGrowTheAgentWithoutBound() {
+        var agent = IceAgent(role: .controlled, tieBreaker: 1)
+        let base = address("198.51.100.2:6000")
+        agent.addLocalSocket(base, now: 0)
+        agent.setRemoteCredentials(IceCredentials(ufrag: "peer", password: "peer-password-0123456789"), now: 0)
+        // One valid check, replayed from 1 000 different source addresses.
+        let check = StunMessage(method: .binding, messageClass: .request, transactionID: StunMessage.newTransactionID(),
+                                attributes: [.username("\(agent.localCredentials.ufrag):peer"), .priority(1), .iceControlling(9)])
+            .encode(credentials: .shortTerm(password: agent.localCredentials.password), fingerprint: true)
+        for i in 0..<1_000 {
+            agent.handleDatagram(check, from: TransportAddress(ip: .v4(0xC633_6400 | UInt32(i & 0xFF) << 8 | UInt32(i >> 8)), port: 9), local: base, now: Int64(i))
+            while agent.pollTransmit() != nil {}
+        }
+        var checks = 0
+        for t in stride(from: 1_000, to: 60_000, by: 50) as StrideTo<Int64> {
+            agent.handleTimeout(now: t)
+            while agent.pollTransmit() != nil { checks += 1 }
+        }
+        // At most 100 candidates/pairs, each checked at most 7 times (RFC 8445 §6.1.2.5 cap).
+        #expect(checks <= 100 * 7, "\(checks) datagrams sent to spoofed sources")
+    }
+
+    @Test func arbitrarySignallingNeverTraps() {
+        var agent = IceAgent(role: .controlling, tieBreaker: 1)
+        agent.addLocalSocket(address("198.51.100.1:5000"), now: 0)
+        for line in ["candidate:1 1 udp 4294967295 255.255.255.255 65535 typ relay raddr x rport y", "candidate:a 256 udp 0 ::ffff:1.2.3.4 1 typ prflx",
+                     "candidate:x 1 udp 1 fe80::1 9 typ host", "candidate:\u{0} 1 udp 1 1.1.1.1 0 typ srflx generation"] {
+            if let c = try? IceCandidate(sdp: line) { agent.addRemoteCandidate(c, now: 0) }
+        }
+        agent.resolveRemoteHostname("nothing.local", to: TransportAddress.IP("1.2.3.4")!, now: 0)
+        agent.handleTimeout(now: 100)
+        #expect(agent.state != .closed)
+    }
+}
+
 @Suite struct IceCandidateTests {
     @Test func parsesAndPrintsSDPCandidates() throws {
         let c = try IceCandidate(sdp: "a=candidate:842163049 1 udp 1677729535 203.0.113.7 51234 typ srflx raddr 10.0.0.5 rport 51234 generation 0 network-cost 999")
