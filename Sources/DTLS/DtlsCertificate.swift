@@ -1,0 +1,98 @@
+import COpenSSL
+import CryptoPrimitives
+
+/// Our DTLS identity: an ECDSA P-256 key and a self-signed certificate made at start-up (WebRTC
+/// authenticates by the fingerprint in the SDP, RFC 8122 / RFC 8827, not by a CA). One per run.
+public final class DtlsCertificate: @unchecked Sendable {
+    // @unchecked: the key and certificate are never modified after init; OpenSSL reference-counts
+    // them and allows concurrent read-only use.
+    let key: OpaquePointer
+    let certificate: OpaquePointer
+
+    public init(commonName: String = "termcall") throws(DtlsError) {
+        guard let key = tc_evp_ec_p256_generate() else { throw .setup("EC P-256 key generation") }
+        guard let x509 = X509_new() else { EVP_PKEY_free(key); throw .setup("X509_new") }
+        self.key = key
+        certificate = x509
+        let serial = SecureRandom.bytes(8).reduce(0) { $0 << 8 | UInt64($1) } >> 1
+        guard X509_set_version(x509, 2) == 1,
+              ASN1_INTEGER_set_uint64(X509_get_serialNumber(x509), serial) == 1,
+              tc_x509_set_validity(x509, -86_400, 30 * 86_400) == 1,
+              X509_set_pubkey(x509, key) == 1 else { throw .setup("certificate fields") }
+        let name = X509_get_subject_name(x509)
+        _ = X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, commonName, -1, -1, 0)
+        guard X509_set_issuer_name(x509, name) == 1, X509_sign(x509, key, EVP_sha256()) > 0 else { throw .setup("certificate signature") }
+    }
+
+    deinit {
+        X509_free(certificate)
+        EVP_PKEY_free(key)
+    }
+
+    /// `sha-256 AB:CD:…` as SDP's `a=fingerprint` carries it.
+    public var fingerprint: DtlsFingerprint { DtlsFingerprint(of: certificate, algorithm: .sha256)! }
+}
+
+/// A certificate fingerprint (RFC 8122 §5): hash algorithm and digest of the DER certificate.
+public struct DtlsFingerprint: Sendable, Equatable, CustomStringConvertible {
+    public enum Algorithm: String, Sendable, CaseIterable {
+        case sha1 = "sha-1", sha224 = "sha-224", sha256 = "sha-256", sha384 = "sha-384", sha512 = "sha-512"
+
+        var evp: OpaquePointer? {
+            switch self {
+            case .sha1: return EVP_sha1()
+            case .sha224: return EVP_sha224()
+            case .sha256: return EVP_sha256()
+            case .sha384: return EVP_sha384()
+            case .sha512: return EVP_sha512()
+            }
+        }
+    }
+
+    public var algorithm: Algorithm
+    public var digest: [UInt8]
+
+    public init(algorithm: Algorithm, digest: [UInt8]) {
+        self.algorithm = algorithm
+        self.digest = digest
+    }
+
+    /// Parses the attribute value `sha-256 AB:CD:…` (algorithm names are case-insensitive).
+    public init?(sdp value: String) {
+        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, let algorithm = Algorithm(rawValue: parts[0].lowercased()) else { return nil }
+        var digest: [UInt8] = []
+        for byte in parts[1].split(separator: ":", omittingEmptySubsequences: false) {
+            guard byte.count == 2, let b = UInt8(byte, radix: 16) else { return nil }
+            digest.append(b)
+        }
+        guard !digest.isEmpty, digest.count <= 64 else { return nil }
+        self.init(algorithm: algorithm, digest: digest)
+    }
+
+    init?(of certificate: OpaquePointer, algorithm: Algorithm) {
+        var out = [UInt8](repeating: 0, count: 64)
+        var length: UInt32 = 0
+        guard X509_digest(certificate, algorithm.evp, &out, &length) == 1 else { return nil }
+        self.init(algorithm: algorithm, digest: Array(out.prefix(Int(length))))
+    }
+
+    public var description: String {
+        "\(algorithm.rawValue) " + digest.map { String($0, radix: 16, uppercase: true).count == 1 ? "0" + String($0, radix: 16, uppercase: true) : String($0, radix: 16, uppercase: true) }.joined(separator: ":")
+    }
+}
+
+public enum DtlsError: Error, Sendable, Equatable, CustomStringConvertible {
+    case setup(String)
+    case handshake(String)
+    case fingerprintMismatch(expected: [String])
+
+    public var description: String {
+        switch self {
+        case let .setup(what): return "DTLS setup failed: \(what)"
+        case let .handshake(reason): return "DTLS handshake failed: \(reason)"
+        case let .fingerprintMismatch(expected):
+            return "the peer's DTLS certificate does not match the fingerprint it signalled (\(expected.joined(separator: ", "))): the call was refused"
+        }
+    }
+}

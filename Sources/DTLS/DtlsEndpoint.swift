@@ -1,0 +1,228 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import COpenSSL
+import SRTP
+
+/// One DTLS 1.2 association (RFC 6347) for DTLS-SRTP (RFC 5764), sans-IO over OpenSSL memory BIOs:
+/// datagrams in through `handleDatagram`, datagrams out through `pollTransmit`, events through
+/// `pollEvent`. The role comes from SDP `a=setup` (active = client). The peer's certificate is
+/// accepted during the handshake and checked against the fingerprints it signalled afterwards:
+/// any listed algorithm may match; none matching aborts with `DtlsError.fingerprintMismatch`.
+///
+/// Flights leave packed into datagrams of at most `mtu` bytes, whole records each (OpenSSL
+/// fragments handshake messages to the MTU it is told). Retransmission uses OpenSSL's DTLS timer,
+/// started at 100 ms; `nextTimeout` says when to call `handleTimeout`. The timer reads the system
+/// clock (OpenSSL offers no way to inject one), so `now` values are milliseconds on the same
+/// monotonic clock the caller uses for everything else.
+public final class DtlsEndpoint {
+    public enum Role: Sendable, Equatable { case client, server }
+
+    public enum Event: Sendable, Equatable {
+        /// Handshake done and the peer's certificate matched: SRTP keys are ready.
+        case connected(SrtpKeyingMaterial)
+        /// Application data (SCTP for data channels).
+        case data([UInt8])
+        case failed(DtlsError)
+        /// The peer sent close_notify.
+        case closed
+    }
+
+    public let role: Role
+    public let mtu: Int
+    public private(set) var isConnected = false
+    public private(set) var isClosed = false
+    /// The peer's certificate fingerprint (SHA-256), once the handshake finished.
+    public private(set) var peerFingerprint: DtlsFingerprint?
+
+    private let context: OpaquePointer
+    private let ssl: OpaquePointer
+    private let input: OpaquePointer
+    private let output: OpaquePointer
+    private let remoteFingerprints: [DtlsFingerprint]
+    private var transmits: [[UInt8]] = []
+    private var events: [Event] = []
+    private var readBuffer = [UInt8](repeating: 0, count: 16_384)
+
+    public init(role: Role, certificate: DtlsCertificate, remoteFingerprints: [DtlsFingerprint], mtu: Int = 1200) throws(DtlsError) {
+        guard let context = SSL_CTX_new(DTLS_method()) else { throw .setup("SSL_CTX_new") }
+        self.context = context
+        guard tc_ssl_ctx_set_min_dtls12(context) == 1,
+              SSL_CTX_use_certificate(context, certificate.certificate) == 1,
+              SSL_CTX_use_PrivateKey(context, certificate.key) == 1,
+              // RFC 8827 §6.5: GCM first; CM-SHA1-80 for peers without it. (0 means success here.)
+              SSL_CTX_set_tlsext_use_srtp(context, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") == 0 else {
+            SSL_CTX_free(context)
+            throw .setup("DTLS context (certificate, DTLS 1.2, use_srtp)")
+        }
+        // ECDHE with ECDSA or RSA certificates: peers such as GStreamer still use RSA.
+        _ = SSL_CTX_set_cipher_list(context, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA")
+        tc_ssl_ctx_request_peer_certificate(context)
+        guard let ssl = SSL_new(context), let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+            SSL_CTX_free(context)
+            throw .setup("SSL_new")
+        }
+        self.ssl = ssl
+        self.input = input
+        self.output = output
+        _ = tc_bio_set_mem_eof_return(input, -1) // empty input means "no datagram yet", not end of stream
+        _ = tc_bio_set_mem_eof_return(output, -1)
+        SSL_set_bio(ssl, input, output)
+        tc_ssl_set_no_query_mtu(ssl)
+        _ = tc_ssl_set_mtu(ssl, mtu - 28) // IPv4 + UDP headers
+        _ = tc_dtls_set_link_mtu(ssl, mtu)
+        tc_dtls_use_fast_timer(ssl)
+        self.role = role
+        self.mtu = mtu
+        self.remoteFingerprints = remoteFingerprints
+        if role == .client { SSL_set_connect_state(ssl) } else { SSL_set_accept_state(ssl) }
+    }
+
+    deinit {
+        SSL_free(ssl) // frees both BIOs
+        SSL_CTX_free(context)
+    }
+
+    /// Client: sends the ClientHello. Server: nothing to do until the ClientHello arrives.
+    public func start(now: Int64) {
+        advanceHandshake()
+    }
+
+    /// A DTLS datagram (RFC 7983: first byte 20–63) from the peer.
+    public func handleDatagram(_ bytes: [UInt8], now: Int64) {
+        guard !isClosed, !bytes.isEmpty else { return }
+        _ = bytes.withUnsafeBytes { BIO_write(input, $0.baseAddress, Int32($0.count)) }
+        if isConnected { readApplicationData() } else { advanceHandshake() }
+        collectOutput()
+    }
+
+    public func handleTimeout(now: Int64) {
+        guard !isConnected, !isClosed else { return }
+        _ = tc_dtls_handle_timeout(ssl)
+        collectOutput()
+    }
+
+    /// When OpenSSL wants `handleTimeout` (ms on the caller's clock), while the handshake runs.
+    public func nextTimeout(now: Int64) -> Int64? {
+        guard !isConnected, !isClosed else { return nil }
+        var tv = timeval()
+        guard tc_dtls_get_timeout(ssl, &tv) == 1 else { return nil }
+        return now + Int64(tv.tv_sec) * 1000 + Int64(tv.tv_usec) / 1000
+    }
+
+    /// Sends application data (SCTP) once connected; false before that.
+    @discardableResult
+    public func send(_ payload: [UInt8]) -> Bool {
+        guard isConnected, !isClosed, !payload.isEmpty else { return false }
+        let written = payload.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
+        collectOutput()
+        return written == payload.count
+    }
+
+    /// Hang-up: close_notify to the peer (RFC 5246 §7.2.1).
+    public func close() {
+        guard !isClosed else { return }
+        if isConnected { _ = SSL_shutdown(ssl) }
+        isClosed = true
+        collectOutput()
+    }
+
+    public func pollTransmit() -> [UInt8]? { transmits.isEmpty ? nil : transmits.removeFirst() }
+    public func pollEvent() -> Event? { events.isEmpty ? nil : events.removeFirst() }
+
+    // MARK: internals
+
+    private func advanceHandshake() {
+        guard !isConnected, !isClosed else { return }
+        let result = SSL_do_handshake(ssl)
+        if result == 1 {
+            finishHandshake()
+        } else {
+            let error = SSL_get_error(ssl, result)
+            if error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE { fail(.handshake(Self.openSSLErrors())) }
+        }
+        collectOutput()
+    }
+
+    private func finishHandshake() {
+        guard let peer = SSL_get1_peer_certificate(ssl) else { return fail(.handshake("the peer sent no certificate")) }
+        defer { X509_free(peer) }
+        peerFingerprint = DtlsFingerprint(of: peer, algorithm: .sha256)
+        // RFC 8122 §5: any of the signalled fingerprints may match, each with its own algorithm.
+        let matches = remoteFingerprints.contains { expected in DtlsFingerprint(of: peer, algorithm: expected.algorithm)?.digest == expected.digest }
+        guard matches else { return fail(.fingerprintMismatch(expected: remoteFingerprints.map(\.description))) }
+        guard let profile = SSL_get_selected_srtp_profile(ssl), let srtp = SrtpProfile(openSSLID: profile.pointee.id) else {
+            return fail(.handshake("the peer negotiated no SRTP profile (use_srtp)"))
+        }
+        var material = [UInt8](repeating: 0, count: 2 * (srtp.keyLength + srtp.saltLength))
+        let label = "EXTRACTOR-dtls_srtp"
+        guard SSL_export_keying_material(ssl, &material, material.count, label, label.utf8.count, nil, 0, 0) == 1 else {
+            return fail(.handshake("keying material export"))
+        }
+        isConnected = true
+        events.append(.connected(SrtpKeyingMaterial(profile: srtp, exported: material, localIsClient: role == .client)))
+        readApplicationData() // records that arrived with the last flight
+    }
+
+    private func readApplicationData() {
+        while true {
+            let n = readBuffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            if n > 0 { events.append(.data(Array(readBuffer[0..<Int(n)]))); continue }
+            let error = SSL_get_error(ssl, n)
+            if error == SSL_ERROR_ZERO_RETURN {
+                isClosed = true
+                events.append(.closed)
+            }
+            ERR_clear_error()
+            return
+        }
+    }
+
+    private func fail(_ error: DtlsError) {
+        guard !isClosed else { return }
+        isClosed = true
+        events.append(.failed(error))
+    }
+
+    /// Takes what OpenSSL wrote and packs whole records into datagrams of at most `mtu` bytes.
+    private func collectOutput() {
+        let pending = Int(BIO_ctrl_pending(output))
+        guard pending > 0 else { return }
+        var bytes = [UInt8](repeating: 0, count: pending)
+        let n = bytes.withUnsafeMutableBytes { BIO_read(output, $0.baseAddress, Int32($0.count)) }
+        guard n > 0 else { return }
+        bytes.removeLast(bytes.count - Int(n))
+        var datagram: [UInt8] = []
+        var offset = 0
+        while offset + 13 <= bytes.count {
+            let length = Int(bytes[offset + 11]) << 8 | Int(bytes[offset + 12])
+            let end = min(bytes.count, offset + 13 + length)
+            if !datagram.isEmpty, datagram.count + (end - offset) > mtu {
+                transmits.append(datagram)
+                datagram = []
+            }
+            datagram += bytes[offset..<end]
+            offset = end
+        }
+        if offset < bytes.count { datagram += bytes[offset...] }
+        if !datagram.isEmpty { transmits.append(datagram) }
+    }
+
+    static func openSSLErrors() -> String {
+        var messages: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            messages.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return messages.isEmpty ? "the connection was refused" : messages.joined(separator: "; ")
+    }
+
+    static func monotonicMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,83 @@
+import CSRTP
+import Synchronization
+
+/// One direction of SRTP/SRTCP (RFC 3711, RFC 7714 for GCM) with libsrtp2: `outbound` protects what
+/// we send, `inbound` unprotects what we receive, with replay protection (a 1024-packet window).
+/// Failures are returned, counted by the caller and the packet dropped — never fatal. The only
+/// place libsrtp is called. Owned by one thread.
+public final class SrtpSession {
+    public enum Direction: Sendable { case outbound, inbound }
+
+    public enum Failure: Error, Sendable, Equatable {
+        case authentication   // tampered, or the wrong key
+        case replay           // seen before, or too old for the window
+        case malformed
+        case library(Int32)
+    }
+
+    public let profile: SrtpProfile
+    public let direction: Direction
+    private var session: srtp_t?
+    private var buffer: [UInt8]
+
+    public init(profile: SrtpProfile, key: [UInt8], salt: [UInt8], direction: Direction) throws(Failure) {
+        guard key.count == profile.keyLength, salt.count == profile.saltLength else { throw .malformed }
+        SrtpLibrary.initialize()
+        var policy = srtp_policy_t()
+        switch profile {
+        case .aesCm128HmacSha1_80: tc_srtp_policy_aes_cm_128_hmac_sha1_80(&policy)
+        case .aeadAes128Gcm: tc_srtp_policy_aead_aes_128_gcm(&policy)
+        }
+        tc_srtp_policy_direction(&policy, direction == .outbound ? 1 : 0)
+        policy.window_size = 1024
+        policy.allow_repeat_tx = 1 // NACK retransmissions on the same SSRC repeat sequence numbers
+        var master = key + salt
+        var created: srtp_t?
+        let status = master.withUnsafeMutableBufferPointer { keyBytes -> srtp_err_status_t in
+            policy.key = keyBytes.baseAddress
+            return srtp_create(&created, &policy)
+        }
+        for i in master.indices { master[i] = 0 }
+        guard status == srtp_err_status_ok, let created else { throw .library(Int32(status.rawValue)) }
+        session = created
+        self.profile = profile
+        self.direction = direction
+        buffer = [UInt8](repeating: 0, count: 1500 + Int(SRTP_MAX_TRAILER_LEN))
+    }
+
+    deinit { if let session { srtp_dealloc(session) } }
+
+    public func protect(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: false) }
+    public func unprotect(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: false) }
+    public func protectRTCP(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: true) }
+    public func unprotectRTCP(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: true) }
+
+    private func run(_ packet: [UInt8], rtcp: Bool) throws(Failure) -> [UInt8] {
+        guard packet.count >= (rtcp ? 8 : 12) else { throw .malformed }
+        let needed = packet.count + Int(SRTP_MAX_TRAILER_LEN)
+        if buffer.count < needed { buffer += [UInt8](repeating: 0, count: needed - buffer.count) }
+        for i in packet.indices { buffer[i] = packet[i] }
+        var length = Int32(packet.count)
+        let status = buffer.withUnsafeMutableBytes { raw -> srtp_err_status_t in
+            switch (direction, rtcp) {
+            case (.outbound, false): return srtp_protect(session, raw.baseAddress, &length)
+            case (.inbound, false): return srtp_unprotect(session, raw.baseAddress, &length)
+            case (.outbound, true): return srtp_protect_rtcp(session, raw.baseAddress, &length)
+            case (.inbound, true): return srtp_unprotect_rtcp(session, raw.baseAddress, &length)
+            }
+        }
+        switch status {
+        case srtp_err_status_ok: return Array(buffer[0..<Int(length)])
+        case srtp_err_status_auth_fail: throw .authentication
+        case srtp_err_status_replay_fail, srtp_err_status_replay_old: throw .replay
+        case srtp_err_status_bad_param, srtp_err_status_parse_err: throw .malformed
+        default: throw .library(Int32(status.rawValue))
+        }
+    }
+}
+
+/// libsrtp2's global initialisation, once per process.
+enum SrtpLibrary {
+    private static let initialized: Bool = { srtp_init() == srtp_err_status_ok }()
+    static func initialize() { _ = initialized }
+}
