@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["DTLS", "SRTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),

@@ -30,6 +30,10 @@ final class PeerProcess {
         input.fileHandleForWriting.write(data)
     }
 
+    func sendText(_ text: String) {
+        input.fileHandleForWriting.write(Data(text.utf8))
+    }
+
     /// The next JSON line, or nil if none came within `timeoutMilliseconds` or the peer exited.
     func readJSON(timeoutMilliseconds: Int32 = 15_000) -> [String: Any]? {
         let fd = output.fileHandleForReading.fileDescriptor
