@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "Codecs", targets: ["Codecs"]),
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
         .library(name: "UDPTransport", targets: ["UDPTransport", "ICE", "TURN", "STUN"]),
+        .library(name: "SecureTransport", targets: ["DTLS", "SRTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -31,6 +31,11 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "termcall-srtp-bench",
+            dependencies: [.product(name: "SecureTransport", package: "termcall")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "termcall-ice-bench",
             dependencies: [.product(name: "UDPTransport", package: "termcall")],
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -92,7 +92,8 @@ public enum DtlsError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .setup(what): return "DTLS setup failed: \(what)"
         case let .handshake(reason): return "DTLS handshake failed: \(reason)"
         case let .fingerprintMismatch(expected):
-            return "the peer's DTLS certificate does not match the fingerprint it signalled (\(expected.joined(separator: ", "))): the call was refused"
+            let algorithms = expected.compactMap { $0.split(separator: " ").first }.joined(separator: ", ")
+            return "the peer's DTLS certificate does not match the fingerprint it signalled (\(algorithms.isEmpty ? "none" : algorithms)): the call was refused"
         }
     }
 }
