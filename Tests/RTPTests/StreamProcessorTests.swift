@@ -1,0 +1,142 @@
+import MediaCore
+import RTP
+import Testing
+
+@Suite struct StreamProcessorTests {
+    static func packet(_ sequence: UInt16, ssrc: UInt32 = 0xABC) -> RtpPacket {
+        RtpPacket(payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) * 3000, ssrc: ssrc, payload: [0])
+    }
+
+    static func nackGenerator(retries: Int = 3) -> NackGenerator {
+        var configuration = NackGenerator.Configuration(senderSsrc: 1)
+        configuration.retryInterval = 100
+        configuration.maximumRetries = retries
+        configuration.maximumAge = 1_000
+        return NackGenerator(configuration: configuration)
+    }
+
+    @Test func nacksMissingPacketsUntilTheyArriveOrRetriesRunOut() {
+        var nacks = Self.nackGenerator()
+        for sequence: UInt16 in [10, 11, 14] { nacks.incoming(Self.packet(sequence), now: 0) }
+        nacks.incoming(Self.packet(500, ssrc: 0xDEF), now: 0)   // another stream: ignored
+        #expect(nacks.missingSequenceNumbers == [12, 13])
+        #expect(nacks.nextTimeout == 0)
+        let polled1 = nacks.poll(now: 0)
+        #expect(polled1 == [.genericNack(sender: 1, media: 0xABC, lost: [12, 13])])
+        #expect(nacks.nextTimeout == 100)
+        let polled2 = nacks.poll(now: 50)
+        #expect(polled2 == [])
+        nacks.incoming(Self.packet(12), now: 60)                 // retransmission arrived
+        let polled3 = nacks.poll(now: 100)
+        #expect(polled3 == [.genericNack(sender: 1, media: 0xABC, lost: [13])])
+        let polled4 = nacks.poll(now: 200)
+        #expect(polled4 == [.genericNack(sender: 1, media: 0xABC, lost: [13])])
+        #expect(nacks.nextTimeout == nil)                        // three requests made: given up
+        let polled5 = nacks.poll(now: 300)
+        #expect(polled5 == [])
+    }
+
+    @Test func nacksAcrossTheWrapAndGivesUpOldPackets() {
+        var nacks = Self.nackGenerator(retries: 100)
+        nacks.incoming(Self.packet(65_534), now: 0)
+        nacks.incoming(Self.packet(1), now: 0)
+        let polled6 = nacks.poll(now: 0)
+        #expect(polled6 == [.genericNack(sender: 1, media: 0xABC, lost: [65_535, 0])])
+        let polled7 = nacks.poll(now: 1_001)
+        #expect(polled7 == [])
+        #expect(nacks.missingSequenceNumbers.isEmpty)
+    }
+
+    @Test func hugeGapsAreBoundedAndSplitAcrossPackets() {
+        var nacks = Self.nackGenerator()
+        nacks.incoming(Self.packet(1), now: 0)
+        nacks.incoming(Self.packet(5000), now: 0)
+        #expect(nacks.missingSequenceNumbers.count == 1000)
+        #expect(nacks.missingSequenceNumbers.first == 4000)
+        let requests = nacks.poll(now: 0)
+        #expect(requests.count == 4)   // 256 + 256 + 256 + 232
+        let lost = requests.flatMap { packet -> [UInt16] in
+            guard case let .genericNack(_, _, lost) = packet else { return [] }
+            return lost
+        }
+        #expect(lost == Array(UInt16(4000)..<UInt16(5000)))
+    }
+
+    static func reportTimes(seed: UInt64) -> [Int64] {
+        var scheduler = ReceiverReportScheduler(senderSsrc: 7, clockRate: 48_000, seed: seed)
+        scheduler.incoming(Self.packet(1), now: 0)
+        var times: [Int64] = []
+        for _ in 0..<20 {
+            guard let due = scheduler.nextTimeout else { break }
+            times.append(due)
+            _ = scheduler.poll(now: due)
+        }
+        return times
+    }
+
+    @Test func receiverReportsAreRandomisedButDeterministic() {
+        let times = Self.reportTimes(seed: 99)
+        #expect(times.count == 20)
+        let intervals = zip(times.dropFirst(), times).map { $0 - $1 }
+        #expect(intervals.allSatisfy { (500...1500).contains($0) })
+        #expect((500...1500).contains(times[0]))
+        #expect(Self.reportTimes(seed: 99) == times)
+        #expect(Self.reportTimes(seed: 100) != times)
+    }
+
+    @Test func receiverReportsCarryStatisticsAndTheLastSenderReport() throws {
+        var scheduler = ReceiverReportScheduler(senderSsrc: 7, clockRate: 90_000, seed: 1)
+        #expect(scheduler.nextTimeout == nil)
+        for sequence: UInt16 in [1, 2, 4] { scheduler.incoming(Self.packet(sequence, ssrc: 0x5151), now: Int64(sequence) * 33) }
+        scheduler.incomingRtcp(.senderReport(SenderReport(ssrc: 0x5151, ntpTimestamp: 0x0000_AAAA_BBBB_0000, rtpTimestamp: 0,
+                                                          packetCount: 3, octetCount: 3)), now: 100)
+        let due = try #require(scheduler.nextTimeout)
+        let polled8 = scheduler.poll(now: due - 1)
+        #expect(polled8 == [])
+        let reports = scheduler.poll(now: due)
+        guard case let .receiverReport(report) = try #require(reports.first) else { Issue.record("not an RR"); return }
+        #expect(report.ssrc == 7)
+        let block = try #require(report.reports.first)
+        #expect(block.ssrc == 0x5151)
+        #expect(block.cumulativeLost == 1)
+        #expect(block.extendedHighestSequenceNumber == 4)
+        #expect(block.lastSenderReport == 0xAAAA_BBBB)
+        #expect(block.delaySinceLastSenderReport == UInt32((due - 100) * 65_536 / 1000))
+    }
+
+    @Test func processorsChain() {
+        var chain = Self.nackGenerator().chained(with: ReceiverReportScheduler(senderSsrc: 1, clockRate: 48_000, seed: 3))
+        for sequence: UInt16 in [1, 3] { chain.incoming(Self.packet(sequence), now: 0) }
+        #expect(chain.nextTimeout == 0)
+        let polled9 = chain.poll(now: 0)
+        #expect(polled9 == [.genericNack(sender: 1, media: 0xABC, lost: [2])])
+        let reportAt = chain.second.nextTimeout ?? 0
+        #expect(chain.nextTimeout == min(100, reportAt))
+        var outgoing = Self.packet(9)
+        chain.outgoing(&outgoing, now: 0)
+        #expect(outgoing == Self.packet(9))
+        let copy = chain
+        #expect(copy == chain)
+    }
+}
+
+@Suite struct SenderReportSchedulerTests {
+    @Test func reportsCountTheStreamAndMapNtpToRtpTime() throws {
+        var scheduler = SenderReportScheduler(ssrc: 0xABCD, clockRate: 48_000, ntpAtZero: 0xE000_0000 << 32, seed: 5)
+        var reports: [SenderReport] = []
+        for i in 0..<500 { // 10 s of 20 ms Opus packets
+            let now = Int64(i * 20)
+            var packet = RtpPacket(payloadType: 111, sequenceNumber: UInt16(i), timestamp: UInt32(i * 960), ssrc: 0xABCD, payload: [UInt8](repeating: 1, count: 80))
+            scheduler.outgoing(&packet, now: now)
+            for case let .senderReport(r) in scheduler.poll(now: now + 5) { reports.append(r) }
+        }
+        // Every 0.5–1.5 s: 7 to 20 reports in 10 s.
+        #expect((7...20).contains(reports.count), "\(reports.count) reports")
+        let last = try #require(reports.last)
+        #expect(last.ssrc == 0xABCD && last.octetCount == last.packetCount * 80)
+        // NTP and RTP timestamps describe the same instant: seconds since zero agree.
+        let ntpSeconds = Double((last.ntpTimestamp &- (0xE000_0000 << 32))) / 4_294_967_296
+        let rtpSeconds = Double(last.rtpTimestamp) / 48_000
+        #expect(abs(ntpSeconds - rtpSeconds) < 0.001, "ntp \(ntpSeconds) s, rtp \(rtpSeconds) s")
+    }
+}
