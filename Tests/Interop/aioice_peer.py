@@ -35,16 +35,12 @@ import time
 import aioice
 import aioice.ice
 import aioice.turn
+from jsonlines import StdinLines, emit
 
 
 # Prepended to every ping (--dtls-prefix): 0x17 puts the datagram in RFC 7983's DTLS range, so a
 # WebRTC stack's demultiplexer hands it to the application instead of discarding it.
 PREFIX = b""
-
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
 
 
 def parse_hostport(value):
@@ -68,50 +64,6 @@ def decode_text(data):
         return {"data": data.decode("utf-8")}
     except UnicodeDecodeError:
         return {"data_b64": base64.b64encode(data).decode("ascii")}
-
-
-class StdinLines:
-    """Lines of stdin as an asyncio queue (a thread works for pipes, files and ttys alike)."""
-
-    def __init__(self, loop):
-        self.queue = asyncio.Queue()
-        self.loop = loop
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        # os.read on fd 0, not sys.stdin: a daemon thread blocked inside the buffered
-        # reader aborts the interpreter at shutdown ("could not acquire lock ... <stdin>").
-        buf = b""
-        try:
-            while True:
-                chunk = os.read(0, 65536)
-                if not chunk:
-                    break
-                buf += chunk
-                while b"\n" in buf:
-                    raw, buf = buf.split(b"\n", 1)
-                    self._put(raw.decode("utf-8", "replace"))
-            if buf:
-                self._put(buf.decode("utf-8", "replace"))
-        except OSError:
-            pass
-        finally:
-            self._put(None)
-
-    def _put(self, item):
-        try:
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
-        except RuntimeError:  # loop already closed: we are exiting
-            pass
-
-    async def next_json(self):
-        """Next non-empty line parsed as JSON, or None at EOF."""
-        while True:
-            line = await self.queue.get()
-            if line is None:
-                return None
-            if line.strip():
-                return json.loads(line)
 
 
 def selected_pair(conn):

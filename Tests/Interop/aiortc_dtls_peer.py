@@ -57,17 +57,10 @@ from aiortc import (RTCCertificate, RTCDtlsFingerprint, RTCDtlsParameters, RTCDt
 from aiortc.rtcdtlstransport import SRTP_PROFILES, State
 from aiortc.rtcicetransport import candidate_from_aioice
 from aiortc.rtp import RtpPacket
+from jsonlines import StdinLines, emit
 
 SSRC = 0x11223344
 PT = 111
-
-
-def emit(obj):
-    try:
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:  # the driver went away
-        os._exit(1)
 
 
 def candidate_from_line(line):
@@ -77,47 +70,6 @@ def candidate_from_line(line):
     if line.startswith("candidate:"):
         line = line[len("candidate:"):]
     return candidate_from_aioice(aioice.Candidate.from_sdp(line))
-
-
-class StdinLines:
-    """Lines of stdin as an asyncio queue (os.read in a thread; see aioice_peer.py)."""
-
-    def __init__(self, loop):
-        self.queue = asyncio.Queue()
-        self.loop = loop
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        buf = b""
-        try:
-            while True:
-                chunk = os.read(0, 65536)
-                if not chunk:
-                    break
-                buf += chunk
-                while b"\n" in buf:
-                    raw, buf = buf.split(b"\n", 1)
-                    self._put(raw.decode("utf-8", "replace"))
-            if buf:
-                self._put(buf.decode("utf-8", "replace"))
-        except OSError:
-            pass
-        finally:
-            self._put(None)
-
-    def _put(self, item):
-        try:
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
-        except RuntimeError:
-            pass
-
-    async def next_json(self):
-        while True:
-            line = await self.queue.get()
-            if line is None:
-                return None
-            if line.strip():
-                return json.loads(line)
 
 
 def rtp_packet(seq, payload_len):

@@ -1,0 +1,60 @@
+"""Shared plumbing of the interop peers: one JSON object per line on stdout (always flushed),
+JSON lines from stdin delivered to asyncio."""
+
+import asyncio
+import json
+import os
+import sys
+import threading
+
+
+def emit(obj):
+    try:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the driver went away
+        os._exit(1)
+
+
+class StdinLines:
+    """Lines of stdin as an asyncio queue (a thread works for pipes, files and ttys alike)."""
+
+    def __init__(self, loop):
+        self.queue = asyncio.Queue()
+        self.loop = loop
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        # os.read on fd 0, not sys.stdin: a daemon thread blocked inside the buffered
+        # reader aborts the interpreter at shutdown ("could not acquire lock ... <stdin>").
+        buf = b""
+        try:
+            while True:
+                chunk = os.read(0, 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                while b"\n" in buf:
+                    raw, buf = buf.split(b"\n", 1)
+                    self._put(raw.decode("utf-8", "replace"))
+            if buf:
+                self._put(buf.decode("utf-8", "replace"))
+        except OSError:
+            pass
+        finally:
+            self._put(None)
+
+    def _put(self, item):
+        try:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:  # loop already closed: we are exiting
+            pass
+
+    async def next_json(self):
+        """Next non-empty line parsed as JSON, or None at EOF."""
+        while True:
+            line = await self.queue.get()
+            if line is None:
+                return None
+            if line.strip():
+                return json.loads(line)
