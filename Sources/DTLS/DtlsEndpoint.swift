@@ -58,9 +58,11 @@ public final class DtlsEndpoint {
         // ECDHE with ECDSA or RSA certificates: peers such as GStreamer still use RSA.
         _ = SSL_CTX_set_cipher_list(context, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA")
         tc_ssl_ctx_request_peer_certificate(context)
-        guard let ssl = SSL_new(context), let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+        guard let ssl = SSL_new(context) else { SSL_CTX_free(context); throw .setup("SSL_new") }
+        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
             SSL_CTX_free(context)
-            throw .setup("SSL_new")
+            throw .setup("BIO_new")
         }
         self.ssl = ssl
         self.input = input
@@ -69,8 +71,9 @@ public final class DtlsEndpoint {
         _ = tc_bio_set_mem_eof_return(output, -1)
         SSL_set_bio(ssl, input, output)
         tc_ssl_set_no_query_mtu(ssl)
-        _ = tc_ssl_set_mtu(ssl, mtu - 28) // IPv4 + UDP headers
-        _ = tc_dtls_set_link_mtu(ssl, mtu)
+        // Records up to `mtu` bytes: with a memory BIO OpenSSL adds no overhead of its own, and
+        // `collectOutput` packs whole records into datagrams of the same size.
+        _ = tc_ssl_set_mtu(ssl, mtu)
         tc_dtls_use_fast_timer(ssl)
         self.role = role
         self.mtu = mtu
@@ -98,7 +101,9 @@ public final class DtlsEndpoint {
 
     public func handleTimeout(now: Int64) {
         guard !isConnected, !isClosed else { return }
-        _ = tc_dtls_handle_timeout(ssl)
+        ERR_clear_error()
+        // -1: OpenSSL gave up retransmitting (about a dozen timeouts): the handshake failed.
+        if tc_dtls_handle_timeout(ssl) < 0 { fail(.handshake("the peer stopped answering during the handshake")) }
         collectOutput()
     }
 
@@ -113,8 +118,14 @@ public final class DtlsEndpoint {
     /// Sends application data (SCTP) once connected; false before that.
     @discardableResult
     public func send(_ payload: [UInt8]) -> Bool {
-        guard isConnected, !isClosed, !payload.isEmpty else { return false }
+        // One record per message, within the MTU (SCTP sizes its packets to fit).
+        guard isConnected, !isClosed, !payload.isEmpty, payload.count <= mtu - Self.recordOverhead else { return false }
+        ERR_clear_error()
         let written = payload.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
+        if written <= 0 {
+            let error = SSL_get_error(ssl, written)
+            if error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE { fail(.handshake(Self.openSSLErrors())) }
+        }
         collectOutput()
         return written == payload.count
     }
@@ -127,6 +138,9 @@ public final class DtlsEndpoint {
         collectOutput()
     }
 
+    /// Record header (13) + explicit nonce (8) + tag (16) for AES-GCM, with room for CBC suites.
+    public static let recordOverhead = 64
+
     public func pollTransmit() -> [UInt8]? { transmits.isEmpty ? nil : transmits.removeFirst() }
     public func pollEvent() -> Event? { events.isEmpty ? nil : events.removeFirst() }
 
@@ -134,6 +148,7 @@ public final class DtlsEndpoint {
 
     private func advanceHandshake() {
         guard !isConnected, !isClosed else { return }
+        ERR_clear_error() // SSL_get_error reads the thread's queue: leftovers would look like failures
         let result = SSL_do_handshake(ssl)
         if result == 1 {
             finishHandshake()
@@ -150,7 +165,12 @@ public final class DtlsEndpoint {
         peerFingerprint = DtlsFingerprint(of: peer, algorithm: .sha256)
         // RFC 8122 §5: any of the signalled fingerprints may match, each with its own algorithm.
         let matches = remoteFingerprints.contains { expected in DtlsFingerprint(of: peer, algorithm: expected.algorithm)?.digest == expected.digest }
-        guard matches else { return fail(.fingerprintMismatch(expected: remoteFingerprints.map(\.description))) }
+        guard matches else {
+            // Tell the peer too: close_notify ends its side instead of leaving it sending media.
+            _ = SSL_shutdown(ssl)
+            collectOutput()
+            return fail(.fingerprintMismatch(expected: remoteFingerprints.map(\.description)))
+        }
         guard let profile = SSL_get_selected_srtp_profile(ssl), let srtp = SrtpProfile(openSSLID: profile.pointee.id) else {
             return fail(.handshake("the peer negotiated no SRTP profile (use_srtp)"))
         }
@@ -166,12 +186,19 @@ public final class DtlsEndpoint {
 
     private func readApplicationData() {
         while true {
+            ERR_clear_error()
             let n = readBuffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
             if n > 0 { events.append(.data(Array(readBuffer[0..<Int(n)]))); continue }
-            let error = SSL_get_error(ssl, n)
-            if error == SSL_ERROR_ZERO_RETURN {
+            switch SSL_get_error(ssl, n) {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                break
+            case SSL_ERROR_ZERO_RETURN:
+                _ = SSL_shutdown(ssl) // answer the peer's close_notify with ours
                 isClosed = true
                 events.append(.closed)
+            default:
+                // A fatal alert from the peer or an internal error: the association is over.
+                fail(.handshake(Self.openSSLErrors()))
             }
             ERR_clear_error()
             return

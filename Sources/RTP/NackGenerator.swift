@@ -8,7 +8,8 @@ public struct NackGenerator: RtpStreamProcessor, Equatable {
         /// The stream watched; nil learns it from the first packet. Other SSRCs are ignored.
         public var mediaSsrc: UInt32?
         /// Wait before the first request, so mildly reordered packets are not requested.
-        public var firstRequestDelay: Int64 = 0
+        /// A little patience first: most "missing" packets on a real path are only reordered.
+        public var firstRequestDelay: Int64 = 10
         /// Between requests for the same packet; about one round trip.
         public var retryInterval: Int64 = 100
         public var maximumRetries = 10

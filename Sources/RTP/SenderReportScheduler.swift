@@ -37,7 +37,8 @@ public struct SenderReportScheduler: RtpStreamProcessor, Equatable {
         // The RTP timestamp of `now`, extrapolated from the last packet at the media clock rate.
         let elapsed = Int64(clockRate) * max(0, now - lastSentAt) / 1000
         let rtp = lastTimestamp &+ UInt32(truncatingIfNeeded: elapsed)
-        let ntp = ntpAtZero &+ (UInt64(max(0, now)) << 32) / 1000
+        let ms = UInt64(max(0, now))
+        let ntp = ntpAtZero &+ ((ms / 1000) << 32) &+ ((ms % 1000) << 32) / 1000
         return [.senderReport(SenderReport(ssrc: ssrc, ntpTimestamp: ntp, rtpTimestamp: rtp, packetCount: packetCount, octetCount: octetCount))]
     }
 

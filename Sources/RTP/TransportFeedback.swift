@@ -100,8 +100,10 @@ enum TransportFeedbackCodec {
         let referenceTime = Int32(bitPattern: try reader.readUInt24() << 8) >> 8
         let feedbackCount = try reader.readUInt8()
 
+        // The claimed count (≤ 65535) is not trusted for allocation: a few bytes of run-length
+        // chunks can claim thousands of statuses, so storage grows only as symbols really arrive.
         var symbols: [Symbol] = []
-        symbols.reserveCapacity(count)
+        symbols.reserveCapacity(min(count, 1024))
         while symbols.count < count {
             let chunk = try reader.readUInt16()
             let needed = count - symbols.count
@@ -123,7 +125,7 @@ enum TransportFeedbackCodec {
         }
 
         var deltas: [Int16?] = []
-        deltas.reserveCapacity(count)
+        deltas.reserveCapacity(min(count, 1024))
         for symbol in symbols {
             switch symbol {
             case .notReceived: deltas.append(nil)

@@ -44,10 +44,11 @@ public struct Vp8Depacketizer: Sendable, Equatable {
     private var assembly: Assembly?
     private var lastSequenceNumber: UInt16?
     private var lossSinceLastFrame = false
+    private var backwardPackets = 0
     /// The timestamp of a frame already reported incomplete, whose remaining packets are skipped quietly.
     private var discardedTimestamp: UInt32?
 
-    public init(maximumFrameSize: Int = 8 << 20) {
+    public init(maximumFrameSize: Int = 4 << 20) {
         self.maximumFrameSize = maximumFrameSize
     }
 
@@ -56,8 +57,16 @@ public struct Vp8Depacketizer: Sendable, Equatable {
         var events: [Vp8DepacketizerEvent] = []
         if let last = lastSequenceNumber {
             let step = Int16(bitPattern: packet.sequenceNumber &- last)
-            guard step > 0 else { return [] }
-            if step != 1 { noteLoss(&events) }
+            if step <= 0 {
+                // Late or duplicate — unless the sender restarted with lower numbers: after a run of
+                // "old" packets, follow the new numbering instead of waiting for it to catch up.
+                backwardPackets += 1
+                guard backwardPackets >= 16 else { return [] }
+                noteLoss(&events)
+            } else if step != 1 {
+                noteLoss(&events)
+            }
+            if step > 0 { backwardPackets = 0 }
         }
         lastSequenceNumber = packet.sequenceNumber
 

@@ -12,6 +12,8 @@ public final class SrtpSession {
         case authentication   // tampered, or the wrong key
         case replay           // seen before, or too old for the window
         case malformed
+        /// protect on an inbound session or unprotect on an outbound one.
+        case wrongDirection
         case library(Int32)
     }
 
@@ -30,7 +32,9 @@ public final class SrtpSession {
         }
         tc_srtp_policy_direction(&policy, direction == .outbound ? 1 : 0)
         policy.window_size = 1024
-        policy.allow_repeat_tx = 1 // NACK retransmissions on the same SSRC repeat sequence numbers
+        // No repeated packet indexes: with GCM a resend under the same index but a changed header
+        // would reuse the nonce and reveal the authentication key. Resends go through RTX (RFC 4588).
+        policy.allow_repeat_tx = 0
         var master = key + salt
         var created: srtp_t?
         let status = master.withUnsafeMutableBufferPointer { keyBytes -> srtp_err_status_t in
@@ -47,12 +51,13 @@ public final class SrtpSession {
 
     deinit { if let session { srtp_dealloc(session) } }
 
-    public func protect(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: false) }
-    public func unprotect(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: false) }
-    public func protectRTCP(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: true) }
-    public func unprotectRTCP(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: true) }
+    public func protect(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: false, outbound: true) }
+    public func unprotect(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: false, outbound: false) }
+    public func protectRTCP(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: true, outbound: true) }
+    public func unprotectRTCP(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: true, outbound: false) }
 
-    private func run(_ packet: [UInt8], rtcp: Bool) throws(Failure) -> [UInt8] {
+    private func run(_ packet: [UInt8], rtcp: Bool, outbound: Bool) throws(Failure) -> [UInt8] {
+        guard outbound == (direction == .outbound) else { throw .wrongDirection }
         guard packet.count >= (rtcp ? 8 : 12) else { throw .malformed }
         let needed = packet.count + Int(SRTP_MAX_TRAILER_LEN)
         if buffer.count < needed { buffer += [UInt8](repeating: 0, count: needed - buffer.count) }

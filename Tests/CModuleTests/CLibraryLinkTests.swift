@@ -42,8 +42,9 @@ import Testing
         #expect(String(cString: OpenSSL_version(OPENSSL_VERSION)).hasPrefix("OpenSSL 3"))
     }
 
-    @Test func srtpInitialises() {
-        #expect(srtp_init() == srtp_err_status_ok)
+    @Test func srtpAnswers() {
+        // srtp_init is the SRTP module's to call, once (SrtpLibrary): calling it again here raced
+        // with that under parallel tests. The version call proves the library links.
         #expect(String(cString: srtp_get_version_string()).contains("libsrtp2"))
     }
 

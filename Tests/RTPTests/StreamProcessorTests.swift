@@ -10,6 +10,7 @@ import Testing
     static func nackGenerator(retries: Int = 3) -> NackGenerator {
         var configuration = NackGenerator.Configuration(senderSsrc: 1)
         configuration.retryInterval = 100
+        configuration.firstRequestDelay = 0 // these tests pin the retry schedule, not the initial patience
         configuration.maximumRetries = retries
         configuration.maximumAge = 1_000
         return NackGenerator(configuration: configuration)
