@@ -73,6 +73,7 @@ let package = Package(
         .target(name: "ICE", dependencies: ["STUN", "TURN", "CryptoPrimitives"], swiftSettings: strict),
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
         .target(name: "RTP", swiftSettings: strict),
+        .target(name: "SCTP", dependencies: ["CUsrsctp"], swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
         /// The UDP shell: sockets, RFC 7983 demultiplexing, the poll loop that drives the ICE agent.
         .target(name: "UDPTransport", dependencies: ["ICE", "STUN"], swiftSettings: strict),
@@ -103,6 +104,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["DTLS", "SRTP", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),

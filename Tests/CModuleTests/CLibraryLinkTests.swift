@@ -79,9 +79,10 @@ import Testing
         #expect(tc_v4l2_open("/nonexistent/termcall-video", O_RDWR) == -1)
     }
 
-    @Test func usrsctpStartsWithoutThreads() {
-        usrsctp_init_nothreads(0, nil, nil)
-        #expect(usrsctp_finish() == 0)
+    @Test func usrsctpAnswers() {
+        // usrsctp is process-global and started once by the SCTP module; reading a default proves
+        // the library links without racing that start under parallel tests.
+        #expect(usrsctp_sysctl_get_sctp_sendspace() > 0)
     }
 }
 
