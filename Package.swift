@@ -29,7 +29,7 @@ let package = Package(
         .library(name: "Codecs", targets: ["Codecs"]),
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
         .library(name: "UDPTransport", targets: ["UDPTransport", "ICE", "TURN", "STUN"]),
-        .library(name: "SecureTransport", targets: ["DTLS", "SRTP"]),
+        .library(name: "SecureTransport", targets: ["DTLS", "SRTP", "SCTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "SCTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["DTLS", "SRTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),

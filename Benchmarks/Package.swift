@@ -36,6 +36,11 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "termcall-sctp-bench",
+            dependencies: [.product(name: "SecureTransport", package: "termcall")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "termcall-ice-bench",
             dependencies: [.product(name: "UDPTransport", package: "termcall")],
             swiftSettings: [.swiftLanguageMode(.v6)]

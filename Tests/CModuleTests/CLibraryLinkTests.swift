@@ -80,9 +80,10 @@ import Testing
     }
 
     @Test func usrsctpAnswers() {
-        // usrsctp is process-global and started once by the SCTP module; reading a default proves
-        // the library links without racing that start under parallel tests.
-        #expect(usrsctp_sysctl_get_sctp_sendspace() > 0)
+        // usrsctp is process-global and started once by the SCTP module; setting a tunable to the
+        // value that module uses proves the library links without racing that start.
+        #expect(usrsctp_sysctl_set_sctp_ecn_enable(0) == 0)
+        #expect(usrsctp_sysctl_set_sctp_ecn_enable(7) != 0) // out of range: refused
     }
 }
 

@@ -78,6 +78,16 @@ def rtp_packet(seq, payload_len):
     return struct.pack("!BBHII", 0x80, PT, seq & 0xFFFF, (960 * (seq - 1)) & 0xFFFFFFFF, SSRC) + payload
 
 
+def patch_aioice(hosts=None, rcvbuf=4 << 20):
+    """Process-wide aioice settings of every interop peer: gather only `hosts` (default 127.0.0.1,
+    which aioice never gathers by itself, so a loopback-only namespace would give no candidates) and
+    a UDP receive buffer of `rcvbuf` (aioice's 256 KiB overflows on loopback bursts; a lost DATA
+    packet can leave aiortc's SCTP waiting for its 1 s minimum RTO). Needs net.core.rmem_max >= rcvbuf."""
+    hosts = list(hosts or ["127.0.0.1"])
+    aioice.ice.get_host_addresses = lambda *a, **k: list(hosts)
+    aioice.turn.UDP_SOCKET_BUFFER_SIZE = rcvbuf
+
+
 class DtlsFailed(Exception):
     pass
 
@@ -382,10 +392,7 @@ def main():
         p.error("--role is required (or --self-test)")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
 
-    # aioice never gathers 127.0.0.1; in a loopback-only namespace it would gather nothing.
-    hosts = args.host or ["127.0.0.1"]
-    aioice.ice.get_host_addresses = lambda *a, **k: list(hosts)
-    aioice.turn.UDP_SOCKET_BUFFER_SIZE = 4 << 20
+    patch_aioice(args.host)
 
     try:
         rc = asyncio.run(run_self_test(args) if args.self_test else run_peer(args))

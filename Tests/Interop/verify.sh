@@ -2,6 +2,7 @@
 # End-to-end check of the Python/coturn interop harness, all inside one loopback-only
 # network namespace (needs root; scripts/install-interop first).
 #   Tests/Interop/verify.sh [--bench]     --bench also runs aioice_pair_bench.py (20 runs each mode)
+#                                         and aiortc_sctp_bench.py (50 MB data channel, 3 runs)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export ROOT BENCH="${1:-}"
@@ -37,12 +38,14 @@ check host-echo     "$PY" "$I/pair_glue.py" --a "--role controlling --echo" --b 
 check host-echo-rev "$PY" "$I/pair_glue.py" --a "--role controlled --echo" --b "--role controlling --send 5"
 check relay-lt      "$PY" "$I/pair_glue.py" --a "--role controlling --echo $TLT" --b "--role controlled --send 5 $TLT"
 check relay-rest    "$PY" "$I/pair_glue.py" --a "--role controlling --echo $TREST" --b "--role controlled --send 5 $TREST"
+check sctp-self-test "$PY" "$I/aiortc_sctp_peer.py" --self-test --quiet
 
 if [ "$BENCH" = "--bench" ]; then
     check bench-host       "$PY" "$I/aioice_pair_bench.py"
     check bench-relay-lt   "$PY" "$I/aioice_pair_bench.py" --turn 127.0.0.1:3478 --user alice --password s3cret
     check bench-relay-rest "$PY" "$I/aioice_pair_bench.py" --turn 127.0.0.1:3479 --rest-secret termcall-secret
     check bench-all-lt     "$PY" "$I/aioice_pair_bench.py" --turn 127.0.0.1:3478 --user alice --password s3cret --policy all
+    check bench-sctp       "$PY" "$I/aiortc_sctp_bench.py"
 fi
 echo "interop: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

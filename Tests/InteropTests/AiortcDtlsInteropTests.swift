@@ -1,6 +1,7 @@
 import DTLS
 import Foundation
 import ICE
+import SCTP
 import SRTP
 import STUN
 import Testing
@@ -20,8 +21,13 @@ struct AiortcDtlsInteropTests {
         var keys: SrtpKeyingMaterial?
         var tx: SrtpSession?, rx: SrtpSession?
         var received: [[UInt8]] = [], failures: [String] = [], closedByPeer = false
+        /// With data channels: SCTP starts once DTLS is up (we are DTLS client iff `dtlsClient`).
+        let wantsDataChannels: Bool
+        var channels: DataChannelEndpoint?
+        var channelEvents: [DataChannelEndpoint.Event] = []
 
-        init(role: IceRole) throws {
+        init(role: IceRole, dataChannels: Bool = false) throws {
+            wantsDataChannels = dataChannels
             ice = try IceTransport(agent: IceAgent(role: role), addresses: [TransportAddress.IP("127.0.0.1")!])
             certificate = try DtlsCertificate()
         }
@@ -45,10 +51,19 @@ struct AiortcDtlsInteropTests {
                         keys = k
                         tx = try? SrtpSession(profile: k.profile, key: k.localKey, salt: k.localSalt, direction: .outbound)
                         rx = try? SrtpSession(profile: k.profile, key: k.remoteKey, salt: k.remoteSalt, direction: .inbound)
+                        if wantsDataChannels {
+                            channels = DataChannelEndpoint(association: try! SctpAssociation(), isDtlsClient: dtls.role == .client, remoteMaxMessageSize: 262_144)
+                        }
                     case let .failed(error): failures.append(error.description)
                     case .closed: closedByPeer = true
-                    case .data: break
+                    case let .data(bytes): channels?.handleDatagram(bytes, now: ice.now)
                     }
+                }
+                if let channels {
+                    channels.handleTimeout(now: ice.now)
+                    while let packet = channels.pollTransmit() { dtls.send(packet) }
+                    while let e = channels.pollEvent() { channelEvents.append(e) }
+                    while let d = dtls.pollTransmit() { ice.send(d) }
                 }
             }
         }
@@ -67,7 +82,8 @@ struct AiortcDtlsInteropTests {
         let fingerprint = side.certificate.fingerprint
         try peer.send(["ice": ["ufrag": side.ice.agent.localCredentials.ufrag, "pwd": side.ice.agent.localCredentials.password, "candidates": candidates],
                        "dtls": ["fingerprints": [["algorithm": fingerprint.algorithm.rawValue, "value": String(fingerprint.description.split(separator: " ")[1])]],
-                                "role": dtlsRole == .client ? "client" : "server"]])
+                                "role": dtlsRole == .client ? "client" : "server"],
+                       "sctp": ["port": 5000, "max_message_size": 262_144]])
         side.ice.setRemoteCredentials(IceCredentials(ufrag: ice["ufrag"] as! String, password: ice["pwd"] as! String))
         for line in ice["candidates"] as? [String] ?? [] { side.ice.addRemoteCandidate(try IceCandidate(sdp: line)) }
         side.ice.remoteCandidatesComplete()

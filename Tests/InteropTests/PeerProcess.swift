@@ -46,9 +46,12 @@ final class PeerProcess {
                 continue
             }
             let now = DispatchTime.now().uptimeNanoseconds
-            guard now < deadline else { return nil }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, Int32((deadline - now) / 1_000_000) + 1) > 0 else { continue }
+            let wait = now < deadline ? Int32((deadline - now) / 1_000_000) + 1 : 0
+            guard poll(&pfd, 1, wait) > 0 else {
+                if now >= deadline { return nil } // a zero timeout still looks once
+                continue
+            }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let n = read(fd, &chunk, chunk.count)
             guard n > 0 else { return nil }

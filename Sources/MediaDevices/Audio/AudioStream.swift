@@ -177,6 +177,7 @@ public final class AudioStream: Sendable {
                 switch direction {
                 case .capture:
                     try pcm.read(into: &deviceBuffer)
+                    periods.add(1, ordering: .relaxed) // counted before the consumer can see the frame
                     if let resampler {
                         let n = resampler.process(deviceBuffer[...], into: &frame)
                         ring.write(frame[..<n], realTime: true)
@@ -205,9 +206,9 @@ public final class AudioStream: Sendable {
                     } else {
                         try pcm.write(frame[...])
                     }
+                    periods.add(1, ordering: .relaxed)
                     pipe.wake()
                 }
-                periods.add(1, ordering: .relaxed)
                 xruns.store(pcm.xruns, ordering: .relaxed)
                 // Keep time for devices without a clock (null, file — also behind plug or other
                 // plugins): never run more than one device buffer ahead of real time. A device with a
