@@ -37,7 +37,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "termcall-sctp-bench",
-            dependencies: [.product(name: "SecureTransport", package: "termcall")],
+            dependencies: [.product(name: "SecureTransport", package: "termcall"), .product(name: "UDPTransport", package: "termcall")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

@@ -2,14 +2,39 @@ import DTLS
 import Foundation
 import SCTP
 
-// termcall-sctp-bench: reliable ordered data-channel throughput between two of our endpoints,
-// SCTP inside DTLS (AES-128-GCM), 50 MB in 16 KiB messages, in one process with no network: the
-// cost of the stack itself. Median of 3 runs. Usage: termcall-sctp-bench [MEGABYTES]
+import ICE
+import STUN
+import UDPTransport
 
-let megabytes = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 50
+// termcall-sctp-bench: reliable ordered data-channel throughput between two of our endpoints,
+// SCTP inside DTLS (AES-128-GCM), 50 MB in 16 KiB messages, median of 3 runs.
+//   termcall-sctp-bench memory [MEGABYTES]   one process, no network: the cost of the stack itself
+//   termcall-sctp-bench udp [MEGABYTES]      over ICE on real UDP sockets on 127.0.0.1
+
+let mode = CommandLine.arguments.dropFirst().first ?? "memory"
+let megabytes = Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 50
 let total = megabytes * 1_000_000, chunk = 16_384
 let clock = ContinuousClock()
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+/// Two ICE transports on loopback carrying the DTLS datagrams (the UDP case).
+final class UDPWire {
+    let a: IceTransport, b: IceTransport
+    init() throws {
+        let loopback = [TransportAddress.IP("127.0.0.1")!]
+        a = try IceTransport(agent: IceAgent(role: .controlling), addresses: loopback)
+        b = try IceTransport(agent: IceAgent(role: .controlled), addresses: loopback)
+        a.setRemoteCredentials(b.agent.localCredentials)
+        b.setRemoteCredentials(a.agent.localCredentials)
+        while a.agent.selectedCandidates == nil || b.agent.selectedCandidates == nil {
+            for (me, other) in [(a, b), (b, a)] {
+                for event in me.step(maximumWait: 1) {
+                    if case let .ice(.localCandidate(c)) = event { other.addRemoteCandidate(c) }
+                }
+            }
+        }
+    }
+}
 
 func run() throws -> Double {
     let ca = try DtlsCertificate(), cb = try DtlsCertificate()
@@ -19,21 +44,25 @@ func run() throws -> Double {
     let b = DataChannelEndpoint(association: try SctpAssociation(), isDtlsClient: false, remoteMaxMessageSize: 262_144)
     var now: Int64 = 0
     var received = 0, connected = false, opened = false
+    let wire = mode == "udp" ? try UDPWire() : nil
+    func deliver(_ d: [UInt8], to dtls: DtlsEndpoint, _ sctp: DataChannelEndpoint) {
+        dtls.handleDatagram(d, now: now)
+        while let e = dtls.pollEvent() { if case let .data(x) = e { sctp.handleDatagram(x, now: now) } }
+    }
     func pump() {
         var moved = true
         while moved {
             moved = false
             while let p = a.pollTransmit() { moved = true; _ = dtlsA.send(p) }
             while let p = b.pollTransmit() { moved = true; _ = dtlsB.send(p) }
-            while let d = dtlsA.pollTransmit() {
-                moved = true
-                dtlsB.handleDatagram(d, now: now)
-                while let e = dtlsB.pollEvent() { if case let .data(x) = e { b.handleDatagram(x, now: now) } }
-            }
-            while let d = dtlsB.pollTransmit() {
-                moved = true
-                dtlsA.handleDatagram(d, now: now)
-                while let e = dtlsA.pollEvent() { if case let .data(x) = e { a.handleDatagram(x, now: now) } }
+            if let wire {
+                while let d = dtlsA.pollTransmit() { moved = true; wire.a.send(d) }
+                while let d = dtlsB.pollTransmit() { moved = true; wire.b.send(d) }
+                for event in wire.b.step(maximumWait: 0) { if case let .data(d, _) = event { moved = true; deliver(d, to: dtlsB, b) } }
+                for event in wire.a.step(maximumWait: 0) { if case let .data(d, _) = event { moved = true; deliver(d, to: dtlsA, a) } }
+            } else {
+                while let d = dtlsA.pollTransmit() { moved = true; deliver(d, to: dtlsB, b) }
+                while let d = dtlsB.pollTransmit() { moved = true; deliver(d, to: dtlsA, a) }
             }
             while let e = a.pollEvent() { if case .connected = e { connected = true } }
             while let e = b.pollEvent() {
@@ -68,5 +97,5 @@ func run() throws -> Double {
 var results: [Double] = []
 for _ in 0..<3 { results.append(try run()) }
 results.sort()
-print(String(format: "{\"impl\":\"termcall\",\"megabytes\":%d,\"chunk\":%d,\"mb_per_s_median\":%.1f,\"runs\":[%@]}", megabytes, chunk, results[1],
+print(String(format: "{\"impl\":\"termcall\",\"wire\":\"\(mode)\",\"megabytes\":%d,\"chunk\":%d,\"mb_per_s_median\":%.1f,\"runs\":[%@]}", megabytes, chunk, results[1],
              results.map { String(format: "%.1f", $0) }.joined(separator: ",")))
