@@ -74,6 +74,7 @@ let package = Package(
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
         .target(name: "RTP", swiftSettings: strict),
         .target(name: "SCTP", dependencies: ["CUsrsctp"], swiftSettings: strict),
+        .target(name: "SDP", swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
         /// The UDP shell: sockets, RFC 7983 demultiplexing, the poll loop that drives the ICE agent.
         .target(name: "UDPTransport", dependencies: ["ICE", "STUN"], swiftSettings: strict),
@@ -104,6 +105,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "SCTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["DTLS", "SRTP", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "SDPTests", dependencies: ["SDP", "MediaCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
