@@ -24,6 +24,8 @@ public final class DataChannelEndpoint {
         case notOpen(UInt16)
         case tooLarge(size: Int, limit: Int)
         case noFreeStream
+        case idInUse(UInt16)
+        case conflictingReliability
 
         public var description: String {
             switch self {
@@ -31,6 +33,8 @@ public final class DataChannelEndpoint {
             case let .notOpen(id): return "data channel \(id) is not open"
             case let .tooLarge(size, limit): return "message of \(size) bytes is larger than the peer accepts (max-message-size \(limit))"
             case .noFreeStream: return "no free SCTP stream for another data channel"
+            case let .idInUse(id): return "data channel id \(id) is already in use"
+            case .conflictingReliability: return "a data channel takes maxRetransmits or maxPacketLifeTime, not both"
             }
         }
     }
@@ -50,12 +54,19 @@ public final class DataChannelEndpoint {
     }
 
     public let association: SctpAssociation
+    /// Messages SCTP refused outright (counted, dropped).
+    public private(set) var droppedMessages = 0
     public let isDtlsClient: Bool
     /// The peer's `a=max-message-size` (RFC 8841 §6): absent means 64 KiB, 0 means no limit.
     public let maximumMessageSize: Int?
     public private(set) var channels: [UInt16: Channel] = [:]
     private var events: [Event] = []
-    private var nextID: UInt16
+
+    /// Streams asked for at association setup (`CUsrsctp/shim.h`): ids stay below this.
+    public static let streamCount: UInt16 = 1024
+    /// What one message may be at most on our side: usrsctp takes a message whole into its send
+    /// buffer (4 MiB), so "no limit" from the peer still means this.
+    public static let localMaximumMessageSize = 4 << 20
 
     public init(association: SctpAssociation, isDtlsClient: Bool, remoteMaxMessageSize: Int? = nil) {
         self.association = association
@@ -65,7 +76,6 @@ public final class DataChannelEndpoint {
         case 0?: maximumMessageSize = nil
         case let size?: maximumMessageSize = size
         }
-        nextID = isDtlsClient ? 0 : 1
     }
 
     // MARK: transport
@@ -88,22 +98,23 @@ public final class DataChannelEndpoint {
     /// Opens a channel: DCEP OPEN on a fresh stream of our parity, or directly on the negotiated id.
     @discardableResult
     public func open(label: String, options: DataChannelOptions = .init()) throws(SendError) -> UInt16 {
+        guard options.maxRetransmits == nil || options.maxPacketLifeTime == nil else { throw .conflictingReliability }
         let id: UInt16
         if let negotiated = options.negotiatedID {
+            guard negotiated < Self.streamCount else { throw .noFreeStream }
+            guard channels[negotiated] == nil else { throw .idInUse(negotiated) }
             id = negotiated
         } else {
-            var candidate = nextID
-            while channels[candidate] != nil {
-                guard candidate <= 65_531 else { throw .noFreeStream }
-                candidate += 2
+            // The lowest free id of our parity (RFC 8832 §6), below the streams we asked for.
+            guard let free = stride(from: isDtlsClient ? 0 : 1, to: Int(Self.streamCount), by: 2).first(where: { channels[UInt16($0)] == nil }) else {
+                throw .noFreeStream
             }
-            id = candidate
-            nextID = candidate &+ 2
+            id = UInt16(free)
         }
         channels[id] = Channel(id: id, label: label, options: options, state: options.negotiatedID == nil ? .connecting : .open)
         if options.negotiatedID == nil {
             enqueue(id, ppid: DataChannelPPID.dcep, DataChannelMessage.open(DataChannelOpen(label: label, protocolName: options.protocolName, options: options)).serialized)
-        } else if association.isConnected {
+        } else if association.connected {
             events.append(.channelOpened(id))
         }
         flush()
@@ -118,7 +129,8 @@ public final class DataChannelEndpoint {
         case let .text(s): (ppid, data) = s.isEmpty ? (DataChannelPPID.emptyString, [0]) : (DataChannelPPID.string, Array(s.utf8))
         case let .binary(b): (ppid, data) = b.isEmpty ? (DataChannelPPID.emptyBinary, [0]) : (DataChannelPPID.binary, b)
         }
-        if let limit = maximumMessageSize, data.count > limit { throw .tooLarge(size: data.count, limit: limit) }
+        let limit = min(maximumMessageSize ?? Int.max, Self.localMaximumMessageSize)
+        if data.count > limit { throw .tooLarge(size: data.count, limit: limit) }
         enqueue(id, ppid: ppid, data)
         flush()
     }
@@ -127,26 +139,31 @@ public final class DataChannelEndpoint {
         channels[id]?.bufferedAmountLowThreshold = max(0, bytes)
     }
 
-    /// Closes a channel: reset our outgoing stream; it is closed once the peer resets its own.
+    /// Closes a channel: once what is queued has gone, reset our outgoing stream; it is closed
+    /// once the peer resets its own too (RFC 8831 §6.7). A channel whose OPEN never left closes
+    /// at once.
     public func close(_ id: UInt16) {
         guard var channel = channels[id], channel.state != .closed, channel.state != .closing else { return }
+        if channel.state == .connecting, !association.connected {
+            channels[id] = nil
+            events.append(.channelClosed(id))
+            return
+        }
         channel.state = .closing
-        channel.resetOutgoing = true
         channels[id] = channel
-        association.resetStreams([id])
-        finishCloseIfDone(id)
+        flush()
     }
 
     // MARK: internals
 
     private func enqueue(_ id: UInt16, ppid: UInt32, _ data: [UInt8]) {
         channels[id]?.pending.append((ppid, data))
-        channels[id]?.bufferedAmount += data.count
+        if ppid != DataChannelPPID.dcep { channels[id]?.bufferedAmount += data.count } // app data only (W3C)
     }
 
     /// Hands queued messages to SCTP until it pushes back.
     private func flush() {
-        guard association.isConnected else { return }
+        guard association.connected else { return }
         for id in channels.keys.sorted() {
             guard var channel = channels[id] else { continue }
             let before = channel.bufferedAmount
@@ -156,15 +173,25 @@ public final class DataChannelEndpoint {
                 let reliability: SctpAssociation.Reliability = dcep ? .reliable
                     : channel.options.maxRetransmits.map { .maximumRetransmits($0) }
                     ?? channel.options.maxPacketLifeTime.map { .maximumLifetime(milliseconds: $0) } ?? .reliable
+                // Ordered until the peer's ACK: an unordered message must not overtake the OPEN (§6).
+                let ordered = dcep || channel.options.ordered || channel.state == .connecting
+                var blocked = false
                 do {
-                    try association.send(data, stream: id, ppid: ppid, ordered: dcep || channel.options.ordered, reliability: reliability)
+                    try association.send(data, stream: id, ppid: ppid, ordered: ordered, reliability: reliability)
                 } catch .wouldBlock {
-                    break
+                    blocked = true
                 } catch {
-                    break
+                    // Refused for good (too large for the buffer, a bad stream): drop it rather than
+                    // let it block everything behind it.
+                    droppedMessages += 1
                 }
+                if blocked { break }
                 channel.pending.removeFirst()
-                channel.bufferedAmount -= data.count
+                if ppid != DataChannelPPID.dcep { channel.bufferedAmount -= data.count }
+            }
+            // A closing channel resets its stream once its queue is empty; retried until usrsctp takes it.
+            if channel.state == .closing, channel.pending.isEmpty, !channel.resetOutgoing, association.resetStreams([id]) {
+                channel.resetOutgoing = true
             }
             channels[id] = channel
             if before > channel.bufferedAmountLowThreshold && channel.bufferedAmount <= channel.bufferedAmountLowThreshold {
@@ -186,10 +213,9 @@ public final class DataChannelEndpoint {
                     guard var channel = channels[id] else { continue }
                     channel.resetIncoming = true
                     if !channel.resetOutgoing {
-                        // The peer closed: close our side too (RFC 8831 §6.7).
-                        channel.resetOutgoing = true
+                        // The peer closed: close our side too (RFC 8831 §6.7), after what we queued.
                         channel.state = .closing
-                        association.resetStreams([id])
+                        if channel.pending.isEmpty, association.resetStreams([id]) { channel.resetOutgoing = true }
                     }
                     channels[id] = channel
                     finishCloseIfDone(id)

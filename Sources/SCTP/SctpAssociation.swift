@@ -42,7 +42,9 @@ public final class SctpAssociation: @unchecked Sendable {
     /// DTLS record (1200 − `DtlsEndpoint.recordOverhead`); `DataChannelTests` checks none is refused.
     public static let mtu: UInt32 = 1_100
 
-    public private(set) var isConnected = false
+    private var isConnected = false
+    /// The largest message reassembled from partial deliveries (larger ones are dropped).
+    public static let maximumReassembly = 16 << 20
     private var socket: OpaquePointer?
     /// The C context usrsctp hands back to our callbacks: our address and the socket's ulp_info.
     private let context: UnsafeMutablePointer<tc_sctp_context>
@@ -67,9 +69,9 @@ public final class SctpAssociation: @unchecked Sendable {
         let c = context
         SctpRuntime.lock.withLock { _ in opened = tc_sctp_open(c, 5000, 5000, Self.mtu, sendBufferBytes, 1) }
         guard let opened else {
-            SctpRuntime.lock.withLock { _ in usrsctp_deregister_address(c) }
-            c.deallocate()
-            throw .failed(errno)
+            let code = errno
+            SctpRuntime.lock.withLock { _ in usrsctp_deregister_address(c) } // deinit frees the context
+            throw .failed(code)
         }
         socket = opened
     }
@@ -87,33 +89,46 @@ public final class SctpAssociation: @unchecked Sendable {
         }
     }
 
-    /// Runs usrsctp's timers up to `now` (shared by every association in the process).
-    public func handleTimeout(now: Int64) { SctpRuntime.advance(to: now) }
+    /// Runs usrsctp's timers. They are process-wide, so they follow the runtime's own monotonic
+    /// clock, not the caller's `now`: owners with different clocks (tests) cannot freeze or jump them.
+    public func handleTimeout(now: Int64) { SctpRuntime.advance() }
 
-    /// usrsctp offers no "next timer" query: while anything is in flight, wake every 10 ms (its
-    /// timer granularity).
-    public func nextTimeout(now: Int64) -> Int64? { socket == nil ? nil : now + 10 }
+    /// usrsctp offers no "next timer" query: while the association exists, wake every 10 ms (its
+    /// timer granularity); nothing once it is closed.
+    public func nextTimeout(now: Int64) -> Int64? { SctpRuntime.lock.withLock { _ in socket == nil ? nil : now + 10 } }
 
     public func send(_ data: [UInt8], stream: UInt16, ppid: UInt32, ordered: Bool, reliability: Reliability) throws(SendError) {
-        guard isConnected, let socket else { throw .notConnected }
         let (policy, value): (Int32, UInt32)
         switch reliability {
         case .reliable: (policy, value) = (0, 0)
         case let .maximumRetransmits(n): (policy, value) = (tc_sctp_pr_rtx(), n)
         case let .maximumLifetime(ms): (policy, value) = (tc_sctp_pr_ttl(), ms)
         }
-        let sent = SctpRuntime.lock.withLock { _ in
-            data.withUnsafeBytes { tc_sctp_send(socket, $0.baseAddress, $0.count, stream, ppid, ordered ? 0 : 1, policy, value) }
+        // State read and the send made under the lock: another thread's timers may close us meanwhile.
+        let sent = SctpRuntime.lock.withLock { _ -> Int? in
+            guard isConnected, let socket else { return nil }
+            return data.withUnsafeBytes { tc_sctp_send(socket, $0.baseAddress, $0.count, stream, ppid, ordered ? 0 : 1, policy, value) }
         }
+        guard let sent else { throw .notConnected }
         if sent == -Int(EWOULDBLOCK) || sent == -Int(EAGAIN) { throw .wouldBlock }
         if sent < 0 { throw .failed(Int32(-sent)) }
     }
 
     /// Resets our outgoing side of `streams` (closing data channels, RFC 8831 §6.7).
-    public func resetStreams(_ streams: [UInt16]) {
-        guard let socket, !streams.isEmpty else { return }
-        _ = SctpRuntime.lock.withLock { _ in streams.withUnsafeBufferPointer { tc_sctp_reset_outgoing(socket, $0.baseAddress, UInt16($0.count)) } }
+    /// Resets our outgoing side of `streams` (closing data channels, RFC 8831 §6.7); false if
+    /// usrsctp refused (not connected, or a reset already pending: try again later).
+    @discardableResult
+    public func resetStreams(_ streams: [UInt16]) -> Bool {
+        guard !streams.isEmpty else { return true }
+        return SctpRuntime.lock.withLock { _ in
+            guard isConnected, let socket else { return false }
+            for s in streams { partial[s] = nil }
+            return streams.withUnsafeBufferPointer { tc_sctp_reset_outgoing(socket, $0.baseAddress, UInt16($0.count)) } == 0
+        }
     }
+
+    /// Whether the association is up (read under the lock: other threads' timers change it).
+    public var connected: Bool { SctpRuntime.lock.withLock { _ in isConnected } }
 
     public func close() {
         let context = self.context
@@ -121,6 +136,8 @@ public final class SctpAssociation: @unchecked Sendable {
             guard let socket else { return }
             usrsctp_close(socket)
             usrsctp_deregister_address(context)
+            if isConnected { events.append(.closed) }
+            isConnected = false
             // Timers of the closed association may still fire: they must find no owner.
             context.pointee.output = nil
             context.pointee.event = nil
@@ -146,12 +163,19 @@ public final class SctpAssociation: @unchecked Sendable {
     fileprivate func event(kind: Int32, bytes: [UInt8], stream: UInt16, ppid: UInt32, complete: Bool) {
         switch kind {
         case 1:
-            guard complete else { partial[stream, default: []] += bytes; return }
+            guard complete else {
+                // Bounded: a peer cannot make us hold more than one maximal message per stream.
+                if (partial[stream]?.count ?? 0) + bytes.count > Self.maximumReassembly { partial[stream] = nil; return }
+                partial[stream, default: []] += bytes
+                return
+            }
             let message = (partial.removeValue(forKey: stream) ?? []) + bytes
             events.append(.message(stream: stream, ppid: ppid, data: message))
         case 2: isConnected = true; events.append(.connected)
         case 3: isConnected = false; events.append(.closed)
-        case 4: events.append(.streamsReset([stream]))
+        case 4:
+            partial[stream] = nil
+            events.append(.streamsReset([stream]))
         case 6: events.append(.senderDry)
         default: break
         }
@@ -170,8 +194,11 @@ enum SctpRuntime {
 
     static func start() { _ = started }
 
-    /// Hands usrsctp the time elapsed since the last call (any association's).
-    static func advance(to now: Int64) {
+    /// Hands usrsctp the time elapsed since the last call, on the runtime's own monotonic clock.
+    static func advance() {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        let now = Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
         let elapsed = clock.withLock { last -> Int64 in
             defer { last = max(last ?? now, now) }
             return max(0, now - (last ?? now))

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import DTLS
 import MediaCore
 import SCTP
@@ -76,14 +79,17 @@ final class DataChannelPair {
         }
     }
 
-    /// Advances SCTP's timers in 10 ms steps (its granularity) until `done` or `limit` ms.
+    /// Runs until `done` or `limit` ms. usrsctp's timers follow the real monotonic clock (they are
+    /// process-wide), so between rounds this waits a couple of milliseconds for them.
     func run(limit: Int64 = 20_000, until done: () -> Bool) {
-        let end = now + limit
-        while now < end, !done() {
-            now += 10
+        let clock = ContinuousClock(), start = clock.now
+        func elapsed() -> Int64 { let d = start.duration(to: clock.now); return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
+        while elapsed() < limit, !done() {
+            now += 2
             a.handleTimeout(now: now)
             b.handleTimeout(now: now)
             pump()
+            if !done() { usleep(2_000) } // the protocol's own timers, not synchronisation
         }
     }
 

@@ -76,6 +76,11 @@ static inline void tc_sctp_start(void) {
     usrsctp_sysctl_set_sctp_blackhole(2);
     usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(1024);
     usrsctp_sysctl_set_sctp_delayed_sack_time_default(20);
+    /* Interactive calls: retransmit after 200 ms at the earliest (the 1 s default suits bulk TCP-like
+     * paths, not chat), and give up on an unanswered INIT sooner. */
+    usrsctp_sysctl_set_sctp_rto_min_default(200);
+    usrsctp_sysctl_set_sctp_rto_initial_default(1000);
+    usrsctp_sysctl_set_sctp_init_rto_max_default(10000);
 }
 
 /* One association's socket: AF_CONN with our context pointer as its address, port 5000 both ends
