@@ -97,7 +97,7 @@ static inline struct socket *tc_sctp_open(tc_sctp_context *context, uint16_t loc
     struct linger l = { 1, 0 };
     usrsctp_setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
     usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof(send_buffer));
-    int receive_buffer = 1024 * 1024;
+    int receive_buffer = 4 * 1024 * 1024;
     usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
     struct sctp_assoc_value reset = { SCTP_ALL_ASSOC, SCTP_ENABLE_RESET_STREAM_REQ };
     usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &reset, sizeof(reset));
