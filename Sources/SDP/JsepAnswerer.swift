@@ -1,0 +1,203 @@
+/// Answers an offer (RFC 8829 §5.3) with what termcall supports: Opus audio, VP8 video (with RTX),
+/// and a data channel, all on one BUNDLE transport (RFC 8843). Sections we cannot use are rejected
+/// with port 0, keeping their place. The result says what was agreed, for wiring the transports.
+public enum JsepAnswerer {
+    /// Our side's transport parameters for the answer.
+    public struct LocalTransport: Sendable {
+        public var iceUfrag: String
+        public var icePassword: String
+        /// `sha-256 AB:CD:…`
+        public var fingerprint: String
+        public var candidates: [String] = []
+        public var candidatesComplete = false
+        public var maxMessageSize = 262_144
+        public var cname = "termcall"
+        public init(iceUfrag: String, icePassword: String, fingerprint: String) {
+            self.iceUfrag = iceUfrag
+            self.icePassword = icePassword
+            self.fingerprint = fingerprint
+        }
+    }
+
+    /// What we send: a stream id and SSRCs for the tracks we add.
+    public struct LocalTracks: Sendable {
+        public var streamID = "termcall"
+        public var audioSSRC: UInt32?
+        public var videoSSRC: UInt32?
+        public var videoRtxSSRC: UInt32?
+        public init(audioSSRC: UInt32? = nil, videoSSRC: UInt32? = nil, videoRtxSSRC: UInt32? = nil) {
+            self.audioSSRC = audioSSRC
+            self.videoSSRC = videoSSRC
+            self.videoRtxSSRC = videoRtxSSRC
+        }
+    }
+
+    /// One negotiated media section.
+    public struct Section: Sendable, Equatable {
+        public var mid: String
+        public var kind: String
+        public var accepted: Bool
+        public var direction: MediaDescription.Direction
+        /// Opus or VP8 payload type, and VP8's RTX payload type.
+        public var payloadType: UInt8?
+        public var rtxPayloadType: UInt8?
+        public var feedback: [String] = []
+        public var headerExtensions: [UInt8: String] = [:]
+    }
+
+    public struct Agreement: Sendable, Equatable {
+        public var sections: [Section]
+        public var remoteIceUfrag: String
+        public var remoteIcePassword: String
+        /// All of them, in the offer's order: any may match the certificate (RFC 8122 §5).
+        public var remoteFingerprints: [String]
+        /// Our DTLS role: the offerer said actpass (or passive), so we are the client (RFC 8842 §5.3).
+        public var dtlsClient: Bool
+        public var remoteCandidates: [String]
+        public var remoteMaxMessageSize: Int?
+    }
+
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        case noIceCredentials
+        case noFingerprint
+        case notBundled
+        case nothingUsable
+
+        public var description: String {
+            switch self {
+            case .noIceCredentials: return "the offer has no ICE username/password"
+            case .noFingerprint: return "the offer has no DTLS fingerprint: it cannot be a WebRTC offer"
+            case .notBundled: return "the offer does not use rtcp-mux; termcall needs it (RFC 8858)"
+            case .nothingUsable: return "the offer has nothing termcall can use (no Opus, VP8 or data channel)"
+            }
+        }
+    }
+
+    /// Header extensions we understand (RFC 8285 URIs); others are not answered.
+    public static let supportedExtensions: Set<String> = [
+        "urn:ietf:params:rtp-hdrext:sdes:mid",
+        "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+        "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+        "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+    ]
+    static let supportedFeedback: Set<String> = ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"]
+
+    public static func answer(to offer: SessionDescription, transport: LocalTransport, tracks: LocalTracks = .init(),
+                              sessionID: String = "1") throws(Failure) -> (SessionDescription, Agreement) {
+        // ICE and DTLS parameters may sit at session or media level (BUNDLE: the first section's).
+        func sessionValue(_ name: String) -> String? { offer.attributes.first { $0.name == name }?.value }
+        let first = offer.media.first { !$0.isRejected }
+        guard let ufrag = first?.iceUfrag ?? sessionValue("ice-ufrag"), let password = first?.icePassword ?? sessionValue("ice-pwd") else { throw .noIceCredentials }
+        var fingerprints = (first?.fingerprints ?? []).map { "\($0.algorithm) \($0.value)" }
+        if fingerprints.isEmpty { fingerprints = offer.attributes.filter { $0.name == "fingerprint" }.compactMap(\.value) }
+        guard !fingerprints.isEmpty else { throw .noFingerprint }
+        let offeredSetup = first?.setup ?? sessionValue("setup") ?? "actpass"
+
+        var answer = SessionDescription()
+        answer.origin.sessionID = sessionID
+        answer.origin.sessionVersion = 2
+        var sections: [Section] = []
+        var remoteCandidates: [String] = [], remoteMaxMessageSize: Int?
+        for offered in offer.media {
+            remoteCandidates += offered.candidates
+            let mid = offered.mid ?? String(sections.count)
+            var section = Section(mid: mid, kind: offered.kind, accepted: false, direction: .inactive)
+            var m = MediaDescription(kind: offered.kind, port: 9, proto: offered.proto, formats: [])
+            if !offered.isRejected {
+                switch offered.kind {
+                case "audio":
+                    if let opus = offered.codecs.first(where: { $0.name.lowercased() == "opus" && $0.clockRate == 48_000 }) {
+                        section.accepted = true
+                        section.payloadType = opus.payloadType
+                        section.feedback = opus.feedback.filter { supportedFeedback.contains($0) }
+                        m.formats = [String(opus.payloadType)]
+                        m.attributes += [SdpAttribute("rtpmap", "\(opus.payloadType) opus/48000/2"),
+                                         SdpAttribute("fmtp", "\(opus.payloadType) minptime=10;useinbandfec=1")]
+                        m.attributes += section.feedback.map { SdpAttribute("rtcp-fb", "\(opus.payloadType) \($0)") }
+                    }
+                case "video":
+                    if let vp8 = offered.codecs.first(where: { $0.name.uppercased() == "VP8" && $0.clockRate == 90_000 }) {
+                        section.accepted = true
+                        section.payloadType = vp8.payloadType
+                        section.feedback = vp8.feedback.filter { supportedFeedback.contains($0) }
+                        m.formats = [String(vp8.payloadType)]
+                        m.attributes += [SdpAttribute("rtpmap", "\(vp8.payloadType) VP8/90000")]
+                        m.attributes += section.feedback.map { SdpAttribute("rtcp-fb", "\(vp8.payloadType) \($0)") }
+                        if let rtx = offered.codecs.first(where: { $0.name.lowercased() == "rtx" && $0.parameters["apt"] == String(vp8.payloadType) }) {
+                            section.rtxPayloadType = rtx.payloadType
+                            m.formats.append(String(rtx.payloadType))
+                            m.attributes += [SdpAttribute("rtpmap", "\(rtx.payloadType) rtx/90000"), SdpAttribute("fmtp", "\(rtx.payloadType) apt=\(vp8.payloadType)")]
+                        }
+                    }
+                case "application" where offered.isDataChannel:
+                    section.accepted = true
+                    remoteMaxMessageSize = offered.maxMessageSize
+                    m.formats = ["webrtc-datachannel"]
+                default:
+                    break
+                }
+            }
+            guard section.accepted else {
+                // Rejected (RFC 8829 §5.3.1): port 0, the offered formats, and the mid kept.
+                m.port = 0
+                m.formats = offered.formats
+                m.attributes = offered.mid.map { [SdpAttribute("mid", $0)] } ?? []
+                answer.media.append(m)
+                sections.append(section)
+                continue
+            }
+            if offered.kind != "application" {
+                guard offered.rtcpMux else { throw .notBundled }
+                section.direction = answerDirection(offered.direction, sending: offered.kind == "audio" ? tracks.audioSSRC != nil : tracks.videoSSRC != nil)
+                for (id, uri) in offered.headerExtensions where supportedExtensions.contains(uri) { section.headerExtensions[id] = uri }
+            }
+            m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
+            var head: [SdpAttribute] = [SdpAttribute("mid", mid)]
+            head += [SdpAttribute("ice-ufrag", transport.iceUfrag), SdpAttribute("ice-pwd", transport.icePassword), SdpAttribute("ice-options", "trickle"),
+                     SdpAttribute("fingerprint", transport.fingerprint), SdpAttribute("setup", offeredSetup == "active" ? "passive" : "active")]
+            head += transport.candidates.map { SdpAttribute("candidate", $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0) }
+            if transport.candidatesComplete { head.append(SdpAttribute("end-of-candidates")) }
+            if offered.kind == "application" {
+                m.attributes = head + [SdpAttribute("sctp-port", "5000"), SdpAttribute("max-message-size", String(transport.maxMessageSize))]
+            } else {
+                head += section.headerExtensions.sorted { $0.key < $1.key }.map { SdpAttribute("extmap", "\($0.key) \($0.value)") }
+                head += [SdpAttribute(section.direction.rawValue), SdpAttribute("rtcp-mux")]
+                if offered.has("rtcp-rsize") { head.append(SdpAttribute("rtcp-rsize")) }
+                m.attributes = head + m.attributes + trackAttributes(kind: offered.kind, direction: section.direction, tracks: tracks, cname: transport.cname)
+            }
+            answer.media.append(m)
+            sections.append(section)
+        }
+        guard sections.contains(where: \.accepted) else { throw .nothingUsable }
+        let bundled = sections.filter(\.accepted).map(\.mid)
+        answer.attributes = [SdpAttribute("group", "BUNDLE " + bundled.joined(separator: " ")), SdpAttribute("msid-semantic", " WMS \(tracks.streamID)")]
+        let agreement = Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
+                                  dtlsClient: offeredSetup != "active", remoteCandidates: remoteCandidates, remoteMaxMessageSize: remoteMaxMessageSize)
+        return (answer, agreement)
+    }
+
+    /// RFC 8829 §5.3.1 direction rules: we send only where they receive, and receive where they send.
+    static func answerDirection(_ offered: MediaDescription.Direction, sending: Bool) -> MediaDescription.Direction {
+        switch offered {
+        case .sendrecv: return sending ? .sendrecv : .recvonly
+        case .recvonly: return sending ? .sendonly : .inactive
+        case .sendonly: return .recvonly
+        case .inactive: return .inactive
+        }
+    }
+
+    static func trackAttributes(kind: String, direction: MediaDescription.Direction, tracks: LocalTracks, cname: String) -> [SdpAttribute] {
+        guard direction == .sendrecv || direction == .sendonly else { return [] }
+        let track = "\(tracks.streamID)-\(kind)"
+        var out = [SdpAttribute("msid", "\(tracks.streamID) \(track)")]
+        if kind == "audio", let ssrc = tracks.audioSSRC {
+            out.append(SdpAttribute("ssrc", "\(ssrc) cname:\(cname)"))
+        }
+        if kind == "video", let ssrc = tracks.videoSSRC {
+            if let rtx = tracks.videoRtxSSRC { out.append(SdpAttribute("ssrc-group", "FID \(ssrc) \(rtx)")) }
+            out.append(SdpAttribute("ssrc", "\(ssrc) cname:\(cname)"))
+            if let rtx = tracks.videoRtxSSRC { out.append(SdpAttribute("ssrc", "\(rtx) cname:\(cname)")) }
+        }
+        return out
+    }
+}
