@@ -57,7 +57,7 @@ from aiortc import (RTCCertificate, RTCDtlsFingerprint, RTCDtlsParameters, RTCDt
 from aiortc.rtcdtlstransport import SRTP_PROFILES, State
 from aiortc.rtcicetransport import candidate_from_aioice
 from aiortc.rtp import RtpPacket
-from jsonlines import StdinLines, emit
+from jsonlines import StdinLines, emit, run_and_exit
 
 SSRC = 0x11223344
 PT = 111
@@ -394,14 +394,7 @@ def main():
 
     patch_aioice(args.host)
 
-    try:
-        rc = asyncio.run(run_self_test(args) if args.self_test else run_peer(args))
-    except Exception as exc:  # noqa: BLE001 - reported to the driver as JSON
-        emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
-        rc = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(rc)
+    run_and_exit(run_self_test(args) if args.self_test else run_peer(args))
 
 
 if __name__ == "__main__":

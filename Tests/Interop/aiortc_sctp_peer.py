@@ -64,7 +64,7 @@ from aiortc.exceptions import InvalidStateError
 from aiortc.rtcsctptransport import LOCAL_MAX_MESSAGE_SIZE, RTCSctpCapabilities
 
 from aiortc_dtls_peer import Peer, patch_aioice
-from jsonlines import StdinLines, emit
+from jsonlines import StdinLines, emit, run_and_exit
 
 _PATTERN = bytes(range(251))
 
@@ -537,14 +537,7 @@ def main():
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
     patch_aioice(args.host, args.rcvbuf)
 
-    try:
-        rc = asyncio.run(self_test(args) if args.self_test else run_peer(args))
-    except Exception as exc:  # noqa: BLE001 - reported to the driver as JSON
-        emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
-        rc = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(rc)
+    run_and_exit(self_test(args) if args.self_test else run_peer(args))
 
 
 if __name__ == "__main__":

@@ -58,3 +58,17 @@ class StdinLines:
                 return None
             if line.strip():
                 return json.loads(line)
+
+
+def run_and_exit(coroutine):
+    """Runs the peer's main coroutine; any exception becomes one {"event":"error"} line and exit 1.
+    Exits with os._exit so the stdin reader thread cannot hold the interpreter open."""
+    try:
+        rc = asyncio.run(coroutine)
+    except Exception as exc:  # noqa: BLE001 - reported to the driver as JSON
+        emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
+        rc = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(rc or 0)
+
