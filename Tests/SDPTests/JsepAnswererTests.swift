@@ -71,3 +71,18 @@ import Testing
         }
     }
 }
+
+@Suite struct JsepOffererTests {
+    @Test func ourOfferAnsweredByOurselvesAgreesOnEverything() throws {
+        let local = JsepAnswerer.LocalTransport(iceUfrag: "offr", icePassword: "offerer-password-0123456789", fingerprint: "sha-256 AA:BB")
+        let remote = JsepAnswerer.LocalTransport(iceUfrag: "answ", icePassword: "answerer-password-0123456789", fingerprint: "sha-256 CC:DD")
+        let offer = JsepOfferer.offer(transport: local, tracks: .init(audioSSRC: 1, videoSSRC: 2, videoRtxSSRC: 3))
+        #expect(try SessionDescription.parse(offer.serialized) == offer)
+        let (answer, answererView) = try JsepAnswerer.answer(to: offer, transport: remote, tracks: .init(audioSSRC: 4, videoSSRC: 5))
+        let offererView = try JsepOfferer.agreement(from: try SessionDescription.parse(answer.serialized))
+        #expect(answererView.dtlsClient && !offererView.dtlsClient) // exactly one DTLS client
+        #expect(offererView.remoteIceUfrag == "answ" && answererView.remoteIceUfrag == "offr")
+        #expect(offererView.sections.map(\.payloadType) == [111, 96, nil] && offererView.sections[1].rtxPayloadType == 97)
+        #expect(offererView.sections.map(\.direction) == [.sendrecv, .sendrecv, .sendrecv]) // the data section carries no direction: sendrecv
+    }
+}
