@@ -194,6 +194,14 @@ public struct IceAgent: Sendable {
         if state == .failed { state = .checking; events.append(.connectionState(.checking)) }
     }
 
+    /// Sets the role before checks begin: JSEP makes the offerer controlling (RFC 8829 §3.5.1 /
+    /// RFC 8445 §6.1.1), which is only known once the session is negotiated.
+    public mutating func setRole(_ newRole: IceRole) {
+        guard newRole != role else { return }
+        role = newRole
+        recomputePriorities()
+    }
+
     public mutating func close(now: Int64) {
         for t in turn.indices { turn[t].close(now: now); drainTurn(t, now: now) }
         setState(.closed)

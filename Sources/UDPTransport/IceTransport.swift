@@ -50,6 +50,7 @@ public final class IceTransport {
     public func addRemoteCandidate(_ candidate: IceCandidate) { agent.addRemoteCandidate(candidate, now: now); flush() }
     public func remoteCandidatesComplete() { agent.remoteCandidatesComplete(now: now); flush() }
     public func restart(credentials: IceCredentials = .random()) { agent.restart(credentials: credentials, now: now); flush() }
+    public func setRole(_ role: IceRole) { agent.setRole(role) }
 
     /// Sends application data to the peer over the selected pair; false before one is selected.
     @discardableResult

@@ -1,0 +1,210 @@
+import DTLS
+import ICE
+import SCTP
+import SDP
+import SRTP
+import STUN
+import UDPTransport
+
+/// An RTCPeerConnection-shaped session on one bundled transport: ICE → DTLS → SRTP + SCTP
+/// (W3C webrtc-pc, JSEP RFC 8829). This first cut negotiates audio, video and a data channel and
+/// carries data channels end to end; media tracks arrive with the call wiring (#7). Owned by one
+/// thread, which calls `step` in its loop.
+public final class PeerConnection {
+    public enum Event: Sendable, Equatable {
+        case connectionState(IceConnectionState)
+        /// DTLS is up: SRTP keys exist and SCTP starts.
+        case secured(SrtpProfile)
+        case dataChannelOpen(id: UInt16, label: String)
+        case message(id: UInt16, DataChannelEndpoint.Message)
+        case dataChannelClosed(UInt16)
+        /// Something the user should read, one line (a refused certificate, a failed path).
+        case problem(String)
+    }
+
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        case badDescription(String)
+        case wrongState(String)
+        public var description: String {
+            switch self {
+            case let .badDescription(why): return "the peer's session description was refused: \(why)"
+            case let .wrongState(why): return why
+            }
+        }
+    }
+
+    public let ice: IceTransport
+    public let certificate: DtlsCertificate
+    public private(set) var agreement: JsepAnswerer.Agreement?
+    public private(set) var dtls: DtlsEndpoint?
+    public private(set) var channels: DataChannelEndpoint?
+    public private(set) var srtpOutbound: SrtpSession?
+    public private(set) var srtpInbound: SrtpSession?
+    private var isOfferer = false
+    private var localTransport: JsepAnswerer.LocalTransport
+    private var pendingChannels: [(label: String, options: DataChannelOptions)] = []
+    private var events: [Event] = []
+
+    public init(configuration: IceConfiguration = .init(), addresses: [TransportAddress.IP]? = nil, includeLoopback: Bool = false) throws {
+        ice = try IceTransport(agent: IceAgent(role: .controlling, configuration: configuration), addresses: addresses, includeLoopback: includeLoopback)
+        certificate = try DtlsCertificate()
+        let credentials = ice.agent.localCredentials
+        localTransport = JsepAnswerer.LocalTransport(iceUfrag: credentials.ufrag, icePassword: credentials.password, fingerprint: certificate.fingerprint.description)
+    }
+
+    // MARK: JSEP
+
+    /// Our offer: audio, video and a data channel, max-bundle, with the host candidates gathered
+    /// so far (complete, for peers that do not trickle).
+    public func createOffer() -> String {
+        isOfferer = true
+        fillCandidates()
+        return JsepOfferer.offer(transport: localTransport, tracks: .init()).serialized
+    }
+
+    public func createAnswer() throws(Failure) -> String {
+        guard let remote = pendingRemoteOffer else { throw .wrongState("no remote offer to answer") }
+        fillCandidates()
+        do {
+            let (answer, agreed) = try JsepAnswerer.answer(to: remote, transport: localTransport)
+            apply(agreed, controlling: false)
+            return answer.serialized
+        } catch {
+            throw .badDescription(error.description)
+        }
+    }
+
+    private var pendingRemoteOffer: SessionDescription?
+
+    /// The peer's offer or answer.
+    public func setRemoteDescription(_ text: String) throws(Failure) {
+        let description: SessionDescription
+        do { description = try SessionDescription.parse(text) } catch { throw .badDescription(error.description) }
+        if isOfferer {
+            do { apply(try JsepOfferer.agreement(from: description), controlling: true) } catch { throw .badDescription(error.description) }
+        } else {
+            pendingRemoteOffer = description
+        }
+    }
+
+    /// Opens a data channel once the association is up (or at once if it is).
+    public func createDataChannel(label: String, options: DataChannelOptions = .init()) {
+        if let channels { _ = try? channels.open(label: label, options: options) } else { pendingChannels.append((label, options)) }
+    }
+
+    public func send(_ message: DataChannelEndpoint.Message, on id: UInt16) throws(DataChannelEndpoint.SendError) {
+        guard let channels else { throw .notOpen(id) }
+        try channels.send(message, on: id)
+        flushSecure()
+    }
+
+    public func close() {
+        channels?.association.close()
+        dtls?.close()
+        flushSecure()
+    }
+
+    // MARK: the loop
+
+    /// Waits up to `maximumWait` ms for network input or a timer, handles it, and returns what happened.
+    public func step(maximumWait: Int64 = 10) -> [Event] {
+        let wait = channels == nil ? maximumWait : min(maximumWait, 10) // SCTP wants a 10 ms tick
+        for event in ice.step(maximumWait: wait) {
+            switch event {
+            case let .ice(.connectionState(state)):
+                events.append(.connectionState(state))
+            case .ice(.selectedPair):
+                startDtlsIfReady()
+            case let .ice(.problem(text)):
+                events.append(.problem(text))
+            case .ice:
+                break
+            case let .data(bytes, _):
+                guard let first = bytes.first else { break }
+                switch DatagramKind(firstByte: first) {
+                case .dtls: dtls?.handleDatagram(bytes, now: ice.now)
+                default: break // SRTP/SRTCP: the media half (#7)
+                }
+            }
+        }
+        dtls?.handleTimeout(now: ice.now)
+        channels?.handleTimeout(now: ice.now)
+        flushSecure()
+        defer { events = [] }
+        return events
+    }
+
+    // MARK: internals
+
+    private func fillCandidates() {
+        localTransport.candidates = ice.agent.localCandidateList.map(\.description)
+        localTransport.candidatesComplete = true
+    }
+
+    private func apply(_ agreed: JsepAnswerer.Agreement, controlling: Bool) {
+        agreement = agreed
+        // JSEP: the offerer is ICE-controlling (RFC 8829 §3.5.1).
+        ice.setRole(controlling ? .controlling : .controlled)
+        ice.setRemoteCredentials(IceCredentials(ufrag: agreed.remoteIceUfrag, password: agreed.remoteIcePassword))
+        for line in agreed.remoteCandidates { if let c = try? IceCandidate(sdp: line) { ice.addRemoteCandidate(c) } }
+        ice.remoteCandidatesComplete()
+        startDtlsIfReady()
+    }
+
+    private func startDtlsIfReady() {
+        guard dtls == nil, let agreed = agreement, ice.agent.selectedCandidates != nil else { return }
+        let fingerprints = agreed.remoteFingerprints.compactMap { DtlsFingerprint(sdp: $0) }
+        do {
+            let endpoint = try DtlsEndpoint(role: agreed.dtlsClient ? .client : .server, certificate: certificate, remoteFingerprints: fingerprints)
+            dtls = endpoint
+            endpoint.start(now: ice.now)
+        } catch {
+            events.append(.problem(error.description))
+        }
+    }
+
+    /// Moves DTLS and SCTP output and events.
+    private func flushSecure() {
+        guard let dtls else { return }
+        if let channels {
+            while let packet = channels.pollTransmit() { dtls.send(packet) }
+        }
+        while let event = dtls.pollEvent() {
+            switch event {
+            case let .connected(keys):
+                srtpOutbound = try? SrtpSession(profile: keys.profile, key: keys.localKey, salt: keys.localSalt, direction: .outbound)
+                srtpInbound = try? SrtpSession(profile: keys.profile, key: keys.remoteKey, salt: keys.remoteSalt, direction: .inbound)
+                events.append(.secured(keys.profile))
+                if agreement?.sections.contains(where: { $0.kind == "application" && $0.accepted }) == true, let association = try? SctpAssociation() {
+                    channels = DataChannelEndpoint(association: association, isDtlsClient: dtls.role == .client,
+                                                   remoteMaxMessageSize: agreement?.remoteMaxMessageSize)
+                }
+            case let .data(bytes):
+                channels?.handleDatagram(bytes, now: ice.now)
+            case let .failed(error):
+                events.append(.problem(error.description))
+            case .closed:
+                channels?.association.close()
+            }
+        }
+        if let channels {
+            while let event = channels.pollEvent() {
+                switch event {
+                case .connected:
+                    for (label, options) in pendingChannels { _ = try? channels.open(label: label, options: options) }
+                    pendingChannels = []
+                case let .channelOpened(id):
+                    events.append(.dataChannelOpen(id: id, label: channels.channel(id)?.label ?? ""))
+                case let .message(id, message):
+                    events.append(.message(id: id, message))
+                case let .channelClosed(id):
+                    events.append(.dataChannelClosed(id))
+                case .bufferedAmountLow, .closed:
+                    break
+                }
+            }
+            while let packet = channels.pollTransmit() { dtls.send(packet) }
+        }
+        while let datagram = dtls.pollTransmit() { ice.send(datagram) }
+    }
+}

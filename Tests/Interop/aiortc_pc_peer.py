@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""A whole aiortc RTCPeerConnection for call-level interop tests, JSON lines on stdin/stdout.
+  --answer: in {"sdp": offer}  -> out {"sdp": answer}
+  --offer:  out {"sdp": offer (data channel "chat")} -> in {"sdp": answer}
+Then: {"event":"datachannel","label":..} when a channel opens, {"event":"message","label":..,"text":..}
+for each message (echoed back on the same channel), {"event":"state","state":..} on connection
+state changes. {"cmd":"close"} closes and prints {"event":"closed"}. Errors: {"event":"error"}, exit 1.
+Run inside a loopback-only namespace."""
+import asyncio
+import sys
+
+import aioice.ice
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from jsonlines import StdinLines, emit, run_and_exit
+
+aioice.ice.get_host_addresses = lambda *a, **k: ["127.0.0.1"]
+
+
+def wire(channel):
+    @channel.on("open")
+    def _open():
+        emit({"event": "datachannel", "label": channel.label, "id": channel.id})
+
+    @channel.on("message")
+    def _message(message):
+        emit({"event": "message", "label": channel.label, "text": message if isinstance(message, str) else None,
+              "length": len(message)})
+        channel.send(message)
+
+
+async def main():
+    stdin = StdinLines(asyncio.get_running_loop())
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+    @pc.on("connectionstatechange")
+    def _state():
+        emit({"event": "state", "state": pc.connectionState})
+
+    @pc.on("datachannel")
+    def _datachannel(channel):
+        emit({"event": "datachannel", "label": channel.label, "id": channel.id})
+        wire(channel)
+
+    if "--offer" in sys.argv:
+        wire(pc.createDataChannel("chat"))
+        await pc.setLocalDescription(await pc.createOffer())
+        emit({"sdp": pc.localDescription.sdp})
+        answer = await stdin.next_json()
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+    else:
+        offer = await stdin.next_json()
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        emit({"sdp": pc.localDescription.sdp})
+    while True:
+        line = await stdin.next_json()
+        if line is None or line.get("cmd") == "close":
+            break
+    await pc.close()
+    emit({"event": "closed"})
+    return 0
+
+
+run_and_exit(main())

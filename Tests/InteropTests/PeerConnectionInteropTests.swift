@@ -1,0 +1,68 @@
+import Foundation
+import PeerConnection
+import SCTP
+import STUN
+import Testing
+
+/// Whole peer connections: SDP offer/answer, then ICE, DTLS and a data channel, over UDP on loopback.
+@Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and a loopback-only namespace (scripts/test provides both)"), .serialized)
+struct PeerConnectionInteropTests {
+    static let loopback = [TransportAddress.IP("127.0.0.1")!]
+
+    @Test func termcallToTermcallChat() throws {
+        let a = try PeerConnection(addresses: Self.loopback), b = try PeerConnection(addresses: Self.loopback)
+        let start = a.ice.now
+        try b.setRemoteDescription(a.createOffer())
+        try a.setRemoteDescription(try b.createAnswer())
+        a.createDataChannel(label: "chat")
+        var aEvents: [PeerConnection.Event] = [], bEvents: [PeerConnection.Event] = []
+        var openedAt: Int64?, chat: UInt16?
+        while a.ice.now - start < 10_000 {
+            aEvents += a.step(maximumWait: 1)
+            bEvents += b.step(maximumWait: 1)
+            if openedAt == nil, let id = aEvents.lazy.compactMap({ e -> UInt16? in if case let .dataChannelOpen(id, _) = e { return id }; return nil }).first {
+                openedAt = a.ice.now - start
+                chat = id
+                try a.send(.text("hello from a"), on: id)
+            }
+            if let chat, bEvents.contains(.message(id: chat, .text("hello from a"))) { break }
+        }
+        #expect(aEvents.contains(.secured(.aeadAes128Gcm)))
+        // The answerer took DTLS client (active), so the offerer's channel has an odd id.
+        #expect(chat.map { $0 % 2 == 1 } == true)
+        #expect(chat.map { bEvents.contains(.dataChannelOpen(id: $0, label: "chat")) && bEvents.contains(.message(id: $0, .text("hello from a"))) } == true,
+                "a: \(aEvents) b: \(bEvents)")
+    }
+
+    @Test(arguments: [true, false])
+    func chatWithAiortc(weOffer: Bool) throws {
+        let peer = try PeerProcess(InteropEnvironment.python, [InteropEnvironment.root + "/Tests/Interop/aiortc_pc_peer.py", weOffer ? "--answer" : "--offer"])
+        let pc = try PeerConnection(addresses: Self.loopback)
+        if weOffer {
+            try peer.send(["sdp": pc.createOffer()])
+            let answer = try #require(peer.readJSON()?["sdp"] as? String, "aiortc: \(peer.errorLog.suffix(1000))")
+            try pc.setRemoteDescription(answer)
+            pc.createDataChannel(label: "chat")
+        } else {
+            let offer = try #require(peer.readJSON()?["sdp"] as? String, "aiortc: \(peer.errorLog.suffix(1000))")
+            try pc.setRemoteDescription(offer)
+            try peer.send(["sdp": try pc.createAnswer()])
+        }
+        var events: [PeerConnection.Event] = [], lines: [[String: Any]] = []
+        var chat: UInt16?
+        let start = pc.ice.now
+        while pc.ice.now - start < 15_000 {
+            events += pc.step(maximumWait: 2)
+            while let line = peer.readJSON(timeoutMilliseconds: 0) { lines.append(line) }
+            if chat == nil, let id = events.lazy.compactMap({ e -> UInt16? in if case let .dataChannelOpen(id, "chat") = e { return id }; return nil }).first {
+                chat = id
+                try pc.send(.text("hello aiortc"), on: id)
+            }
+            if let chat, events.contains(.message(id: chat, .text("hello aiortc"))) { break }
+        }
+        #expect(chat != nil, "events \(events); aiortc \(lines) \(peer.errorLog.suffix(1500))")
+        #expect(lines.contains { $0["event"] as? String == "message" && $0["text"] as? String == "hello aiortc" })
+        #expect(chat.map { events.contains(.message(id: $0, .text("hello aiortc"))) } == true, "the echo came back")
+        try peer.send(["cmd": "close"])
+    }
+}
