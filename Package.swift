@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
         .library(name: "UDPTransport", targets: ["UDPTransport", "ICE", "TURN", "STUN"]),
         .library(name: "SecureTransport", targets: ["DTLS", "SRTP", "SCTP"]),
+        .library(name: "PeerConnection", targets: ["PeerConnection", "SDP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

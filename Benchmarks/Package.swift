@@ -41,6 +41,11 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "termcall-call-bench",
+            dependencies: [.product(name: "PeerConnection", package: "termcall"), .product(name: "UDPTransport", package: "termcall")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "termcall-ice-bench",
             dependencies: [.product(name: "UDPTransport", package: "termcall")],
             swiftSettings: [.swiftLanguageMode(.v6)]

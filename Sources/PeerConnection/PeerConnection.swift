@@ -151,17 +151,28 @@ public final class PeerConnection {
         startDtlsIfReady()
     }
 
+    /// The DTLS endpoint exists as soon as the roles are agreed, so a ClientHello that arrives
+    /// before our own ICE check completes is not dropped (that cost a 100 ms retransmission); the
+    /// client speaks first once ICE has a pair.
     private func startDtlsIfReady() {
-        guard dtls == nil, let agreed = agreement, ice.agent.selectedCandidates != nil else { return }
-        let fingerprints = agreed.remoteFingerprints.compactMap { DtlsFingerprint(sdp: $0) }
-        do {
-            let endpoint = try DtlsEndpoint(role: agreed.dtlsClient ? .client : .server, certificate: certificate, remoteFingerprints: fingerprints)
-            dtls = endpoint
-            endpoint.start(now: ice.now)
-        } catch {
-            events.append(.problem(error.description))
+        guard let agreed = agreement else { return }
+        if dtls == nil {
+            let fingerprints = agreed.remoteFingerprints.compactMap { DtlsFingerprint(sdp: $0) }
+            do {
+                dtls = try DtlsEndpoint(role: agreed.dtlsClient ? .client : .server, certificate: certificate, remoteFingerprints: fingerprints)
+            } catch {
+                events.append(.problem(error.description))
+                return
+            }
+        }
+        if let dtls, dtls.role == .client, !dtlsStarted, ice.agent.selectedCandidates != nil {
+            dtlsStarted = true
+            dtls.start(now: ice.now)
+            flushSecure()
         }
     }
+
+    private var dtlsStarted = false
 
     /// Moves DTLS and SCTP output and events.
     private func flushSecure() {
