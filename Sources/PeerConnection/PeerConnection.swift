@@ -1,5 +1,7 @@
 import DTLS
 import ICE
+import RTP
+import CryptoPrimitives
 import SCTP
 import SDP
 import SRTP
@@ -20,7 +22,19 @@ public final class PeerConnection {
         case dataChannelClosed(UInt16)
         /// Something the user should read, one line (a refused certificate, a failed path).
         case problem(String)
+        /// An audio RTP packet from the peer (Opus, RFC 7587), already unprotected: feed it to the
+        /// receive pipeline (`CallAudio.receive`).
+        case audio(sequence: UInt16, timestamp: UInt32, payload: [UInt8])
     }
+
+    /// Media statistics (a start on getStats).
+    public struct MediaStatistics: Sendable, Equatable {
+        public var audioPacketsSent = 0, audioPacketsReceived = 0, srtpFailures = 0, rtpMalformed = 0
+    }
+    public private(set) var mediaStatistics = MediaStatistics()
+    private let audioSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 1
+    private var audioSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
+    private var audioTimestamp = UInt32(truncatingIfNeeded: SecureRandom.uint64())
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case badDescription(String)
@@ -98,6 +112,19 @@ public final class PeerConnection {
         flushSecure()
     }
 
+    /// Sends one Opus frame as RTP/SRTP on the audio section (RFC 7587); false until DTLS is up or
+    /// when audio was not agreed. `timestampAdvance` is 960 for 20 ms.
+    @discardableResult
+    public func sendAudio(_ opus: [UInt8], timestampAdvance: UInt32 = 960) -> Bool {
+        defer { audioTimestamp &+= timestampAdvance }
+        guard let outbound = srtpOutbound, let pt = agreement?.sections.first(where: { $0.kind == "audio" && $0.accepted })?.payloadType else { return false }
+        audioSequence &+= 1
+        let packet = RtpPacket(payloadType: pt, sequenceNumber: audioSequence, timestamp: audioTimestamp, ssrc: audioSSRC, payload: opus)
+        guard let protected = try? outbound.protect(packet.serialized()) else { return false }
+        mediaStatistics.audioPacketsSent += 1
+        return ice.send(protected)
+    }
+
     public func close() {
         channels?.association.close()
         dtls?.close()
@@ -123,7 +150,8 @@ public final class PeerConnection {
                 guard let first = bytes.first else { break }
                 switch DatagramKind(firstByte: first) {
                 case .dtls: dtls?.handleDatagram(bytes, now: ice.now)
-                default: break // SRTP/SRTCP: the media half (#7)
+                case .rtp: receiveSecureMedia(bytes)
+                default: break
                 }
             }
         }
@@ -173,6 +201,20 @@ public final class PeerConnection {
     }
 
     private var dtlsStarted = false
+
+    /// SRTP or SRTCP from the peer (RFC 5761: payload types 64–95 in the second byte are RTCP).
+    private func receiveSecureMedia(_ bytes: [UInt8]) {
+        guard let inbound = srtpInbound, bytes.count >= 2 else { return }
+        let rtcp = (192...223).contains(bytes[1]) // RTCP packet types 192–223 (PT field with the marker bit)
+        if rtcp { _ = try? inbound.unprotectRTCP(bytes); return } // reports: used by stats later
+        guard let plain = try? inbound.unprotect(bytes) else { mediaStatistics.srtpFailures += 1; return }
+        guard let packet = try? RtpPacket.parse(plain) else { mediaStatistics.rtpMalformed += 1; return }
+        let audioPT = agreement?.sections.first { $0.kind == "audio" && $0.accepted }?.payloadType
+        if packet.payloadType == audioPT {
+            mediaStatistics.audioPacketsReceived += 1
+            events.append(.audio(sequence: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload))
+        }
+    }
 
     /// Moves DTLS and SCTP output and events.
     private func flushSecure() {

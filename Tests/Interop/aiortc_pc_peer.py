@@ -2,6 +2,8 @@
 """A whole aiortc RTCPeerConnection for call-level interop tests, JSON lines on stdin/stdout.
   --answer: in {"sdp": offer}  -> out {"sdp": answer}
   --offer:  out {"sdp": offer (data channel "chat")} -> in {"sdp": answer}
+  --audio:  also send audio (aiortc's AudioStreamTrack, Opus) and count the remote audio frames it
+            decodes; {"cmd":"stats"} prints {"event":"stats","audio_frames_received":N}
 Then: {"event":"datachannel","label":..} when a channel opens, {"event":"message","label":..,"text":..}
 for each message (echoed back on the same channel), {"event":"state","state":..} on connection
 state changes. {"cmd":"close"} closes and prints {"event":"closed"}. Errors: {"event":"error"}, exit 1.
@@ -11,6 +13,7 @@ import sys
 
 import aioice.ice
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack
 
 from jsonlines import StdinLines, emit, run_and_exit
 
@@ -37,12 +40,30 @@ async def main():
     def _state():
         emit({"event": "state", "state": pc.connectionState})
 
+    received = {"audio": 0}
+
+    @pc.on("track")
+    def _track(track):
+        if track.kind != "audio":
+            return
+
+        async def count():
+            while True:
+                try:
+                    await track.recv()
+                except Exception:  # noqa: BLE001 - the track ended
+                    return
+                received["audio"] += 1
+        asyncio.ensure_future(count())
+
     @pc.on("datachannel")
     def _datachannel(channel):
         emit({"event": "datachannel", "label": channel.label, "id": channel.id})
         wire(channel)
 
     if "--offer" in sys.argv:
+        if "--audio" in sys.argv:
+            pc.addTrack(AudioStreamTrack())
         wire(pc.createDataChannel("chat"))
         await pc.setLocalDescription(await pc.createOffer())
         emit({"sdp": pc.localDescription.sdp})
@@ -51,12 +72,16 @@ async def main():
     else:
         offer = await stdin.next_json()
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
+        if "--audio" in sys.argv:
+            pc.addTrack(AudioStreamTrack())
         await pc.setLocalDescription(await pc.createAnswer())
         emit({"sdp": pc.localDescription.sdp})
     while True:
         line = await stdin.next_json()
         if line is None or line.get("cmd") == "close":
             break
+        if line.get("cmd") == "stats":
+            emit({"event": "stats", "audio_frames_received": received["audio"]})
     await pc.close()
     emit({"event": "closed"})
     return 0

@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import PeerConnection
 import SCTP
@@ -63,6 +64,43 @@ struct PeerConnectionInteropTests {
         #expect(chat != nil, "events \(events); aiortc \(lines) \(peer.errorLog.suffix(1500))")
         #expect(lines.contains { $0["event"] as? String == "message" && $0["text"] as? String == "hello aiortc" })
         #expect(chat.map { events.contains(.message(id: $0, .text("hello aiortc"))) } == true, "the echo came back")
+        try peer.send(["cmd": "close"])
+    }
+
+    @Test func audioBothWaysWithAiortc() throws {
+        let peer = try PeerProcess(InteropEnvironment.python, [InteropEnvironment.root + "/Tests/Interop/aiortc_pc_peer.py", "--answer", "--audio"])
+        let pc = try PeerConnection(addresses: Self.loopback)
+        try peer.send(["sdp": pc.createOffer()])
+        let answer = try #require(peer.readJSON()?["sdp"] as? String, "aiortc: \(peer.errorLog.suffix(1000))")
+        try pc.setRemoteDescription(answer)
+        let encoder = try OpusEncoder(), decoder = try OpusDecoder()
+        var phase = 0.0, sent = 0, decoded = 0
+        var secured = false
+        var nextFrameAt: Int64 = 0
+        let start = pc.ice.now
+        // 1.5 s of a 440 Hz tone after DTLS is up, paced at 20 ms like a microphone.
+        while pc.ice.now - start < 15_000, sent < 75 {
+            for event in pc.step(maximumWait: 2) {
+                if case .secured = event { secured = true; nextFrameAt = pc.ice.now }
+                if case let .audio(_, _, payload) = event, (try? decoder.decode(payload))?.count == 960 { decoded += 1 }
+            }
+            if secured, pc.ice.now >= nextFrameAt {
+                let pcm = (0..<960).map { _ -> Int16 in phase += 2 * Double.pi * 440 / 48_000; return Int16(8000 * sin(phase)) }
+                if pc.sendAudio(try encoder.encode(pcm)) { sent += 1 }
+                nextFrameAt += 20
+            }
+        }
+        // Let the last packets arrive, then ask aiortc what it decoded.
+        let end = pc.ice.now
+        while pc.ice.now - end < 300 {
+            for event in pc.step(maximumWait: 5) { if case let .audio(_, _, payload) = event, (try? decoder.decode(payload))?.count == 960 { decoded += 1 } }
+        }
+        try peer.send(["cmd": "stats"])
+        var stats: [String: Any]?
+        while stats == nil, let line = peer.readJSON(timeoutMilliseconds: 2_000) { if line["event"] as? String == "stats" { stats = line } }
+        #expect(sent == 75)
+        #expect((stats?["audio_frames_received"] as? Int ?? 0) >= 60, "aiortc decoded \(String(describing: stats)) of our 75 frames")
+        #expect(decoded >= 60, "we decoded \(decoded) of aiortc's Opus frames (stats \(pc.mediaStatistics))")
         try peer.send(["cmd": "close"])
     }
 }
