@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "MediaCore", swiftSettings: strict),
         .target(name: "MediaDevices", dependencies: ["MediaCore", "CV4L2", "CALSA", "CSpeexDSP"], swiftSettings: strict),
 
-        .target(name: "Codecs", dependencies: ["COpus"], swiftSettings: strict),
+        .target(name: "Codecs", dependencies: ["COpus", "CVPX", "MediaCore"], swiftSettings: strict),
         .target(name: "AudioPipeline", dependencies: ["Codecs", "CAudioProcessing", "CSpeexDSP"], swiftSettings: strict),
 
         // MARK: protocol cores (sans-IO: bytes and time in, bytes, events and deadlines out)
@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "SCTP", dependencies: ["CUsrsctp"], swiftSettings: strict),
         .target(name: "SDP", swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
-        .target(name: "PeerConnection", dependencies: ["ICE", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives"], swiftSettings: strict),
+        .target(name: "PeerConnection", dependencies: ["ICE", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "Codecs", "MediaCore"], swiftSettings: strict),
         /// The UDP shell: sockets, RFC 7983 demultiplexing, the poll loop that drives the ICE agent.
         .target(name: "UDPTransport", dependencies: ["ICE", "STUN"], swiftSettings: strict),
 
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "PeerConnection", "Codecs", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "PeerConnection", "Codecs", "MediaCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["DTLS", "SRTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP", "MediaCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),

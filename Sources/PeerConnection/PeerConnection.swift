@@ -2,6 +2,8 @@ import DTLS
 import ICE
 import RTP
 import CryptoPrimitives
+import Codecs
+import MediaCore
 import SCTP
 import SDP
 import SRTP
@@ -25,16 +27,25 @@ public final class PeerConnection {
         /// An audio RTP packet from the peer (Opus, RFC 7587), already unprotected: feed it to the
         /// receive pipeline (`CallAudio.receive`).
         case audio(sequence: UInt16, timestamp: UInt32, payload: [UInt8])
+        /// A decoded frame of the peer's video.
+        case video(VideoFrame)
     }
 
     /// Media statistics (a start on getStats).
     public struct MediaStatistics: Sendable, Equatable {
         public var audioPacketsSent = 0, audioPacketsReceived = 0, srtpFailures = 0, rtpMalformed = 0
+        public var videoFramesSent = 0, videoFramesDecoded = 0, videoFramesIncomplete = 0, videoDecodeErrors = 0
     }
     public private(set) var mediaStatistics = MediaStatistics()
     private let audioSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 1
     private var audioSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
     private var audioTimestamp = UInt32(truncatingIfNeeded: SecureRandom.uint64())
+    private let videoSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 2
+    private var videoSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
+    private var videoEncoder: Vp8Encoder?
+    private var videoPacketizer = Vp8Packetizer(maxPayloadSize: 1_100, initialPictureId: 0)
+    private var videoDepacketizer = Vp8Depacketizer()
+    private let videoDecoder = try? Vp8Decoder()
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case badDescription(String)
@@ -125,6 +136,27 @@ public final class PeerConnection {
         return ice.send(protected)
     }
 
+    /// Encodes one picture with VP8 and sends it as RTP/SRTP (RFC 7741) on the video section;
+    /// `timestamp` is the 90 kHz media time. False until DTLS is up or when video was not agreed.
+    @discardableResult
+    public func sendVideo(_ frame: VideoFrame, timestamp: UInt32) -> Bool {
+        guard let outbound = srtpOutbound, let pt = agreement?.sections.first(where: { $0.kind == "video" && $0.accepted })?.payloadType else { return false }
+        if videoEncoder?.width != frame.width || videoEncoder?.height != frame.height {
+            videoEncoder = try? Vp8Encoder(width: frame.width, height: frame.height)
+        }
+        guard let encoder = videoEncoder, let encoded = try? encoder.encode(frame) else { return false }
+        for picture in encoded {
+            let payloads = videoPacketizer.packetize(picture.data)
+            for (i, payload) in payloads.enumerated() {
+                videoSequence &+= 1
+                let packet = RtpPacket(marker: i == payloads.count - 1, payloadType: pt, sequenceNumber: videoSequence, timestamp: timestamp, ssrc: videoSSRC, payload: payload)
+                if let protected = try? outbound.protect(packet.serialized()) { ice.send(protected) }
+            }
+            mediaStatistics.videoFramesSent += 1
+        }
+        return true
+    }
+
     public func close() {
         channels?.association.close()
         dtls?.close()
@@ -210,9 +242,26 @@ public final class PeerConnection {
         guard let plain = try? inbound.unprotect(bytes) else { mediaStatistics.srtpFailures += 1; return }
         guard let packet = try? RtpPacket.parse(plain) else { mediaStatistics.rtpMalformed += 1; return }
         let audioPT = agreement?.sections.first { $0.kind == "audio" && $0.accepted }?.payloadType
+        let videoPT = agreement?.sections.first { $0.kind == "video" && $0.accepted }?.payloadType
         if packet.payloadType == audioPT {
             mediaStatistics.audioPacketsReceived += 1
             events.append(.audio(sequence: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload))
+        } else if packet.payloadType == videoPT {
+            for event in videoDepacketizer.push(packet) {
+                switch event {
+                case let .frame(frame):
+                    do throws(CodecError) {
+                        for picture in try videoDecoder?.decode(frame.data) ?? [] {
+                            mediaStatistics.videoFramesDecoded += 1
+                            events.append(.video(picture))
+                        }
+                    } catch {
+                        mediaStatistics.videoDecodeErrors += 1
+                    }
+                case .incompleteFrame:
+                    mediaStatistics.videoFramesIncomplete += 1 // PLI/NACK come with the RTCP wiring
+                }
+            }
         }
     }
 

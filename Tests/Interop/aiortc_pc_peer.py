@@ -3,7 +3,8 @@
   --answer: in {"sdp": offer}  -> out {"sdp": answer}
   --offer:  out {"sdp": offer (data channel "chat")} -> in {"sdp": answer}
   --audio:  also send audio (aiortc's AudioStreamTrack, Opus) and count the remote audio frames it
-            decodes; {"cmd":"stats"} prints {"event":"stats","audio_frames_received":N}
+            decodes; --video likewise with VideoStreamTrack (VP8, 640x480 at 30 fps);
+            {"cmd":"stats"} prints {"event":"stats","audio_frames_received":N,"video_frames_received":M}
 Then: {"event":"datachannel","label":..} when a channel opens, {"event":"message","label":..,"text":..}
 for each message (echoed back on the same channel), {"event":"state","state":..} on connection
 state changes. {"cmd":"close"} closes and prints {"event":"closed"}. Errors: {"event":"error"}, exit 1.
@@ -13,7 +14,7 @@ import sys
 
 import aioice.ice
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 from jsonlines import StdinLines, emit, run_and_exit
 
@@ -40,21 +41,24 @@ async def main():
     def _state():
         emit({"event": "state", "state": pc.connectionState})
 
-    received = {"audio": 0}
+    received = {"audio": 0, "video": 0}
 
     @pc.on("track")
     def _track(track):
-        if track.kind != "audio":
-            return
-
         async def count():
             while True:
                 try:
                     await track.recv()
                 except Exception:  # noqa: BLE001 - the track ended
                     return
-                received["audio"] += 1
+                received[track.kind] += 1
         asyncio.ensure_future(count())
+
+    def add_tracks():
+        if "--audio" in sys.argv:
+            pc.addTrack(AudioStreamTrack())
+        if "--video" in sys.argv:
+            pc.addTrack(VideoStreamTrack())
 
     @pc.on("datachannel")
     def _datachannel(channel):
@@ -62,8 +66,7 @@ async def main():
         wire(channel)
 
     if "--offer" in sys.argv:
-        if "--audio" in sys.argv:
-            pc.addTrack(AudioStreamTrack())
+        add_tracks()
         wire(pc.createDataChannel("chat"))
         await pc.setLocalDescription(await pc.createOffer())
         emit({"sdp": pc.localDescription.sdp})
@@ -72,8 +75,7 @@ async def main():
     else:
         offer = await stdin.next_json()
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
-        if "--audio" in sys.argv:
-            pc.addTrack(AudioStreamTrack())
+        add_tracks()
         await pc.setLocalDescription(await pc.createAnswer())
         emit({"sdp": pc.localDescription.sdp})
     while True:
@@ -81,7 +83,7 @@ async def main():
         if line is None or line.get("cmd") == "close":
             break
         if line.get("cmd") == "stats":
-            emit({"event": "stats", "audio_frames_received": received["audio"]})
+            emit({"event": "stats", "audio_frames_received": received["audio"], "video_frames_received": received["video"]})
     await pc.close()
     emit({"event": "closed"})
     return 0

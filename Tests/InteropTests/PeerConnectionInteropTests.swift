@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import MediaCore
 import PeerConnection
 import SCTP
 import STUN
@@ -101,6 +102,42 @@ struct PeerConnectionInteropTests {
         #expect(sent == 75)
         #expect((stats?["audio_frames_received"] as? Int ?? 0) >= 60, "aiortc decoded \(String(describing: stats)) of our 75 frames")
         #expect(decoded >= 60, "we decoded \(decoded) of aiortc's Opus frames (stats \(pc.mediaStatistics))")
+        try peer.send(["cmd": "close"])
+    }
+
+    @Test func videoBothWaysWithAiortc() throws {
+        let peer = try PeerProcess(InteropEnvironment.python, [InteropEnvironment.root + "/Tests/Interop/aiortc_pc_peer.py", "--answer", "--video"])
+        let pc = try PeerConnection(addresses: Self.loopback)
+        try peer.send(["sdp": pc.createOffer()])
+        let answer = try #require(peer.readJSON()?["sdp"] as? String, "aiortc: \(peer.errorLog.suffix(1000))")
+        try pc.setRemoteDescription(answer)
+        var secured = false, sent = 0, received: [VideoFrame] = []
+        var nextFrameAt: Int64 = 0
+        let start = pc.ice.now
+        // 2 s of a moving gradient at 30 fps, 320x240.
+        while pc.ice.now - start < 15_000, sent < 60 {
+            for event in pc.step(maximumWait: 2) {
+                if case .secured = event { secured = true; nextFrameAt = pc.ice.now }
+                if case let .video(frame) = event { received.append(frame) }
+            }
+            if secured, pc.ice.now >= nextFrameAt {
+                var frame = VideoFrame(width: 320, height: 240)
+                for i in frame.y.indices { frame.y[i] = UInt8(truncatingIfNeeded: i % 320 + sent * 3) }
+                if pc.sendVideo(frame, timestamp: UInt32(sent * 3000)) { sent += 1 }
+                nextFrameAt += 33
+            }
+        }
+        let end = pc.ice.now
+        while pc.ice.now - end < 500 { for event in pc.step(maximumWait: 5) { if case let .video(frame) = event { received.append(frame) } } }
+        try peer.send(["cmd": "stats"])
+        var stats: [String: Any]?
+        while stats == nil, let line = peer.readJSON(timeoutMilliseconds: 2_000) { if line["event"] as? String == "stats" { stats = line } }
+        let theirs = stats?["video_frames_received"] as? Int ?? 0
+        #expect(sent == 60)
+        #expect(theirs >= 40, "aiortc decoded \(theirs) of our 60 frames (\(String(describing: stats)))")
+        // ≥ 10 fps from aiortc's 30 fps source over the ~2.5 s we listened.
+        #expect(received.count >= 25, "we decoded \(received.count) frames; \(pc.mediaStatistics)")
+        #expect(received.first.map { $0.width == 640 && $0.height == 480 } == true)
         try peer.send(["cmd": "close"])
     }
 }

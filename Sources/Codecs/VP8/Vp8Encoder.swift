@@ -1,0 +1,98 @@
+import CVPX
+import MediaCore
+
+/// VP8 (RFC 6386) with libvpx, tuned for calls: real-time deadline, CBR, no lookahead, error
+/// resilient, keyframes when asked (a PLI/FIR from the peer) rather than on a timer. The only place
+/// libvpx's encoder is called. Owned by one thread.
+public final class Vp8Encoder {
+    public struct EncodedFrame: Sendable, Equatable {
+        public var data: [UInt8]
+        public var isKeyframe: Bool
+    }
+
+    public let width: Int, height: Int
+    private var context = vpx_codec_ctx_t()
+    private var pts: Int64 = 0
+    private var forceKeyframe = true
+
+    public init(width: Int, height: Int, bitrateKbps: UInt32 = 800, framesPerSecond: Int32 = 30) throws(CodecError) {
+        guard (16...4096).contains(width), (16...4096).contains(height) else { throw .invalidArgument("VP8 picture \(width)x\(height) is out of range") }
+        var config = vpx_codec_enc_cfg_t()
+        guard vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &config, 0) == VPX_CODEC_OK else { throw .library("vpx_codec_enc_config_default", -1) }
+        config.g_w = UInt32(width)
+        config.g_h = UInt32(height)
+        config.g_timebase = vpx_rational(num: 1, den: framesPerSecond)
+        config.rc_target_bitrate = bitrateKbps
+        config.rc_end_usage = VPX_CBR
+        config.g_lag_in_frames = 0
+        config.g_error_resilient = vpx_codec_er_flags_t(VPX_ERROR_RESILIENT_DEFAULT)
+        config.kf_mode = VPX_KF_DISABLED
+        config.g_threads = 1
+        guard tc_vpx_enc_init(&context, &config, 0) == VPX_CODEC_OK else { throw .library("vpx_codec_enc_init", -1) }
+        self.width = width
+        self.height = height
+    }
+
+    deinit { vpx_codec_destroy(&context) }
+
+    /// The next frame will be a keyframe (the peer lost the picture: PLI/FIR).
+    public func requestKeyframe() { forceKeyframe = true }
+
+    public func encode(_ frame: VideoFrame) throws(CodecError) -> [EncodedFrame] {
+        guard frame.width == width, frame.height == height else { throw .invalidArgument("frame \(frame.width)x\(frame.height) is not \(width)x\(height)") }
+        let key = forceKeyframe
+        forceKeyframe = false
+        let status = frame.y.withUnsafeBufferPointer { y in
+            frame.u.withUnsafeBufferPointer { u in
+                frame.v.withUnsafeBufferPointer { v in
+                    tc_vpx_encode_i420(&context, y.baseAddress, u.baseAddress, v.baseAddress, UInt32(width), UInt32(height), pts, key ? 1 : 0)
+                }
+            }
+        }
+        pts += 1
+        guard status == VPX_CODEC_OK else { throw .library("vpx_codec_encode", Int32(status.rawValue)) }
+        var out: [EncodedFrame] = []
+        var iterator: vpx_codec_iter_t?
+        var data: UnsafeRawPointer?, size = 0, isKey: Int32 = 0
+        while tc_vpx_next_frame(&context, &iterator, &data, &size, &isKey) == 1, let data {
+            out.append(EncodedFrame(data: Array(UnsafeRawBufferPointer(start: data, count: size)), isKeyframe: isKey != 0))
+        }
+        return out
+    }
+}
+
+/// VP8 decoding with libvpx into I420 `VideoFrame`s. A corrupt frame is an error the caller counts
+/// (and answers with a keyframe request), never a crash.
+public final class Vp8Decoder {
+    private var context = vpx_codec_ctx_t()
+
+    public init() throws(CodecError) {
+        guard tc_vpx_dec_init(&context, 0) == VPX_CODEC_OK else { throw .library("vpx_codec_dec_init", -1) }
+    }
+
+    deinit { vpx_codec_destroy(&context) }
+
+    public func decode(_ data: [UInt8]) throws(CodecError) -> [VideoFrame] {
+        guard !data.isEmpty else { return [] }
+        let status = data.withUnsafeBufferPointer { vpx_codec_decode(&context, $0.baseAddress, UInt32($0.count), nil, 0) }
+        guard status == VPX_CODEC_OK else { throw .corruptPacket(Int32(status.rawValue)) }
+        var out: [VideoFrame] = []
+        var iterator: vpx_codec_iter_t?
+        var w: UInt32 = 0, h: UInt32 = 0
+        var y: UnsafePointer<UInt8>?, u: UnsafePointer<UInt8>?, v: UnsafePointer<UInt8>?
+        var ys: Int32 = 0, us: Int32 = 0, vs: Int32 = 0
+        while tc_vpx_next_image(&context, &iterator, &w, &h, &y, &u, &v, &ys, &us, &vs) == 1, let y, let u, let v {
+            var frame = VideoFrame(width: Int(w), height: Int(h))
+            let cw = frame.chromaWidth, ch = frame.chromaHeight
+            for row in 0..<Int(h) { for col in 0..<Int(w) { frame.y[row * Int(w) + col] = y[row * Int(ys) + col] } }
+            for row in 0..<ch {
+                for col in 0..<cw {
+                    frame.u[row * cw + col] = u[row * Int(us) + col]
+                    frame.v[row * cw + col] = v[row * Int(vs) + col]
+                }
+            }
+            out.append(frame)
+        }
+        return out
+    }
+}
