@@ -42,7 +42,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "termcall-call-bench",
-            dependencies: [.product(name: "PeerConnection", package: "termcall"), .product(name: "UDPTransport", package: "termcall")],
+            dependencies: [.product(name: "PeerConnection", package: "termcall"), .product(name: "UDPTransport", package: "termcall"),
+                           .product(name: "MediaCore", package: "termcall")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
