@@ -41,6 +41,9 @@ public final class PeerConnection {
     private var audioSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
     private var audioTimestamp = UInt32(truncatingIfNeeded: SecureRandom.uint64())
     private let videoSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 2
+    /// We can always send audio and video (test sources stand in for absent devices), so our
+    /// descriptions announce both (msid/ssrc) and answer sendrecv where the peer offers it.
+    private var localTracks: JsepAnswerer.LocalTracks { .init(audioSSRC: audioSSRC, videoSSRC: videoSSRC) }
     private var videoSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
     private var videoEncoder: Vp8Encoder?
     private var videoPacketizer = Vp8Packetizer(maxPayloadSize: 1_100, initialPictureId: 0)
@@ -84,14 +87,14 @@ public final class PeerConnection {
     public func createOffer() -> String {
         isOfferer = true
         fillCandidates()
-        return JsepOfferer.offer(transport: localTransport, tracks: .init()).serialized
+        return JsepOfferer.offer(transport: localTransport, tracks: localTracks).serialized
     }
 
     public func createAnswer() throws(Failure) -> String {
         guard let remote = pendingRemoteOffer else { throw .wrongState("no remote offer to answer") }
         fillCandidates()
         do {
-            let (answer, agreed) = try JsepAnswerer.answer(to: remote, transport: localTransport)
+            let (answer, agreed) = try JsepAnswerer.answer(to: remote, transport: localTransport, tracks: localTracks)
             apply(agreed, controlling: false)
             return answer.serialized
         } catch {

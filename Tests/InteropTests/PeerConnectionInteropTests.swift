@@ -105,12 +105,19 @@ struct PeerConnectionInteropTests {
         try peer.send(["cmd": "close"])
     }
 
-    @Test func videoBothWaysWithAiortc() throws {
-        let peer = try PeerProcess(InteropEnvironment.python, [InteropEnvironment.root + "/Tests/Interop/aiortc_pc_peer.py", "--answer", "--video"])
+    @Test(arguments: [true, false])
+    func videoBothWaysWithAiortc(weOffer: Bool) throws {
+        let peer = try PeerProcess(InteropEnvironment.python, [InteropEnvironment.root + "/Tests/Interop/aiortc_pc_peer.py", weOffer ? "--answer" : "--offer", "--video"])
         let pc = try PeerConnection(addresses: Self.loopback)
-        try peer.send(["sdp": pc.createOffer()])
-        let answer = try #require(peer.readJSON()?["sdp"] as? String, "aiortc: \(peer.errorLog.suffix(1000))")
-        try pc.setRemoteDescription(answer)
+        if weOffer {
+            try peer.send(["sdp": pc.createOffer()])
+            let answer = try #require(peer.readJSON()?["sdp"] as? String, "aiortc: \(peer.errorLog.suffix(1000))")
+            try pc.setRemoteDescription(answer)
+        } else {
+            let offer = try #require(peer.readJSON()?["sdp"] as? String, "aiortc: \(peer.errorLog.suffix(1000))")
+            try pc.setRemoteDescription(offer)
+            try peer.send(["sdp": try pc.createAnswer()])
+        }
         var secured = false, sent = 0, received: [VideoFrame] = []
         var nextFrameAt: Int64 = 0
         let start = pc.ice.now
