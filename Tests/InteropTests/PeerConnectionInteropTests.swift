@@ -65,6 +65,15 @@ struct PeerConnectionInteropTests {
         #expect(chat != nil, "events \(events); aiortc \(lines) \(peer.errorLog.suffix(1500))")
         #expect(lines.contains { $0["event"] as? String == "message" && $0["text"] as? String == "hello aiortc" })
         #expect(chat.map { events.contains(.message(id: $0, .text("hello aiortc"))) } == true, "the echo came back")
+        // Hang up: close_notify reaches aiortc, whose connection ends.
+        pc.close()
+        let closing = pc.ice.now
+        while pc.ice.now - closing < 3_000, !lines.contains(where: { ["closed", "failed"].contains($0["state"] as? String ?? "") }) {
+            _ = pc.step(maximumWait: 5)
+            while let line = peer.readJSON(timeoutMilliseconds: 0) { lines.append(line) }
+        }
+        #expect(lines.contains { $0["event"] as? String == "state" && $0["state"] as? String == "closed" },
+                "aiortc did not see the hang-up: \(lines.suffix(4))")
         try peer.send(["cmd": "close"])
     }
 
