@@ -160,6 +160,9 @@ public final class PeerConnection {
         return true
     }
 
+    /// Advances the audio RTP clock without sending (a DTX frame the sender chose not to transmit).
+    public func skipAudio(timestampAdvance: UInt32 = 960) { audioTimestamp &+= timestampAdvance }
+
     public func close() {
         channels?.association.close()
         dtls?.close()

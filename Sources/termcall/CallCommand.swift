@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioPipeline
 import Codecs
 import Foundation
 import MediaDevices
@@ -8,7 +9,9 @@ import STUN
 
 /// A call without a terminal UI, for scripts and tests: offer and answer travel as JSON lines on
 /// stdin/stdout, the test pattern and a tone stand in for camera and microphone, chat lines come in
-/// on stdin and go out as JSON. (The ncurses call screen is #9; this is the engine under it.)
+/// on stdin and go out as JSON. Audio goes through the real pipeline (`CallAudio`: echo
+/// cancellation, Opus, the adaptive jitter buffer), paced by a 10 ms tick; the speaker's output is
+/// discarded here. (The ncurses call screen is #9; this is the engine under it.)
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
@@ -47,7 +50,7 @@ struct CallCommand: ParsableCommand {
             try pc.setRemoteDescription(offer)
             emit(["type": "answer", "sdp": try pc.createAnswer()])
         }
-        let encoder = try OpusEncoder()
+        let audio = CallAudio(sender: AudioSender(canceller: try WebRTCAudioProcessor(), encoder: try OpusEncoder()), receiver: try AudioReceiver())
         var tone = ToneSource(frequency: 440, level: -20)
         let pattern = TestPatternGenerator(width: 320, height: 240, fps: 30)
         var chat: UInt16?, secured = false, nextAudio: Int64 = 0, nextVideo: Int64 = 0, frameNumber: UInt64 = 0
@@ -58,15 +61,22 @@ struct CallCommand: ParsableCommand {
                 case .secured: secured = true; nextAudio = pc.ice.now; nextVideo = pc.ice.now
                 case let .dataChannelOpen(id, label) where label == "chat": chat = id; emit(["event": "chat-open"])
                 case let .message(_, .text(text)): chatReceived += 1; emit(["event": "chat", "text": text])
-                case .audio: audioReceived += 1
+                case let .audio(sequence, timestamp, payload):
+                    audioReceived += 1
+                    audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: pc.ice.now)
                 case .video: videoReceived += 1
                 case let .problem(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
                 default: break
                 }
             }
             if secured, pc.ice.now >= nextAudio {
-                pc.sendAudio(try encoder.encode(tone.nextFrame(samples: 960)))
-                nextAudio += 20
+                // One 10 ms tick of the call's audio: playout (discarded here), AEC, Opus every 20 ms.
+                let out = try audio.tick(microphone: tone.nextFrame(samples: 480)[...], now: pc.ice.now)
+                if let packet = out.packet {
+                    if packet.transmit { pc.sendAudio(packet.payload, timestampAdvance: packet.timestampAdvance) }
+                    else { pc.skipAudio(timestampAdvance: packet.timestampAdvance) }
+                }
+                nextAudio += 10
             }
             if secured, pc.ice.now >= nextVideo {
                 pc.sendVideo(pattern.frame(number: frameNumber), timestamp: UInt32(truncatingIfNeeded: frameNumber * 3000))
@@ -79,7 +89,9 @@ struct CallCommand: ParsableCommand {
                 case "stats":
                     emit(["event": "stats", "audio_packets_received": audioReceived, "video_frames_decoded": videoReceived,
                           "audio_packets_sent": pc.mediaStatistics.audioPacketsSent, "video_frames_sent": pc.mediaStatistics.videoFramesSent,
-                          "chat_received": chatReceived, "ice": "\(pc.ice.agent.state)"])
+                          "chat_received": chatReceived, "ice": "\(pc.ice.agent.state)",
+                          "audio_played": audio.receiver.buffer.statistics.played, "audio_concealed": audio.receiver.buffer.statistics.concealed,
+                          "audio_buffered_ms": audio.receiver.buffer.bufferedMilliseconds])
                 case "hangup":
                     pc.close()
                     _ = pc.step(maximumWait: 0)

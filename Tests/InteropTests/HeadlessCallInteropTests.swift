@@ -35,6 +35,8 @@ struct HeadlessCallInteropTests {
         try aiortc.send(["cmd": "stats"])
         let theirs = try #require(waitFor(aiortc, milliseconds: 3_000) { $0["event"] as? String == "stats" })
         #expect((stats["audio_packets_received"] as? Int ?? 0) >= 50, "\(stats)")
+        // Through the jitter buffer: played, not concealed, on a clean loopback path.
+        #expect((stats["audio_played"] as? Int ?? 0) >= 40 && (stats["audio_concealed"] as? Int ?? 99) <= 5, "\(stats)")
         #expect((stats["video_frames_decoded"] as? Int ?? 0) >= 20, "\(stats)")
         #expect((theirs["audio_frames_received"] as? Int ?? 0) >= 50, "\(theirs)")
         #expect((theirs["video_frames_received"] as? Int ?? 0) >= 20, "\(theirs)")
