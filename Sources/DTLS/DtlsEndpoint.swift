@@ -246,10 +246,4 @@ public final class DtlsEndpoint {
         }
         return messages.isEmpty ? "the connection was refused" : messages.joined(separator: "; ")
     }
-
-    static func monotonicMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
 }

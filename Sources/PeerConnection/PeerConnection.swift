@@ -63,7 +63,14 @@ public final class PeerConnection {
 
     public let ice: IceTransport
     public let certificate: DtlsCertificate
-    public private(set) var agreement: JsepAnswerer.Agreement?
+    public private(set) var agreement: JsepAnswerer.Agreement? {
+        didSet {
+            // Looked up once per negotiation, not per packet.
+            audioPayloadType = agreement?.sections.first { $0.kind == "audio" && $0.accepted }?.payloadType
+            videoPayloadType = agreement?.sections.first { $0.kind == "video" && $0.accepted }?.payloadType
+        }
+    }
+    private var audioPayloadType: UInt8?, videoPayloadType: UInt8?
     public private(set) var dtls: DtlsEndpoint?
     public private(set) var channels: DataChannelEndpoint?
     public private(set) var srtpOutbound: SrtpSession?
@@ -131,7 +138,7 @@ public final class PeerConnection {
     @discardableResult
     public func sendAudio(_ opus: [UInt8], timestampAdvance: UInt32 = 960) -> Bool {
         defer { audioTimestamp &+= timestampAdvance }
-        guard let outbound = srtpOutbound, let pt = agreement?.sections.first(where: { $0.kind == "audio" && $0.accepted })?.payloadType else { return false }
+        guard let outbound = srtpOutbound, let pt = audioPayloadType else { return false }
         audioSequence &+= 1
         let packet = RtpPacket(payloadType: pt, sequenceNumber: audioSequence, timestamp: audioTimestamp, ssrc: audioSSRC, payload: opus)
         guard let protected = try? outbound.protect(packet.serialized()) else { return false }
@@ -143,7 +150,7 @@ public final class PeerConnection {
     /// `timestamp` is the 90 kHz media time. False until DTLS is up or when video was not agreed.
     @discardableResult
     public func sendVideo(_ frame: VideoFrame, timestamp: UInt32) -> Bool {
-        guard let outbound = srtpOutbound, let pt = agreement?.sections.first(where: { $0.kind == "video" && $0.accepted })?.payloadType else { return false }
+        guard let outbound = srtpOutbound, let pt = videoPayloadType else { return false }
         if videoEncoder?.width != frame.width || videoEncoder?.height != frame.height {
             videoEncoder = try? Vp8Encoder(width: frame.width, height: frame.height)
         }
@@ -247,12 +254,10 @@ public final class PeerConnection {
         if rtcp { _ = try? inbound.unprotectRTCP(bytes); return } // reports: used by stats later
         guard let plain = try? inbound.unprotect(bytes) else { mediaStatistics.srtpFailures += 1; return }
         guard let packet = try? RtpPacket.parse(plain) else { mediaStatistics.rtpMalformed += 1; return }
-        let audioPT = agreement?.sections.first { $0.kind == "audio" && $0.accepted }?.payloadType
-        let videoPT = agreement?.sections.first { $0.kind == "video" && $0.accepted }?.payloadType
-        if packet.payloadType == audioPT {
+        if packet.payloadType == audioPayloadType {
             mediaStatistics.audioPacketsReceived += 1
             events.append(.audio(sequence: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload))
-        } else if packet.payloadType == videoPT {
+        } else if packet.payloadType == videoPayloadType {
             for event in videoDepacketizer.push(packet) {
                 switch event {
                 case let .frame(frame):

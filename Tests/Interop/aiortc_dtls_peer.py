@@ -162,6 +162,14 @@ class Peer:
             return "server" if remote_role == "client" else "client"
         return "auto"  # aiortc decides from the ICE role in RTCDtlsTransport.start()
 
+    async def exchange(self, stdin, timeout):
+        """Prints our description, reads the remote one and connects (ICE then DTLS)."""
+        emit(await self.gather())
+        remote = await asyncio.wait_for(stdin.next_json(), timeout)
+        if remote is None:
+            raise RuntimeError("stdin closed before the remote description")
+        await self.connect(remote)
+
     async def connect(self, remote):
         ice, dtls = remote["ice"], remote["dtls"]
         role = self._choose_role(dtls.get("role", "auto"))
@@ -263,11 +271,7 @@ async def run_peer(args):
                 fingerprint_algs=args.fingerprint_alg, corrupt_fingerprint=args.corrupt_fingerprint,
                 srtp_profiles=args.srtp_profile, timeout=args.timeout)
     try:
-        emit(await peer.gather())
-        remote = await asyncio.wait_for(stdin.next_json(), args.timeout)
-        if remote is None:
-            raise RuntimeError("stdin closed before the remote description")
-        await peer.connect(remote)
+        await peer.exchange(stdin, args.timeout)
         if args.rtp:
             await peer.send_rtp(args.rtp, args.payload_len, args.interval_ms / 1000)
         while True:

@@ -319,11 +319,7 @@ async def run_peer(args):
                     bench_bytes=args.bench_bytes, timeout=args.timeout)
     bench = None
     try:
-        emit(await peer.gather())
-        remote = await asyncio.wait_for(stdin.next_json(), args.timeout)
-        if remote is None:
-            raise RuntimeError("stdin closed before the remote description")
-        await peer.connect(remote)
+        await peer.exchange(stdin, args.timeout)
         try:
             await asyncio.wait_for(peer.sctp_connected.wait(), args.timeout)
         except asyncio.TimeoutError:
