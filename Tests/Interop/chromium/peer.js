@@ -1,0 +1,105 @@
+// The browser side of chromium_peer.py: one RTCPeerConnection driven by commands the bridge
+// relays from the test (GET /next), reporting events back (POST /emit). Same JSON protocol as
+// aiortc_pc_peer.py, so one Swift test drives either peer.
+const params = new URLSearchParams(location.search);
+const emit = (o) => fetch("/emit", { method: "POST", body: JSON.stringify(o) });
+window.onerror = (message) => { emit({ event: "error", message: String(message) }); };
+window.onunhandledrejection = (e) => { emit({ event: "error", message: String(e.reason) }); };
+
+async function nextCommand() {
+  for (;;) {
+    const reply = await (await fetch("/next")).json();
+    if (reply.cmd !== "none") return reply;
+  }
+}
+
+function gatheringComplete(pc) {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") return resolve();
+    pc.addEventListener("icegatheringstatechange", () => { if (pc.iceGatheringState === "complete") resolve(); });
+  });
+}
+
+function wire(channel) {
+  channel.onmessage = (e) => {
+    const text = typeof e.data === "string" ? e.data : null;
+    emit({ event: "message", label: channel.label, text, length: text === null ? e.data.byteLength : text.length });
+    channel.send(e.data);
+  };
+  channel.onclose = () => emit({ event: "datachannel-closed", label: channel.label });
+}
+
+async function stats(pc) {
+  const out = { event: "stats", audio_frames_received: 0, video_frames_received: 0 };
+  const report = await pc.getStats();
+  const codecs = {};
+  report.forEach((s) => { if (s.type === "codec") codecs[s.id] = s.mimeType; });
+  report.forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "audio") {
+      out.audio_frames_received = s.packetsReceived || 0;
+      out.audio_samples_received = s.totalSamplesReceived || 0;
+      out.audio_concealed_samples = s.concealedSamples || 0;
+      out.audio_codec = codecs[s.codecId];
+      out.audio_jitter = s.jitter;
+    }
+    if (s.type === "inbound-rtp" && s.kind === "video") {
+      out.video_frames_received = s.framesDecoded || 0;
+      out.video_width = s.frameWidth;
+      out.video_height = s.frameHeight;
+      out.video_codec = codecs[s.codecId];
+      out.video_packets_lost = s.packetsLost;
+    }
+    if (s.type === "outbound-rtp") out[s.kind + "_packets_sent"] = s.packetsSent;
+    if (s.type === "remote-inbound-rtp") out[s.kind + "_remote_rtt"] = s.roundTripTime;
+    if (s.type === "transport") {
+      out.dtls_cipher = s.dtlsCipher;
+      out.srtp_cipher = s.srtpCipher;
+      out.dtls_state = s.dtlsState;
+    }
+    if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") out.rtt = s.currentRoundTripTime;
+  });
+  return out;
+}
+
+(async () => {
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  pc.onconnectionstatechange = () => emit({ event: "state", state: pc.connectionState });
+  pc.ondatachannel = (e) => {
+    // A channel the peer opened arrives open (no "open" event follows).
+    emit({ event: "datachannel", label: e.channel.label, id: e.channel.id });
+    wire(e.channel);
+  };
+  pc.ontrack = (e) => {
+    const element = document.getElementById(e.track.kind === "audio" ? "remoteAudio" : "remoteVideo");
+    element.srcObject = new MediaStream([e.track]);
+    element.play().catch(() => {});
+  };
+  const constraints = { audio: params.get("audio") === "1", video: params.get("video") === "1" ? { width: 640, height: 480 } : false };
+  if (constraints.audio || constraints.video) {
+    const stream = await navigator.mediaDevices.getUserMedia(constraints);
+    stream.getTracks().forEach((t) => pc.addTrack(t, stream));
+  }
+  if (params.get("mode") === "offer") {
+    const chat = pc.createDataChannel("chat");
+    chat.onopen = () => emit({ event: "datachannel", label: chat.label, id: chat.id });
+    wire(chat);
+    await pc.setLocalDescription();
+    await gatheringComplete(pc);
+    emit({ sdp: pc.localDescription.sdp });
+    const answer = await nextCommand();
+    await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+  } else {
+    const offer = await nextCommand();
+    await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    await pc.setLocalDescription();
+    await gatheringComplete(pc);
+    emit({ sdp: pc.localDescription.sdp });
+  }
+  for (;;) {
+    const command = await nextCommand();
+    if (command.cmd === "stats") emit(await stats(pc));
+    if (command.cmd === "close" || command.cmd === "eof") break;
+  }
+  pc.close();
+  await emit({ event: "closed" });
+})();

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Headless Chromium as an interop peer, with the JSON-lines protocol of aiortc_pc_peer.py:
+  --answer: in {"sdp": offer} -> out {"sdp": answer};  --offer: out {"sdp": offer} -> in {"sdp": answer}
+  --audio / --video: the fake microphone (a beep) and camera (a moving pattern, 640x480) are sent.
+  {"cmd":"stats"} -> {"event":"stats","audio_frames_received":packets,"video_frames_received":framesDecoded,
+  plus ciphers, codecs and RTT from getStats}; {"cmd":"close"} -> {"event":"closed"}.
+Events: {"event":"datachannel"}, {"event":"message"} (echoed back), {"event":"state"},
+{"event":"datachannel-closed"}, {"event":"error"}.
+A stdlib HTTP server on 127.0.0.1 serves chromium/peer.{html,js} and relays: commands from stdin
+wait in a queue the page long-polls (GET /next); the page's events (POST /emit) go to stdout.
+Run inside a loopback-only namespace (the browser gets --allow-loopback-in-peer-connection)."""
+import http.server
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chromium")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/lib/chromium/chromium")
+commands = queue.Queue()
+finished = threading.Event()
+out_lock = threading.Lock()
+
+
+def emit(obj):
+    with out_lock:
+        try:
+            sys.stdout.write(json.dumps(obj) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            os._exit(1)
+
+
+class Bridge(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", kind="application/json"):
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        if path == "/next":
+            try:
+                command = commands.get(timeout=20)
+            except queue.Empty:
+                command = {"cmd": "none"}
+            return self.reply(200, json.dumps(command).encode())
+        files = {"/": ("peer.html", "text/html"), "/peer.js": ("peer.js", "text/javascript")}
+        if path not in files:
+            return self.reply(404)
+        name, kind = files[path]
+        with open(os.path.join(HERE, name), "rb") as f:
+            self.reply(200, f.read(), kind)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        event = json.loads(self.rfile.read(length) or b"{}")
+        self.reply(200, b"{}")
+        emit(event)
+        if event.get("event") == "closed":
+            finished.set()
+
+
+def read_stdin():
+    for raw in sys.stdin.buffer:
+        if raw.strip():
+            commands.put(json.loads(raw))
+    commands.put({"cmd": "eof"})
+
+
+def main():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Bridge)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    mode = "offer" if "--offer" in sys.argv else "answer"
+    url = "http://127.0.0.1:%d/?mode=%s&audio=%d&video=%d" % (
+        server.server_address[1], mode, "--audio" in sys.argv, "--video" in sys.argv)
+    profile = tempfile.mkdtemp(prefix="termcall-chromium-")
+    browser = subprocess.Popen(
+        [CHROMIUM, "--headless", "--no-sandbox", "--user-data-dir=" + profile,
+         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+         "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-gpu", "--remote-debugging-port=0", url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sys.stderr)
+    threading.Thread(target=read_stdin, daemon=True).start()
+    try:
+        while not finished.wait(0.2):
+            if browser.poll() is not None:
+                emit({"event": "error", "message": "chromium exited with %d" % browser.returncode})
+                return 1
+        return 0
+    finally:
+        browser.terminate()
+        try:
+            browser.wait(5)
+        except subprocess.TimeoutExpired:
+            browser.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+sys.exit(main())
