@@ -63,10 +63,14 @@ public enum JsepOfferer {
     /// Reads the answer to our offer: what was accepted, the remote ICE/DTLS parameters, and our
     /// DTLS role (the answerer's `active` makes us the server).
     public static func agreement(from answer: SessionDescription) throws(JsepAnswerer.Failure) -> JsepAnswerer.Agreement {
+        // As in offers, ICE and DTLS parameters may sit at session level (Firefox puts the fingerprint there).
+        func sessionValue(_ name: String) -> String? { answer.attributes.first { $0.name == name }?.value }
         let first = answer.media.first { !$0.isRejected }
-        guard let ufrag = first?.iceUfrag, let password = first?.icePassword else { throw .noIceCredentials }
-        let fingerprints = (first?.fingerprints ?? []).map { "\($0.algorithm) \($0.value)" }
+        guard let ufrag = first?.iceUfrag ?? sessionValue("ice-ufrag"), let password = first?.icePassword ?? sessionValue("ice-pwd") else { throw .noIceCredentials }
+        var fingerprints = (first?.fingerprints ?? []).map { "\($0.algorithm) \($0.value)" }
+        if fingerprints.isEmpty { fingerprints = answer.attributes.filter { $0.name == "fingerprint" }.compactMap(\.value) }
         guard !fingerprints.isEmpty else { throw .noFingerprint }
+        let setup = first?.setup ?? sessionValue("setup")
         var sections: [JsepAnswerer.Section] = []
         for m in answer.media {
             var s = JsepAnswerer.Section(mid: m.mid ?? String(sections.count), kind: m.kind, accepted: !m.isRejected, direction: m.direction)
@@ -80,7 +84,7 @@ public enum JsepOfferer {
         }
         guard sections.contains(where: \.accepted) else { throw .nothingUsable }
         return JsepAnswerer.Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
-                                      dtlsClient: first?.setup == "passive", remoteCandidates: answer.media.flatMap(\.candidates),
+                                      dtlsClient: setup == "passive", remoteCandidates: answer.media.flatMap(\.candidates),
                                       remoteMaxMessageSize: answer.media.first { $0.isDataChannel }?.maxMessageSize)
     }
 }

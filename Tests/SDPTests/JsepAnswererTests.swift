@@ -29,6 +29,24 @@ import Testing
         #expect(try SessionDescription.parse(answer.serialized) == answer)
     }
 
+    /// Firefox 153 puts the fingerprint at session level, offers G.722/PCMU/telephone-event beside
+    /// Opus and VP9/AV1/RED/ULPFEC beside VP8, and gives extmaps a direction (`2/recvonly`).
+    @Test func answersFirefoxWithSessionLevelFingerprintAndItsPayloadTypes() throws {
+        let offer = try SessionDescription.parse(try fixture("firefox-153-offer.sdp"))
+        let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: transport, tracks: .init(audioSSRC: 11, videoSSRC: 22))
+        #expect(agreed.sections.map(\.accepted) == [true, true, true])
+        #expect(agreed.remoteFingerprints == ["sha-256 E3:97:BA:6C:9F:AB:0D:91:B8:01:AC:DD:8B:ED:D3:CE:49:5F:16:EB:56:E2:5B:8B:67:B0:A2:47:CB:26:BA:F4"])
+        #expect(agreed.remoteIceUfrag == "8e973908" && agreed.dtlsClient)
+        #expect(agreed.sections[0].payloadType == 109 && agreed.sections[1].payloadType == 120 && agreed.sections[1].rtxPayloadType == 124)
+        #expect(answer.media[0].codecs.map(\.name) == ["opus"] && answer.media[1].codecs.map(\.name) == ["VP8", "rtx"])
+        #expect(agreed.remoteMaxMessageSize == 1_073_741_823)
+        // Only extensions we understand are answered, with the offer's ids.
+        #expect(answer.media[1].headerExtensions.map(\.id).sorted() == [3, 4, 7])
+        #expect(agreed.sections[0].headerExtensions == [1: "urn:ietf:params:rtp-hdrext:ssrc-audio-level", 3: "urn:ietf:params:rtp-hdrext:sdes:mid",
+                                                          7: "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"])
+        #expect(try SessionDescription.parse(answer.serialized) == answer)
+    }
+
     @Test func answersAiortcAndFollowsItsDirections() throws {
         let offer = try SessionDescription.parse(try fixture("aiortc-1.16-offer.sdp"))
         let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: transport) // we send nothing
@@ -84,5 +102,26 @@ import Testing
         #expect(offererView.remoteIceUfrag == "answ" && answererView.remoteIceUfrag == "offr")
         #expect(offererView.sections.map(\.payloadType) == [111, 96, nil] && offererView.sections[1].rtxPayloadType == 97)
         #expect(offererView.sections.map(\.direction) == [.sendrecv, .sendrecv, .sendrecv]) // the data section carries no direction: sendrecv
+    }
+
+    /// A real answer from Chromium 156 to a termcall offer (captured by Tests/Interop/chromium_peer.py).
+    @Test func readsChromiumsAnswer() throws {
+        let agreed = try JsepOfferer.agreement(from: try SessionDescription.parse(try fixture("chromium-156-answer.sdp")))
+        #expect(agreed.sections.map(\.accepted) == [true, true, true])
+        #expect(agreed.sections.map(\.payloadType) == [111, 96, nil] && agreed.sections[1].rtxPayloadType == 97)
+        #expect(!agreed.dtlsClient) // Chromium answered setup:active, so we are the DTLS server
+        #expect(agreed.remoteIceUfrag == "iERH" && agreed.remoteFingerprints.count == 1)
+        #expect(agreed.remoteCandidates.contains { $0.contains("127.0.0.1 36200 typ host") })
+        #expect(agreed.remoteMaxMessageSize == 262_144)
+    }
+
+    /// Firefox-style answers keep ICE and DTLS parameters at session level.
+    @Test func readsSessionLevelTransportParametersInAnAnswer() throws {
+        var answer = try SessionDescription.parse(try fixture("chromium-156-answer.sdp"))
+        let moved = ["ice-ufrag", "ice-pwd", "fingerprint", "setup"]
+        answer.attributes += moved.compactMap { name in answer.media[0].attributes.first { $0.name == name } }
+        for i in answer.media.indices { answer.media[i].attributes.removeAll { moved.contains($0.name) } }
+        let agreed = try JsepOfferer.agreement(from: answer)
+        #expect(agreed.remoteIceUfrag == "iERH" && agreed.remoteFingerprints.count == 1 && !agreed.dtlsClient)
     }
 }

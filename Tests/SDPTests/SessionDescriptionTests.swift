@@ -37,7 +37,7 @@ func fixture(_ name: String) throws -> String {
     }
 
     @Test func roundTripsAndBareNewlines() throws {
-        for name in ["chromium-156-offer.sdp", "aiortc-1.16-offer.sdp"] {
+        for name in ["chromium-156-offer.sdp", "chromium-156-answer.sdp", "firefox-153-offer.sdp", "aiortc-1.16-offer.sdp"] {
             let text = try fixture(name)
             let parsed = try SessionDescription.parse(text)
             #expect(try SessionDescription.parse(parsed.serialized) == parsed)
