@@ -34,6 +34,10 @@ public final class DtlsEndpoint {
     public private(set) var isClosed = false
     /// The peer's certificate fingerprint (SHA-256), once the handshake finished.
     public private(set) var peerFingerprint: DtlsFingerprint?
+    /// The negotiated cipher suite by its IANA name (`TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`), as
+    /// getStats reports `dtlsCipher`; and the protocol version (`DTLSv1.2`).
+    public private(set) var cipherSuite: String?
+    public private(set) var protocolVersion: String?
 
     private let context: OpaquePointer
     private let ssl: OpaquePointer
@@ -180,6 +184,8 @@ public final class DtlsEndpoint {
             return fail(.handshake("keying material export"))
         }
         isConnected = true
+        if let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_standard_name(cipher) { cipherSuite = String(cString: name) }
+        if let version = SSL_get_version(ssl) { protocolVersion = String(cString: version) }
         events.append(.connected(SrtpKeyingMaterial(profile: srtp, exported: material, localIsClient: role == .client)))
         readApplicationData() // records that arrived with the last flight
     }

@@ -67,7 +67,7 @@ public struct IceAgent: Sendable {
     var lastConsent: Int64 = 0
     var nextConsentAt: Int64?
     var socketsComplete = false
-    var gatheringDone = false
+    public internal(set) var gatheringDone = false
     var remoteEndOfCandidates = false
     /// Bumped by an ICE restart: answers to checks of an older generation are ignored.
     var generation = 0

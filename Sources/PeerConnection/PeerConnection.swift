@@ -1,9 +1,10 @@
-import DTLS
-import ICE
-import RTP
-import CryptoPrimitives
 import Codecs
+import CryptoPrimitives
+import DTLS
+import Foundation
+import ICE
 import MediaCore
+import RTP
 import SCTP
 import SDP
 import SRTP
@@ -11,14 +12,22 @@ import STUN
 import UDPTransport
 
 /// An RTCPeerConnection-shaped session on one bundled transport: ICE → DTLS → SRTP + SCTP
-/// (W3C webrtc-pc, JSEP RFC 8829). This first cut negotiates audio, video and a data channel and
-/// carries data channels end to end; media tracks arrive with the call wiring (#7). Owned by one
-/// thread, which calls `step` in its loop.
+/// (W3C webrtc-pc, JSEP RFC 8829). Tracks are audio and video the caller feeds (`sendAudio`,
+/// `sendVideo`); what arrives comes back as events from `step`. Owned by one thread, which calls
+/// `step` in its loop; nothing here blocks except `step`'s bounded wait.
 public final class PeerConnection {
     public enum Event: Sendable, Equatable {
         case connectionState(IceConnectionState)
+        /// A local candidate for the peer (`candidate:…`), for signalling that trickles (RFC 8838).
+        case iceCandidate(String)
+        case iceGatheringComplete
         /// DTLS is up: SRTP keys exist and SCTP starts.
         case secured(SrtpProfile)
+        /// A track was added or removed, or an ICE restart asked for: make a new offer.
+        case negotiationNeeded
+        /// The peer now sends (or stopped sending) this kind of media.
+        case track(MediaKind)
+        case trackEnded(MediaKind)
         case dataChannelOpen(id: UInt16, label: String)
         case message(id: UInt16, DataChannelEndpoint.Message)
         case dataChannelClosed(UInt16)
@@ -29,26 +38,14 @@ public final class PeerConnection {
         case audio(sequence: UInt16, timestamp: UInt32, payload: [UInt8])
         /// A decoded frame of the peer's video.
         case video(VideoFrame)
+        /// The peer closed DTLS (hung up), or `close` was called.
+        case closed
     }
 
-    /// Media statistics (a start on getStats).
-    public struct MediaStatistics: Sendable, Equatable {
-        public var audioPacketsSent = 0, audioPacketsReceived = 0, srtpFailures = 0, rtpMalformed = 0
-        public var videoFramesSent = 0, videoFramesDecoded = 0, videoFramesIncomplete = 0, videoDecodeErrors = 0
+    /// W3C webrtc-pc §4.3.1.
+    public enum SignalingState: String, Sendable, Equatable {
+        case stable, haveLocalOffer, haveRemoteOffer, closed
     }
-    public private(set) var mediaStatistics = MediaStatistics()
-    private let audioSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 1
-    private var audioSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
-    private var audioTimestamp = UInt32(truncatingIfNeeded: SecureRandom.uint64())
-    private let videoSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 2
-    /// We can always send audio and video (test sources stand in for absent devices), so our
-    /// descriptions announce both (msid/ssrc) and answer sendrecv where the peer offers it.
-    private var localTracks: JsepAnswerer.LocalTracks { .init(audioSSRC: audioSSRC, videoSSRC: videoSSRC) }
-    private var videoSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
-    private var videoEncoder: Vp8Encoder?
-    private var videoPacketizer = Vp8Packetizer(maxPayloadSize: 1_100, initialPictureId: 0)
-    private var videoDepacketizer = Vp8Depacketizer()
-    private let videoDecoder = try? Vp8Decoder()
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case badDescription(String)
@@ -63,130 +60,213 @@ public final class PeerConnection {
 
     public let ice: IceTransport
     public let certificate: DtlsCertificate
-    public private(set) var agreement: JsepAnswerer.Agreement? {
-        didSet {
-            // Looked up once per negotiation, not per packet.
-            audioPayloadType = agreement?.sections.first { $0.kind == "audio" && $0.accepted }?.payloadType
-            videoPayloadType = agreement?.sections.first { $0.kind == "video" && $0.accepted }?.payloadType
-        }
-    }
-    private var audioPayloadType: UInt8?, videoPayloadType: UInt8?
+    public private(set) var signalingState = SignalingState.stable
+    /// The latest agreement of an offer/answer exchange.
+    public private(set) var agreement: JsepAnswerer.Agreement?
     public private(set) var dtls: DtlsEndpoint?
     public private(set) var channels: DataChannelEndpoint?
     public private(set) var srtpOutbound: SrtpSession?
     public private(set) var srtpInbound: SrtpSession?
-    private var isOfferer = false
-    private var localTransport: JsepAnswerer.LocalTransport
-    private var pendingChannels: [(label: String, options: DataChannelOptions)] = []
-    private var events: [Event] = []
+    /// The kinds of media we send (W3C addTrack/removeTrack).
+    public private(set) var tracks: Set<MediaKind>
 
-    public init(configuration: IceConfiguration = .init(), addresses: [TransportAddress.IP]? = nil, includeLoopback: Bool = false) throws {
+    // Negotiation.
+    var transceivers: [Transceiver] = []
+    private var isInitialOfferer = false
+    private var localTransport: JsepAnswerer.LocalTransport
+    private var pendingRemoteOffer: SessionDescription?
+    private var sessionVersion: UInt64 = 1
+    private var iceRestartPending = false
+    private var wantsDataChannel = true
+    private var remoteSending: Set<MediaKind> = []
+    private var dtlsStarted = false
+    private var pendingChannels: [(label: String, options: DataChannelOptions)] = []
+    var events: [Event] = []
+
+    // Media (PeerConnection+Media.swift).
+    let audioSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 1
+    let videoSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 2
+    var audioSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
+    var audioTimestamp = UInt32(truncatingIfNeeded: SecureRandom.uint64())
+    var videoSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
+    var videoEncoder: Vp8Encoder?
+    var videoPacketizer = Vp8Packetizer(maxPayloadSize: 1_100, initialPictureId: 0)
+    var videoDepacketizer = Vp8Depacketizer()
+    let videoDecoder = try? Vp8Decoder()
+    var rtcp: RtcpSession
+    var counters = MediaCounters()
+
+    /// - Parameters:
+    ///   - tracks: what we send from the start (both by default: test sources stand in for
+    ///     absent devices); `addTrack`/`removeTrack` change it later.
+    public init(configuration: IceConfiguration = .init(), addresses: [TransportAddress.IP]? = nil, includeLoopback: Bool = false,
+                tracks: Set<MediaKind> = [.audio, .video]) throws {
         ice = try IceTransport(agent: IceAgent(role: .controlling, configuration: configuration), addresses: addresses, includeLoopback: includeLoopback)
         certificate = try DtlsCertificate()
+        self.tracks = tracks
         let credentials = ice.agent.localCredentials
         localTransport = JsepAnswerer.LocalTransport(iceUfrag: credentials.ufrag, icePassword: credentials.password, fingerprint: certificate.fingerprint.description)
+        // RFC 7022: a random CNAME per session, so calls cannot be linked by it.
+        let cname = String(SecureRandom.uint64(), radix: 36) + String(SecureRandom.uint64(), radix: 36)
+        localTransport.cname = cname
+        // SRs carry wall-clock NTP time (RFC 3550 §4): NTP seconds at the ICE clock's zero.
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        let nowMs = Int64(wall.tv_sec) * 1000 + Int64(wall.tv_nsec) / 1_000_000 - ice.now
+        let ntpMs = UInt64(max(0, nowMs)) + 2_208_988_800_000 // 1900 → 1970
+        rtcp = RtcpSession(cname: cname, receiverSsrc: UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 4,
+                           ntpAtZero: ((ntpMs / 1000) << 32) | (((ntpMs % 1000) << 32) / 1000), seed: SecureRandom.uint64())
+        rtcp.addSender(ssrc: audioSSRC, kind: .audio)
+        rtcp.addSender(ssrc: videoSSRC, kind: .video)
     }
 
     // MARK: JSEP
 
-    /// Our offer: audio, video and a data channel, max-bundle, with the host candidates gathered
-    /// so far (complete, for peers that do not trickle).
-    public func createOffer() -> String {
-        isOfferer = true
-        fillCandidates()
-        return JsepOfferer.offer(transport: localTransport, tracks: localTracks).serialized
+    /// Our offer, applied as our local description (createOffer + setLocalDescription). The first
+    /// offer carries audio, video and a data channel, max-bundle; later ones keep every negotiated
+    /// section and change directions as tracks come and go. Candidates gathered so far are
+    /// included, with end-of-candidates once gathering is done (peers that do not trickle).
+    public func createOffer() throws(Failure) -> String {
+        guard signalingState == .stable || signalingState == .haveLocalOffer else { throw .wrongState("an offer from the peer is waiting for our answer") }
+        if transceivers.isEmpty { isInitialOfferer = true }
+        if iceRestartPending {
+            iceRestartPending = false
+            let fresh = IceCredentials.random()
+            ice.restart(credentials: fresh)
+            localTransport.iceUfrag = fresh.ufrag
+            localTransport.icePassword = fresh.password
+        }
+        fillTransport()
+        sessionVersion += 1
+        signalingState = .haveLocalOffer
+        return JsepOfferer.offer(transport: localTransport, tracks: localTracks, sections: offerSections(), sessionVersion: sessionVersion).serialized
     }
 
+    /// Answers the peer's offer and applies both (createAnswer + setLocalDescription).
     public func createAnswer() throws(Failure) -> String {
-        guard let remote = pendingRemoteOffer else { throw .wrongState("no remote offer to answer") }
-        fillCandidates()
+        guard signalingState == .haveRemoteOffer, let remote = pendingRemoteOffer else { throw .wrongState("no remote offer to answer") }
+        // An offer with new ICE credentials restarts ICE (RFC 8839 §4.4.1.1.1): we answer with new ones too.
+        if let previous = agreement, let ufrag = remote.media.first(where: { !$0.isRejected })?.iceUfrag, ufrag != previous.remoteIceUfrag {
+            let fresh = IceCredentials.random()
+            ice.restart(credentials: fresh)
+            localTransport.iceUfrag = fresh.ufrag
+            localTransport.icePassword = fresh.password
+        }
+        fillTransport()
+        sessionVersion += 1
         do {
-            let (answer, agreed) = try JsepAnswerer.answer(to: remote, transport: localTransport, tracks: localTracks)
-            apply(agreed, controlling: false)
+            let (answer, agreed) = try JsepAnswerer.answer(to: remote, transport: localTransport, tracks: localTracks, sessionVersion: sessionVersion)
+            try apply(agreed, description: remote, weOffered: false)
+            pendingRemoteOffer = nil
+            signalingState = .stable
             return answer.serialized
+        } catch let failure as Failure {
+            throw failure
+        } catch let failure as JsepAnswerer.Failure {
+            throw .badDescription(failure.description)
         } catch {
-            throw .badDescription(error.description)
+            throw .badDescription("\(error)")
         }
     }
 
-    private var pendingRemoteOffer: SessionDescription?
-
-    /// The peer's offer or answer.
+    /// The peer's offer or answer: an answer while our offer is out, an offer otherwise.
     public func setRemoteDescription(_ text: String) throws(Failure) {
+        guard signalingState != .closed else { throw .wrongState("the connection is closed") }
         let description: SessionDescription
         do { description = try SessionDescription.parse(text) } catch { throw .badDescription(error.description) }
-        if isOfferer {
-            do { apply(try JsepOfferer.agreement(from: description), controlling: true) } catch { throw .badDescription(error.description) }
+        if signalingState == .haveLocalOffer {
+            let agreed: JsepAnswerer.Agreement
+            do { agreed = try JsepOfferer.agreement(from: description) } catch { throw .badDescription(error.description) }
+            try apply(agreed, description: description, weOffered: true)
+            signalingState = .stable
         } else {
             pendingRemoteOffer = description
+            signalingState = .haveRemoteOffer
         }
     }
 
-    /// Opens a data channel once the association is up (or at once if it is).
+    /// Drops our outstanding offer (W3C rollback), for the polite side of a glare (perfect negotiation).
+    public func rollback() {
+        guard signalingState == .haveLocalOffer || signalingState == .haveRemoteOffer else { return }
+        if transceivers.isEmpty { isInitialOfferer = false }
+        pendingRemoteOffer = nil
+        signalingState = .stable
+    }
+
+    /// Starts sending `kind` (W3C addTrack); renegotiates when the negotiated direction does not send.
+    public func addTrack(_ kind: MediaKind) {
+        guard tracks.insert(kind).inserted else { return }
+        if let section = transceivers.first(where: { $0.mediaKind == kind }), !section.sends { events.append(.negotiationNeeded) }
+    }
+
+    /// Stops sending `kind` at once (W3C removeTrack) and asks for the renegotiation that says so.
+    public func removeTrack(_ kind: MediaKind) {
+        guard tracks.remove(kind) != nil else { return }
+        if transceivers.contains(where: { $0.mediaKind == kind && $0.sends }) { events.append(.negotiationNeeded) }
+    }
+
+    /// A candidate the peer trickled (`candidate:…` or `a=candidate:…`); an empty string means
+    /// the peer has no more (end-of-candidates). Malformed lines are reported, never fatal.
+    public func addIceCandidate(_ line: String) {
+        var text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("a=") { text.removeFirst(2) }
+        if text.isEmpty || text == "end-of-candidates" { ice.remoteCandidatesComplete(); return }
+        guard let candidate = try? IceCandidate(sdp: text) else { events.append(.problem("ignored a malformed ICE candidate from the peer: \(text.prefix(80))")); return }
+        ice.addRemoteCandidate(candidate)
+    }
+
+    /// The next offer restarts ICE with new credentials (RFC 8445 §9).
+    public func restartIce() {
+        iceRestartPending = true
+        events.append(.negotiationNeeded)
+    }
+
+    /// Opens a data channel once the association is up (or at once if it is). Without a data
+    /// section negotiated yet, the next offer adds one.
     public func createDataChannel(label: String, options: DataChannelOptions = .init()) {
-        if let channels { _ = try? channels.open(label: label, options: options) } else { pendingChannels.append((label, options)) }
+        if let channels { _ = try? channels.open(label: label, options: options); return }
+        pendingChannels.append((label, options))
+        if !transceivers.isEmpty, !transceivers.contains(where: { $0.kind == "application" && $0.accepted }) {
+            wantsDataChannel = true
+            events.append(.negotiationNeeded)
+        }
     }
 
     public func send(_ message: DataChannelEndpoint.Message, on id: UInt16) throws(DataChannelEndpoint.SendError) {
         guard let channels else { throw .notOpen(id) }
         try channels.send(message, on: id)
+        counters.messagesSent += 1
+        counters.messageBytesSent += message.byteCount
         flushSecure()
     }
 
-    /// Sends one Opus frame as RTP/SRTP on the audio section (RFC 7587); false until DTLS is up or
-    /// when audio was not agreed. `timestampAdvance` is 960 for 20 ms.
-    @discardableResult
-    public func sendAudio(_ opus: [UInt8], timestampAdvance: UInt32 = 960) -> Bool {
-        defer { audioTimestamp &+= timestampAdvance }
-        guard let outbound = srtpOutbound, let pt = audioPayloadType else { return false }
-        audioSequence &+= 1
-        let packet = RtpPacket(payloadType: pt, sequenceNumber: audioSequence, timestamp: audioTimestamp, ssrc: audioSSRC, payload: opus)
-        guard let protected = try? outbound.protect(packet.serialized()) else { return false }
-        mediaStatistics.audioPacketsSent += 1
-        return ice.send(protected)
-    }
-
-    /// Encodes one picture with VP8 and sends it as RTP/SRTP (RFC 7741) on the video section;
-    /// `timestamp` is the 90 kHz media time. False until DTLS is up or when video was not agreed.
-    @discardableResult
-    public func sendVideo(_ frame: VideoFrame, timestamp: UInt32) -> Bool {
-        guard let outbound = srtpOutbound, let pt = videoPayloadType else { return false }
-        if videoEncoder?.width != frame.width || videoEncoder?.height != frame.height {
-            videoEncoder = try? Vp8Encoder(width: frame.width, height: frame.height)
-        }
-        guard let encoder = videoEncoder, let encoded = try? encoder.encode(frame) else { return false }
-        for picture in encoded {
-            let payloads = videoPacketizer.packetize(picture.data)
-            for (i, payload) in payloads.enumerated() {
-                videoSequence &+= 1
-                let packet = RtpPacket(marker: i == payloads.count - 1, payloadType: pt, sequenceNumber: videoSequence, timestamp: timestamp, ssrc: videoSSRC, payload: payload)
-                if let protected = try? outbound.protect(packet.serialized()) { ice.send(protected) }
-            }
-            mediaStatistics.videoFramesSent += 1
-        }
-        return true
-    }
-
-    /// Advances the audio RTP clock without sending (a DTX frame the sender chose not to transmit).
-    public func skipAudio(timestampAdvance: UInt32 = 960) { audioTimestamp &+= timestampAdvance }
-
+    /// Hangs up: SCTP shutdown, then DTLS close_notify, flushed now.
     public func close() {
+        guard signalingState != .closed else { return }
         channels?.association.close()
+        flushSecure()
         dtls?.close()
         flushSecure()
+        signalingState = .closed
+        events.append(.closed)
     }
 
     // MARK: the loop
 
     /// Waits up to `maximumWait` ms for network input or a timer, handles it, and returns what happened.
     public func step(maximumWait: Int64 = 10) -> [Event] {
-        let wait = channels == nil ? maximumWait : min(maximumWait, 10) // SCTP wants a 10 ms tick
+        var wait = channels == nil ? maximumWait : min(maximumWait, 10) // SCTP wants a 10 ms tick
+        if let due = rtcp.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
         for event in ice.step(maximumWait: wait) {
             switch event {
             case let .ice(.connectionState(state)):
                 events.append(.connectionState(state))
             case .ice(.selectedPair):
                 startDtlsIfReady()
+            case let .ice(.localCandidate(candidate)):
+                events.append(.iceCandidate(candidate.description))
+            case .ice(.gatheringComplete):
+                events.append(.iceGatheringComplete)
             case let .ice(.problem(text)):
                 events.append(.problem(text))
             case .ice:
@@ -203,26 +283,82 @@ public final class PeerConnection {
         dtls?.handleTimeout(now: ice.now)
         channels?.handleTimeout(now: ice.now)
         flushSecure()
+        flushRtcp()
         defer { events = [] }
         return events
     }
 
-    // MARK: internals
+    // MARK: negotiation internals
 
-    private func fillCandidates() {
+    /// What we send, for msid/ssrc lines: only the kinds with a track.
+    private var localTracks: JsepAnswerer.LocalTracks {
+        .init(audioSSRC: tracks.contains(.audio) ? audioSSRC : nil, videoSSRC: tracks.contains(.video) ? videoSSRC : nil)
+    }
+
+    private func fillTransport() {
         localTransport.candidates = ice.agent.localCandidateList.map(\.description)
-        localTransport.candidatesComplete = true
+        localTransport.candidatesComplete = ice.agent.gatheringDone
+        if let dtls { localTransport.setup = dtls.role == .client ? "active" : "passive" } // RFC 8842 §5.5: keep the roles
     }
 
-    private func apply(_ agreed: JsepAnswerer.Agreement, controlling: Bool) {
-        agreement = agreed
-        // JSEP: the offerer is ICE-controlling (RFC 8829 §3.5.1).
-        ice.setRole(controlling ? .controlling : .controlled)
-        ice.setRemoteCredentials(IceCredentials(ufrag: agreed.remoteIceUfrag, password: agreed.remoteIcePassword))
-        for line in agreed.remoteCandidates { if let c = try? IceCandidate(sdp: line) { ice.addRemoteCandidate(c) } }
-        ice.remoteCandidatesComplete()
-        startDtlsIfReady()
+    private func offerSections() -> [JsepOfferer.OfferSection] {
+        func direction(_ kind: MediaKind) -> MediaDescription.Direction { tracks.contains(kind) ? .sendrecv : .recvonly }
+        guard !transceivers.isEmpty else {
+            return JsepOfferer.defaultSections(dataChannel: wantsDataChannel, audioDirection: direction(.audio), videoDirection: direction(.video))
+        }
+        var sections = transceivers.map { t -> JsepOfferer.OfferSection in
+            var section = JsepOfferer.OfferSection(mid: t.mid, kind: t.kind, direction: t.mediaKind.map(direction) ?? .sendrecv,
+                                                   payloadType: t.payloadType, rtxPayloadType: t.rtxPayloadType)
+            if !t.accepted { section.rejected = true; section.rejectedProto = t.proto; section.rejectedFormats = t.formats }
+            return section
+        }
+        if wantsDataChannel, !transceivers.contains(where: { $0.kind == "application" && $0.accepted }) {
+            let used = Set(transceivers.map(\.mid))
+            let mid = (transceivers.count...).lazy.map(String.init).first { !used.contains($0) } ?? "data"
+            sections.append(JsepOfferer.OfferSection(mid: mid, kind: "application"))
+        }
+        return sections
     }
+
+    /// Applies an agreement: the first one sets up ICE (JSEP: the initial offerer controls,
+    /// RFC 8829 §3.5.1) and DTLS; later ones update directions, candidates, and an ICE restart.
+    private func apply(_ agreed: JsepAnswerer.Agreement, description: SessionDescription, weOffered: Bool) throws(Failure) {
+        let previous = agreement
+        if let previous {
+            guard Set(agreed.remoteFingerprints) == Set(previous.remoteFingerprints) || dtls == nil else {
+                throw .badDescription("the peer changed its DTLS certificate during the call; hang up and call again")
+            }
+        } else {
+            ice.setRole(isInitialOfferer ? .controlling : .controlled)
+        }
+        agreement = agreed
+        if previous?.remoteIceUfrag != agreed.remoteIceUfrag || previous?.remoteIcePassword != agreed.remoteIcePassword {
+            ice.setRemoteCredentials(IceCredentials(ufrag: agreed.remoteIceUfrag, password: agreed.remoteIcePassword))
+        }
+        for line in agreed.remoteCandidates { if let c = try? IceCandidate(sdp: line) { ice.addRemoteCandidate(c) } }
+        if agreed.remoteCandidatesComplete { ice.remoteCandidatesComplete() }
+        transceivers = agreed.sections.enumerated().map { index, section in
+            let m = index < description.media.count ? description.media[index] : nil
+            return Transceiver(mid: section.mid, kind: section.kind, accepted: section.accepted, payloadType: section.payloadType,
+                               rtxPayloadType: section.rtxPayloadType, direction: weOffered ? Transceiver.reversed(section.direction) : section.direction,
+                               proto: m?.proto ?? "UDP/TLS/RTP/SAVPF", formats: m?.formats ?? [])
+        }
+        if transceivers.contains(where: { $0.kind == "application" && $0.accepted }) { wantsDataChannel = false }
+        audioPayloadType = transceivers.first { $0.kind == "audio" && $0.accepted }?.payloadType
+        videoPayloadType = transceivers.first { $0.kind == "video" && $0.accepted }?.payloadType
+        // The peer's sending, as tracks (W3C "track" events).
+        let sending = Set(transceivers.filter(\.receives).compactMap(\.mediaKind))
+        for kind in MediaKind.allCases {
+            if sending.contains(kind), !remoteSending.contains(kind) { events.append(.track(kind)) }
+            if !sending.contains(kind), remoteSending.contains(kind) { events.append(.trackEnded(kind)) }
+        }
+        remoteSending = sending
+        startDtlsIfReady()
+        startSctpIfAgreed()
+    }
+
+    /// Payload types, looked up once per negotiation, not per packet.
+    var audioPayloadType: UInt8?, videoPayloadType: UInt8?
 
     /// The DTLS endpoint exists as soon as the roles are agreed, so a ClientHello that arrives
     /// before our own ICE check completes is not dropped (that cost a 100 ms retransmission); the
@@ -245,39 +381,15 @@ public final class PeerConnection {
         }
     }
 
-    private var dtlsStarted = false
-
-    /// SRTP or SRTCP from the peer (RFC 5761: payload types 64–95 in the second byte are RTCP).
-    private func receiveSecureMedia(_ bytes: [UInt8]) {
-        guard let inbound = srtpInbound, bytes.count >= 2 else { return }
-        let rtcp = (192...223).contains(bytes[1]) // RTCP packet types 192–223 (PT field with the marker bit)
-        if rtcp { _ = try? inbound.unprotectRTCP(bytes); return } // reports: used by stats later
-        guard let plain = try? inbound.unprotect(bytes) else { mediaStatistics.srtpFailures += 1; return }
-        guard let packet = try? RtpPacket.parse(plain) else { mediaStatistics.rtpMalformed += 1; return }
-        if packet.payloadType == audioPayloadType {
-            mediaStatistics.audioPacketsReceived += 1
-            events.append(.audio(sequence: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload))
-        } else if packet.payloadType == videoPayloadType {
-            for event in videoDepacketizer.push(packet) {
-                switch event {
-                case let .frame(frame):
-                    do throws(CodecError) {
-                        for picture in try videoDecoder?.decode(frame.data) ?? [] {
-                            mediaStatistics.videoFramesDecoded += 1
-                            events.append(.video(picture))
-                        }
-                    } catch {
-                        mediaStatistics.videoDecodeErrors += 1
-                    }
-                case .incompleteFrame:
-                    mediaStatistics.videoFramesIncomplete += 1 // PLI/NACK come with the RTCP wiring
-                }
-            }
-        }
+    /// SCTP starts once DTLS is up and a data section is agreed (in the first negotiation or a later one).
+    private func startSctpIfAgreed() {
+        guard channels == nil, let dtls, dtls.isConnected, !dtls.isClosed,
+              transceivers.contains(where: { $0.kind == "application" && $0.accepted }), let association = try? SctpAssociation() else { return }
+        channels = DataChannelEndpoint(association: association, isDtlsClient: dtls.role == .client, remoteMaxMessageSize: agreement?.remoteMaxMessageSize)
     }
 
     /// Moves DTLS and SCTP output and events.
-    private func flushSecure() {
+    func flushSecure() {
         guard let dtls else { return }
         if let channels {
             while let packet = channels.pollTransmit() { dtls.send(packet) }
@@ -288,16 +400,17 @@ public final class PeerConnection {
                 srtpOutbound = try? SrtpSession(profile: keys.profile, key: keys.localKey, salt: keys.localSalt, direction: .outbound)
                 srtpInbound = try? SrtpSession(profile: keys.profile, key: keys.remoteKey, salt: keys.remoteSalt, direction: .inbound)
                 events.append(.secured(keys.profile))
-                if agreement?.sections.contains(where: { $0.kind == "application" && $0.accepted }) == true, let association = try? SctpAssociation() {
-                    channels = DataChannelEndpoint(association: association, isDtlsClient: dtls.role == .client,
-                                                   remoteMaxMessageSize: agreement?.remoteMaxMessageSize)
-                }
+                startSctpIfAgreed()
             case let .data(bytes):
                 channels?.handleDatagram(bytes, now: ice.now)
             case let .failed(error):
                 events.append(.problem(error.description))
             case .closed:
                 channels?.association.close()
+                if signalingState != .closed {
+                    signalingState = .closed
+                    events.append(.closed)
+                }
             }
         }
         if let channels {
@@ -307,10 +420,14 @@ public final class PeerConnection {
                     for (label, options) in pendingChannels { _ = try? channels.open(label: label, options: options) }
                     pendingChannels = []
                 case let .channelOpened(id):
+                    counters.channelsOpened += 1
                     events.append(.dataChannelOpen(id: id, label: channels.channel(id)?.label ?? ""))
                 case let .message(id, message):
+                    counters.messagesReceived += 1
+                    counters.messageBytesReceived += message.byteCount
                     events.append(.message(id: id, message))
                 case let .channelClosed(id):
+                    counters.channelsClosed += 1
                     events.append(.dataChannelClosed(id))
                 case .bufferedAmountLow, .closed:
                     break
@@ -319,5 +436,14 @@ public final class PeerConnection {
             while let packet = channels.pollTransmit() { dtls.send(packet) }
         }
         while let datagram = dtls.pollTransmit() { ice.send(datagram) }
+    }
+}
+
+extension DataChannelEndpoint.Message {
+    var byteCount: Int {
+        switch self {
+        case let .text(text): return text.utf8.count
+        case let .binary(bytes): return bytes.count
+        }
     }
 }

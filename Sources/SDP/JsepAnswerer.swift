@@ -12,6 +12,9 @@ public enum JsepAnswerer {
         public var candidatesComplete = false
         public var maxMessageSize = 262_144
         public var cname = "termcall"
+        /// Once a DTLS association exists, later offers and answers keep its roles (RFC 8842 §5.5):
+        /// `active` while we are the DTLS client, `passive` while we are the server. Nil before.
+        public var setup: String?
         public init(iceUfrag: String, icePassword: String, fingerprint: String) {
             self.iceUfrag = iceUfrag
             self.icePassword = icePassword
@@ -55,6 +58,8 @@ public enum JsepAnswerer {
         public var dtlsClient: Bool
         public var remoteCandidates: [String]
         public var remoteMaxMessageSize: Int?
+        /// The description carried `a=end-of-candidates` (RFC 8840 §8.2): no more will trickle in.
+        public var remoteCandidatesComplete = false
     }
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -83,7 +88,7 @@ public enum JsepAnswerer {
     static let supportedFeedback: Set<String> = ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"]
 
     public static func answer(to offer: SessionDescription, transport: LocalTransport, tracks: LocalTracks = .init(),
-                              sessionID: String = "1") throws(Failure) -> (SessionDescription, Agreement) {
+                              sessionID: String = "1", sessionVersion: UInt64 = 2) throws(Failure) -> (SessionDescription, Agreement) {
         // ICE and DTLS parameters may sit at session or media level (BUNDLE: the first section's).
         func sessionValue(_ name: String) -> String? { offer.attributes.first { $0.name == name }?.value }
         let first = offer.media.first { !$0.isRejected }
@@ -93,9 +98,10 @@ public enum JsepAnswerer {
         guard !fingerprints.isEmpty else { throw .noFingerprint }
         let offeredSetup = first?.setup ?? sessionValue("setup") ?? "actpass"
 
+        let ourSetup = transport.setup ?? (offeredSetup == "active" ? "passive" : "active")
         var answer = SessionDescription()
         answer.origin.sessionID = sessionID
-        answer.origin.sessionVersion = 2
+        answer.origin.sessionVersion = sessionVersion
         var sections: [Section] = []
         var remoteCandidates: [String] = [], remoteMaxMessageSize: Int?
         for offered in offer.media {
@@ -154,7 +160,7 @@ public enum JsepAnswerer {
             m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
             var head: [SdpAttribute] = [SdpAttribute("mid", mid)]
             head += [SdpAttribute("ice-ufrag", transport.iceUfrag), SdpAttribute("ice-pwd", transport.icePassword), SdpAttribute("ice-options", "trickle"),
-                     SdpAttribute("fingerprint", transport.fingerprint), SdpAttribute("setup", offeredSetup == "active" ? "passive" : "active")]
+                     SdpAttribute("fingerprint", transport.fingerprint), SdpAttribute("setup", ourSetup)]
             head += transport.candidates.map { SdpAttribute("candidate", $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0) }
             if transport.candidatesComplete { head.append(SdpAttribute("end-of-candidates")) }
             if offered.kind == "application" {
@@ -171,8 +177,9 @@ public enum JsepAnswerer {
         guard sections.contains(where: \.accepted) else { throw .nothingUsable }
         let bundled = sections.filter(\.accepted).map(\.mid)
         answer.attributes = [SdpAttribute("group", "BUNDLE " + bundled.joined(separator: " ")), SdpAttribute("msid-semantic", " WMS \(tracks.streamID)")]
-        let agreement = Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
-                                  dtlsClient: offeredSetup != "active", remoteCandidates: remoteCandidates, remoteMaxMessageSize: remoteMaxMessageSize)
+        var agreement = Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
+                                  dtlsClient: ourSetup == "active", remoteCandidates: remoteCandidates, remoteMaxMessageSize: remoteMaxMessageSize)
+        agreement.remoteCandidatesComplete = offer.media.contains(where: \.endOfCandidates) || offer.attributes.contains { $0.name == "end-of-candidates" }
         return (answer, agreement)
     }
 

@@ -1,5 +1,6 @@
 /// Makes termcall's offers (RFC 8829 §5.2): audio (Opus), video (VP8 with RTX) and a data channel,
-/// max-bundle on one transport (RFC 8843), `actpass` so the answerer picks the DTLS role, and reads
+/// max-bundle on one transport (RFC 8843), `actpass` so the answerer picks the DTLS role (a re-offer
+/// keeps the role it has), and reads
 /// the answer back into the same `Agreement` the answerer produces.
 public enum JsepOfferer {
     /// Payload types we offer (the answer may not change them, RFC 8829 §5.3.1).
@@ -11,52 +12,95 @@ public enum JsepOfferer {
         (4, "urn:ietf:params:rtp-hdrext:sdes:mid"),
     ]
 
+    /// One m-line of an offer. A first offer uses `defaultSections`; a re-offer (RFC 8829 §5.2.2)
+    /// lists the negotiated sections in their order, with their mids and payload types, and
+    /// keeps rejected ones as port-0 placeholders.
+    public struct OfferSection: Sendable, Equatable {
+        public var mid: String
+        /// audio, video or application.
+        public var kind: String
+        public var direction: MediaDescription.Direction
+        public var payloadType: UInt8?
+        public var rtxPayloadType: UInt8?
+        /// A rejected section stays rejected (port 0) with the proto and formats it had.
+        public var rejected = false
+        public var rejectedProto = "UDP/TLS/RTP/SAVPF"
+        public var rejectedFormats: [String] = []
+
+        public init(mid: String, kind: String, direction: MediaDescription.Direction = .sendrecv, payloadType: UInt8? = nil, rtxPayloadType: UInt8? = nil) {
+            self.mid = mid
+            self.kind = kind
+            self.direction = direction
+            self.payloadType = payloadType
+            self.rtxPayloadType = rtxPayloadType
+        }
+    }
+
+    /// Audio, video and a data channel with mids 0, 1, 2 and our payload types.
+    public static func defaultSections(audio: Bool = true, video: Bool = true, dataChannel: Bool = true,
+                                       audioDirection: MediaDescription.Direction = .sendrecv, videoDirection: MediaDescription.Direction = .sendrecv) -> [OfferSection] {
+        var out: [OfferSection] = []
+        if audio { out.append(OfferSection(mid: String(out.count), kind: "audio", direction: audioDirection, payloadType: opusPayloadType)) }
+        if video { out.append(OfferSection(mid: String(out.count), kind: "video", direction: videoDirection, payloadType: vp8PayloadType, rtxPayloadType: rtxPayloadType)) }
+        if dataChannel { out.append(OfferSection(mid: String(out.count), kind: "application")) }
+        return out
+    }
+
     public static func offer(transport: JsepAnswerer.LocalTransport, tracks: JsepAnswerer.LocalTracks,
                              audio: Bool = true, video: Bool = true, dataChannel: Bool = true, sessionID: String = "1") -> SessionDescription {
+        offer(transport: transport, tracks: tracks, sections: defaultSections(audio: audio, video: video, dataChannel: dataChannel), sessionID: sessionID)
+    }
+
+    public static func offer(transport: JsepAnswerer.LocalTransport, tracks: JsepAnswerer.LocalTracks, sections: [OfferSection],
+                             sessionID: String = "1", sessionVersion: UInt64 = 2) -> SessionDescription {
         var offer = SessionDescription()
         offer.origin.sessionID = sessionID
-        offer.origin.sessionVersion = 2
-        var mids: [String] = []
+        offer.origin.sessionVersion = sessionVersion
+        var bundled: [String] = []
         func head(_ mid: String) -> [SdpAttribute] {
             var a = [SdpAttribute("mid", mid), SdpAttribute("ice-ufrag", transport.iceUfrag), SdpAttribute("ice-pwd", transport.icePassword),
-                     SdpAttribute("ice-options", "trickle"), SdpAttribute("fingerprint", transport.fingerprint), SdpAttribute("setup", "actpass")]
+                     SdpAttribute("ice-options", "trickle"), SdpAttribute("fingerprint", transport.fingerprint), SdpAttribute("setup", transport.setup ?? "actpass")]
             a += transport.candidates.map { SdpAttribute("candidate", $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0) }
             if transport.candidatesComplete { a.append(SdpAttribute("end-of-candidates")) }
             return a
         }
-        if audio {
-            let mid = String(mids.count)
-            mids.append(mid)
-            var m = MediaDescription(kind: "audio", proto: "UDP/TLS/RTP/SAVPF", formats: [String(opusPayloadType)])
-            m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
-            m.attributes = head(mid) + extensions.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
-            m.attributes += [SdpAttribute("sendrecv"), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"),
-                             SdpAttribute("rtpmap", "\(opusPayloadType) opus/48000/2"), SdpAttribute("rtcp-fb", "\(opusPayloadType) transport-cc"),
-                             SdpAttribute("fmtp", "\(opusPayloadType) minptime=10;useinbandfec=1")]
-            m.attributes += JsepAnswerer.trackAttributes(kind: "audio", direction: .sendrecv, tracks: tracks, cname: transport.cname)
-            offer.media.append(m)
+        for section in sections {
+            if section.rejected {
+                var m = MediaDescription(kind: section.kind, port: 0, proto: section.rejectedProto, formats: section.rejectedFormats)
+                m.attributes = [SdpAttribute("mid", section.mid)]
+                offer.media.append(m)
+                continue
+            }
+            bundled.append(section.mid)
+            switch section.kind {
+            case "audio":
+                let pt = section.payloadType ?? opusPayloadType
+                var m = MediaDescription(kind: "audio", proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt)])
+                m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
+                m.attributes = head(section.mid) + extensions.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
+                m.attributes += [SdpAttribute(section.direction.rawValue), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"),
+                                 SdpAttribute("rtpmap", "\(pt) opus/48000/2"), SdpAttribute("rtcp-fb", "\(pt) transport-cc"),
+                                 SdpAttribute("fmtp", "\(pt) minptime=10;useinbandfec=1")]
+                m.attributes += JsepAnswerer.trackAttributes(kind: "audio", direction: section.direction, tracks: tracks, cname: transport.cname)
+                offer.media.append(m)
+            case "video":
+                let pt = section.payloadType ?? vp8PayloadType, rtx = section.rtxPayloadType ?? rtxPayloadType
+                var m = MediaDescription(kind: "video", proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt), String(rtx)])
+                m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
+                m.attributes = head(section.mid) + extensions.filter { $0.0 != 1 }.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
+                m.attributes += [SdpAttribute(section.direction.rawValue), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"), SdpAttribute("rtpmap", "\(pt) VP8/90000")]
+                m.attributes += ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"].map { SdpAttribute("rtcp-fb", "\(pt) \($0)") }
+                m.attributes += [SdpAttribute("rtpmap", "\(rtx) rtx/90000"), SdpAttribute("fmtp", "\(rtx) apt=\(pt)")]
+                m.attributes += JsepAnswerer.trackAttributes(kind: "video", direction: section.direction, tracks: tracks, cname: transport.cname)
+                offer.media.append(m)
+            default:
+                var m = MediaDescription(kind: "application", proto: "UDP/DTLS/SCTP", formats: ["webrtc-datachannel"])
+                m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
+                m.attributes = head(section.mid) + [SdpAttribute("sctp-port", "5000"), SdpAttribute("max-message-size", String(transport.maxMessageSize))]
+                offer.media.append(m)
+            }
         }
-        if video {
-            let mid = String(mids.count)
-            mids.append(mid)
-            var m = MediaDescription(kind: "video", proto: "UDP/TLS/RTP/SAVPF", formats: [String(vp8PayloadType), String(rtxPayloadType)])
-            m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
-            m.attributes = head(mid) + extensions.filter { $0.0 != 1 }.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
-            m.attributes += [SdpAttribute("sendrecv"), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"), SdpAttribute("rtpmap", "\(vp8PayloadType) VP8/90000")]
-            m.attributes += ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"].map { SdpAttribute("rtcp-fb", "\(vp8PayloadType) \($0)") }
-            m.attributes += [SdpAttribute("rtpmap", "\(rtxPayloadType) rtx/90000"), SdpAttribute("fmtp", "\(rtxPayloadType) apt=\(vp8PayloadType)")]
-            m.attributes += JsepAnswerer.trackAttributes(kind: "video", direction: .sendrecv, tracks: tracks, cname: transport.cname)
-            offer.media.append(m)
-        }
-        if dataChannel {
-            let mid = String(mids.count)
-            mids.append(mid)
-            var m = MediaDescription(kind: "application", proto: "UDP/DTLS/SCTP", formats: ["webrtc-datachannel"])
-            m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
-            m.attributes = head(mid) + [SdpAttribute("sctp-port", "5000"), SdpAttribute("max-message-size", String(transport.maxMessageSize))]
-            offer.media.append(m)
-        }
-        offer.attributes = [SdpAttribute("group", "BUNDLE " + mids.joined(separator: " ")), SdpAttribute("msid-semantic", " WMS \(tracks.streamID)")]
+        offer.attributes = [SdpAttribute("group", "BUNDLE " + bundled.joined(separator: " ")), SdpAttribute("msid-semantic", " WMS \(tracks.streamID)")]
         return offer
     }
 
@@ -83,8 +127,10 @@ public enum JsepOfferer {
             sections.append(s)
         }
         guard sections.contains(where: \.accepted) else { throw .nothingUsable }
-        return JsepAnswerer.Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
+        var agreement = JsepAnswerer.Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
                                       dtlsClient: setup == "passive", remoteCandidates: answer.media.flatMap(\.candidates),
                                       remoteMaxMessageSize: answer.media.first { $0.isDataChannel }?.maxMessageSize)
+        agreement.remoteCandidatesComplete = answer.media.contains(where: \.endOfCandidates) || answer.attributes.contains { $0.name == "end-of-candidates" }
+        return agreement
     }
 }

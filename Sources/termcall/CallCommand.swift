@@ -41,7 +41,7 @@ struct CallCommand: ParsableCommand {
         let pc = try PeerConnection(addresses: addresses, includeLoopback: loopback)
         let input = StdinLines()
         if offer {
-            emit(["type": "offer", "sdp": pc.createOffer()])
+            emit(["type": "offer", "sdp": try pc.createOffer()])
             guard let answer = input.waitForJSON()?["sdp"] as? String else { throw ExitCode.failure }
             try pc.setRemoteDescription(answer)
             pc.createDataChannel(label: "chat")
@@ -66,6 +66,9 @@ struct CallCommand: ParsableCommand {
                     audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: pc.ice.now)
                 case .video: videoReceived += 1
                 case let .problem(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
+                case .closed:
+                    emit(["event": "closed", "by": "peer"]) // the peer hung up (DTLS close_notify)
+                    return
                 default: break
                 }
             }
@@ -87,11 +90,22 @@ struct CallCommand: ParsableCommand {
                 if let text = line["chat"] as? String, let chat { try? pc.send(.text(text), on: chat) }
                 switch line["cmd"] as? String {
                 case "stats":
-                    emit(["event": "stats", "audio_packets_received": audioReceived, "video_frames_decoded": videoReceived,
-                          "audio_packets_sent": pc.mediaStatistics.audioPacketsSent, "video_frames_sent": pc.mediaStatistics.videoFramesSent,
-                          "chat_received": chatReceived, "ice": "\(pc.ice.agent.state)",
-                          "audio_played": audio.receiver.buffer.statistics.played, "audio_concealed": audio.receiver.buffer.statistics.concealed,
-                          "audio_buffered_ms": audio.receiver.buffer.bufferedMilliseconds])
+                    let st = pc.statistics()
+                    var line: [String: Any] = [
+                        "event": "stats", "audio_packets_received": audioReceived, "video_frames_decoded": videoReceived,
+                        "audio_packets_sent": st.outbound(.audio)?.packetsSent ?? 0, "video_frames_sent": st.outbound(.video)?.framesEncoded ?? 0,
+                        "chat_received": chatReceived, "ice": "\(st.transport.iceState)",
+                        "audio_played": audio.receiver.buffer.statistics.played, "audio_concealed": audio.receiver.buffer.statistics.concealed,
+                        "audio_buffered_ms": audio.receiver.buffer.bufferedMilliseconds,
+                        "dtls_cipher": st.transport.dtlsCipher ?? "", "srtp_profile": st.transport.srtpProfile ?? "",
+                        "selected_pair": st.transport.selectedPair ?? "",
+                        "video_fps": st.inbound(.video)?.framesPerSecond ?? 0, "video_width": st.inbound(.video)?.frameWidth ?? 0,
+                        "audio_jitter_ms": (st.inbound(.audio)?.jitter ?? 0) * 1000, "audio_packets_lost": st.inbound(.audio)?.packetsLost ?? 0,
+                        "video_bitrate": st.inbound(.video)?.bitrate ?? 0, "keyframes_sent": st.outbound(.video)?.keyframesEncoded ?? 0,
+                        "pli_received": st.outbound(.video)?.pliReceived ?? 0, "pli_sent": st.inbound(.video)?.pliSent ?? 0,
+                    ]
+                    if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
+                    emit(line)
                 case "hangup":
                     pc.close()
                     _ = pc.step(maximumWait: 0)

@@ -25,6 +25,12 @@ struct HeadlessCallInteropTests {
         return nil
     }
 
+    /// Asks `process` for a stats line and returns it.
+    func statistics(_ process: PeerProcess) throws -> [String: Any]? {
+        try process.send(["cmd": "stats"])
+        return waitFor(process, milliseconds: 3_000) { $0["event"] as? String == "stats" }
+    }
+
     @Test(.serialized, arguments: Peer.allCases, [true, false])
     func aHeadlessCallCarriesChatAudioAndVideo(with peerKind: Peer, termcallOffers: Bool) throws {
         let call = try PeerProcess(Self.termcall, ["call", "--signal", "stdio", "--loopback"] + (termcallOffers ? ["--offer"] : []))
@@ -49,10 +55,17 @@ struct HeadlessCallInteropTests {
         #expect(echoed?["text"] as? String == "hello from the terminal ✓")
         // Two seconds of media, then both sides report.
         _ = waitFor(call, milliseconds: 2_000) { _ in false }
-        try call.send(["cmd": "stats"])
-        let stats = try #require(waitFor(call, milliseconds: 3_000) { $0["event"] as? String == "stats" })
-        try peer.send(["cmd": "stats"])
-        let theirs = try #require(waitFor(peer, milliseconds: 3_000) { $0["event"] as? String == "stats" })
+        var stats = try #require(try statistics(call))
+        var theirs = try #require(try statistics(peer))
+        // RTCP both ways: a round trip needs an SR and the report answering it (0.5–1.5 s each),
+        // so ask again until both sides have one, within ten seconds.
+        let rttDeadline = Date().addingTimeInterval(10)
+        while Date() < rttDeadline, !(stats["rtt_ms"] is Double) || (peerKind == .chromium && !(theirs["audio_remote_rtt"] is Double && theirs["video_remote_rtt"] is Double)) {
+            _ = waitFor(call, milliseconds: 300) { _ in false }
+            stats = try #require(try statistics(call))
+            theirs = try #require(try statistics(peer))
+        }
+        #expect(stats["rtt_ms"] is Double, "our RTCP found no round trip: \(stats)")
         #expect((stats["audio_packets_received"] as? Int ?? 0) >= 50, "\(stats)")
         // Through the jitter buffer: played, and little concealed on a clean loopback path.
         #expect((stats["audio_played"] as? Int ?? 0) >= 40 && (stats["audio_concealed"] as? Int ?? 99) <= 10, "\(stats)")
@@ -61,6 +74,7 @@ struct HeadlessCallInteropTests {
         #expect((theirs["audio_frames_received"] as? Int ?? 0) >= 50, "\(theirs)")
         #expect((theirs["video_frames_received"] as? Int ?? 0) >= 20, "\(theirs)")
         if peerKind == .chromium {
+            #expect(theirs["video_remote_rtt"] is Double && theirs["audio_remote_rtt"] is Double, "Chromium found no RTT in our receiver reports: \(theirs)")
             // Chromium's own getStats: it decoded our Opus and VP8 with the ciphers we agreed.
             #expect(theirs["audio_codec"] as? String == "audio/opus" && theirs["video_codec"] as? String == "video/VP8", "\(theirs)")
             #expect((theirs["audio_samples_received"] as? Int ?? 0) > 48_000, "\(theirs)")

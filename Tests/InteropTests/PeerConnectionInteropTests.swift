@@ -110,7 +110,7 @@ struct PeerConnectionInteropTests {
         while stats == nil, let line = peer.readJSON(timeoutMilliseconds: 2_000) { if line["event"] as? String == "stats" { stats = line } }
         #expect(sent == 75)
         #expect((stats?["audio_frames_received"] as? Int ?? 0) >= 60, "aiortc decoded \(String(describing: stats)) of our 75 frames")
-        #expect(decoded >= 60, "we decoded \(decoded) of aiortc's Opus frames (stats \(pc.mediaStatistics))")
+        #expect(decoded >= 60, "we decoded \(decoded) of aiortc's Opus frames (stats \(pc.statistics()))")
         try peer.send(["cmd": "close"])
     }
 
@@ -152,7 +152,7 @@ struct PeerConnectionInteropTests {
         #expect(sent == 60)
         #expect(theirs >= 40, "aiortc decoded \(theirs) of our 60 frames (\(String(describing: stats)))")
         // ≥ 10 fps from aiortc's 30 fps source over the ~2.5 s we listened.
-        #expect(received.count >= 25, "we decoded \(received.count) frames; \(pc.mediaStatistics)")
+        #expect(received.count >= 25, "we decoded \(received.count) frames; \(pc.statistics())")
         #expect(received.first.map { $0.width == 640 && $0.height == 480 } == true)
         try peer.send(["cmd": "close"])
     }

@@ -1,0 +1,96 @@
+import ICE
+import SRTP
+
+/// What `PeerConnection.statistics(now:)` reports: the figures of W3C webrtc-stats that a call
+/// screen and a test need (transport, one entry per stream in each direction, data channels).
+public struct PeerConnectionStatistics: Sendable, Equatable {
+    public struct Transport: Sendable, Equatable {
+        public var iceState: IceConnectionState = .new
+        /// `host 127.0.0.1:5000 ↔ host 127.0.0.1:6000 (udp)` once a pair is selected.
+        public var selectedPair: String?
+        /// `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`, `DTLSv1.2`.
+        public var dtlsCipher: String?
+        public var dtlsVersion: String?
+        /// `AEAD_AES_128_GCM` or `AES_CM_128_HMAC_SHA1_80`.
+        public var srtpProfile: String?
+        /// Seconds, from RTCP (the latest of any stream).
+        public var roundTripTime: Double?
+        /// The peer's receive estimate (REMB) in bits per second, when it sends one.
+        public var remoteEstimatedBitrate: UInt64?
+        public var srtpFailures = 0, rtpMalformed = 0, rtcpMalformed = 0
+    }
+
+    /// One stream we send (outbound-rtp with its remote-inbound-rtp figures).
+    public struct Outbound: Sendable, Equatable {
+        public var kind: MediaKind
+        public var ssrc: UInt32
+        /// `audio/opus` or `video/VP8`.
+        public var codec: String
+        public var packetsSent = 0, bytesSent = 0
+        /// Payload bits per second over the last second.
+        public var bitrate = 0.0
+        public var framesEncoded = 0, keyframesEncoded = 0
+        public var pliReceived = 0, firReceived = 0, nackReceived = 0
+        public var remotePacketsLost: Int?
+        public var remoteFractionLost: Double?
+        /// Seconds.
+        public var remoteJitter: Double?
+        public var roundTripTime: Double?
+    }
+
+    /// One stream we receive (inbound-rtp).
+    public struct Inbound: Sendable, Equatable {
+        public var kind: MediaKind
+        public var ssrc: UInt32
+        public var codec: String
+        public var packetsReceived = 0, bytesReceived = 0
+        public var packetsLost = 0
+        /// Seconds (RFC 3550 §6.4.1 interarrival jitter).
+        public var jitter = 0.0
+        public var bitrate = 0.0
+        public var framesDecoded = 0, framesIncomplete = 0, decodeErrors = 0
+        public var frameWidth = 0, frameHeight = 0
+        /// Frames decoded per second over the last second.
+        public var framesPerSecond = 0.0
+        public var pliSent = 0
+    }
+
+    public struct DataChannels: Sendable, Equatable {
+        public var opened = 0, closed = 0
+        public var messagesSent = 0, messagesReceived = 0, bytesSent = 0, bytesReceived = 0
+    }
+
+    public var transport = Transport()
+    public var outbound: [Outbound] = []
+    public var inbound: [Inbound] = []
+    public var dataChannels = DataChannels()
+
+    public func outbound(_ kind: MediaKind) -> Outbound? { outbound.first { $0.kind == kind } }
+    public func inbound(_ kind: MediaKind) -> Inbound? { inbound.first { $0.kind == kind } }
+}
+
+/// A rate over the last second from a running total, in 100 ms buckets: cheap to feed on every
+/// packet, and it reads zero again once the stream stops.
+struct RateMeter: Sendable {
+    private var buckets = [Int](repeating: 0, count: 10)
+    private var bucketStart: Int64 = 0
+
+    mutating func add(_ amount: Int, now: Int64) {
+        advance(to: now)
+        buckets[Int((now / 100) % 10)] += amount
+    }
+
+    /// Per second over the ten buckets ending at `now`.
+    mutating func rate(now: Int64) -> Double {
+        advance(to: now)
+        return Double(buckets.reduce(0, +))
+    }
+
+    private mutating func advance(to now: Int64) {
+        let current = now / 100
+        guard current > bucketStart else { return }
+        let stale = min(10, current - bucketStart)
+        for step in 1...stale { buckets[Int((bucketStart + step) % 10)] = 0 }
+        bucketStart = current
+    }
+}

@@ -1,0 +1,214 @@
+import RTP
+
+/// Audio or video: the two kinds of RTP stream a call carries.
+public enum MediaKind: String, Sendable, CaseIterable, Hashable {
+    case audio, video
+    /// RTP clock rate: Opus 48 kHz (RFC 7587 §4.1), video 90 kHz (RFC 7741 §4.1).
+    public var clockRate: Int { self == .audio ? 48_000 : 90_000 }
+}
+
+/// RTCP for the media streams of one bundled transport (RFC 3550 §6, RFC 4585, RFC 5104): sender
+/// reports for what we send, report blocks for what we receive, keyframe requests in both
+/// directions, and the figures getStats reads: the round trip from LSR/DLSR (RFC 3550 §6.4.1),
+/// and the peer's view of our loss and jitter. Sans-IO: times in milliseconds on the owner's
+/// monotonic clock; `poll` hands out serialized compound packets for SRTCP.
+public struct RtcpSession: Sendable {
+    /// What we send on one SSRC, and what the peer's reports say about it.
+    public struct Outbound: Sendable, Equatable {
+        public let ssrc: UInt32
+        public let kind: MediaKind
+        public var packetsSent = 0, bytesSent = 0
+        /// From the peer's latest report block on this SSRC.
+        public var remotePacketsLost: Int?
+        public var remoteFractionLost: Double?
+        /// Seconds.
+        public var remoteJitter: Double?
+        public var roundTripTime: Double?
+        public var pliReceived = 0, firReceived = 0, nackReceived = 0
+        var lastTimestamp: UInt32 = 0
+        var lastSentAt: Int64 = 0
+    }
+
+    /// One SSRC the peer sends us.
+    public struct Inbound: Sendable, Equatable {
+        public let kind: MediaKind
+        public var statistics: ReceiveStatistics
+        public var bytesReceived = 0
+        public var pliSent = 0
+        var lastKeyframeRequestAt: Int64?
+    }
+
+    /// What the peer asked of us.
+    public enum Request: Sendable, Equatable {
+        /// PLI or FIR on our video SSRC: send a keyframe.
+        case keyframe(ssrc: UInt32)
+        /// The peer's receive estimate (REMB), bits per second.
+        case estimatedBitrate(UInt64)
+    }
+
+    /// At most this many remote SSRCs are tracked (only authenticated SRTP reaches here).
+    public static let maximumInbound = 8
+    /// Keyframe requests for one stream no closer together than this (a lost keyframe is asked for again).
+    public static let keyframeRequestInterval: Int64 = 250
+
+    public let cname: String
+    /// Sender SSRC for RTCP when we send no media of our own (RFC 3550 §6.4.2 still needs one).
+    public let receiverSsrc: UInt32
+    public private(set) var outbound: [UInt32: Outbound] = [:]
+    public private(set) var inbound: [UInt32: Inbound] = [:]
+    public private(set) var malformed = 0
+    public private(set) var lastRemoteEstimate: UInt64?
+    private let ntpAtZero: UInt64
+    private let interval: Int64
+    private var nextReportAt: Int64?
+    private var random: UInt64
+    private var pending: [[RtcpPacket]] = []
+
+    /// - Parameters:
+    ///   - ntpAtZero: NTP time (32.32) when the owner's clock read zero, so SRs carry wall-clock time.
+    ///   - interval: nominal report interval (RFC 3550 §6.2's minimum is 5 s; RFC 4585 AVPF lets
+    ///     a two-party call report far more often, which keeps RTT and loss fresh).
+    public init(cname: String, receiverSsrc: UInt32, ntpAtZero: UInt64, interval: Int64 = 1_000, seed: UInt64) {
+        self.cname = cname
+        self.receiverSsrc = receiverSsrc
+        self.ntpAtZero = ntpAtZero
+        self.interval = max(10, interval)
+        random = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed
+    }
+
+    /// Registers one of our streams (before its first packet).
+    public mutating func addSender(ssrc: UInt32, kind: MediaKind) {
+        if outbound[ssrc] == nil { outbound[ssrc] = Outbound(ssrc: ssrc, kind: kind) }
+    }
+
+    public mutating func sent(_ packet: RtpPacket, now: Int64) {
+        guard var stream = outbound[packet.ssrc] else { return }
+        stream.packetsSent += 1
+        stream.bytesSent += packet.payload.count
+        stream.lastTimestamp = packet.timestamp
+        stream.lastSentAt = now
+        outbound[packet.ssrc] = stream
+        if nextReportAt == nil { nextReportAt = now + randomizedInterval() }
+    }
+
+    /// An authenticated RTP packet of `kind` from the peer.
+    public mutating func received(_ packet: RtpPacket, kind: MediaKind, now: Int64) {
+        if inbound[packet.ssrc] == nil {
+            guard inbound.count < Self.maximumInbound else { return }
+            inbound[packet.ssrc] = Inbound(kind: kind, statistics: ReceiveStatistics(ssrc: packet.ssrc, clockRate: kind.clockRate))
+        }
+        inbound[packet.ssrc]?.statistics.record(packet, now: now)
+        inbound[packet.ssrc]?.bytesReceived += packet.payload.count
+        if nextReportAt == nil { nextReportAt = now + randomizedInterval() }
+    }
+
+    /// A decrypted SRTCP compound packet from the peer. Malformed ones are counted and dropped.
+    public mutating func receivedCompound(_ bytes: [UInt8], now: Int64) -> [Request] {
+        guard let packets = try? RtcpPacket.parseCompound(bytes) else { malformed += 1; return [] }
+        var requests: [Request] = []
+        for packet in packets {
+            switch packet {
+            case let .senderReport(report):
+                inbound[report.ssrc]?.statistics.senderReportReceived(ntpTimestamp: report.ntpTimestamp, now: now)
+                for block in report.reports { apply(block, now: now) }
+            case let .receiverReport(report):
+                for block in report.reports { apply(block, now: now) }
+            case let .pictureLossIndication(_, media):
+                guard outbound[media]?.kind == .video else { continue }
+                outbound[media]?.pliReceived += 1
+                requests.append(.keyframe(ssrc: media))
+            case let .fullIntraRequest(_, entries):
+                for entry in entries where outbound[entry.ssrc]?.kind == .video {
+                    outbound[entry.ssrc]?.firReceived += 1
+                    requests.append(.keyframe(ssrc: entry.ssrc))
+                }
+            case let .genericNack(_, media, lost):
+                outbound[media]?.nackReceived += lost.count
+            case let .remb(_, bitrate, _):
+                lastRemoteEstimate = bitrate
+                requests.append(.estimatedBitrate(bitrate))
+            default:
+                break
+            }
+        }
+        return requests
+    }
+
+    /// Asks the peer for a keyframe on `ssrc` (RFC 4585 §6.3.1 PLI), at most once per
+    /// `keyframeRequestInterval`; sent with the next `poll`, not on the report schedule.
+    public mutating func requestKeyframe(ssrc: UInt32, now: Int64) {
+        guard var stream = inbound[ssrc], stream.kind == .video else { return }
+        if let last = stream.lastKeyframeRequestAt, now - last < Self.keyframeRequestInterval { return }
+        stream.lastKeyframeRequestAt = now
+        stream.pliSent += 1
+        inbound[ssrc] = stream
+        pending.append([.receiverReport(ReceiverReport(ssrc: senderSsrc)), .pictureLossIndication(sender: senderSsrc, media: ssrc)])
+    }
+
+    /// Compound packets due now: queued feedback, and the periodic reports — one compound per
+    /// stream we send, SR then SDES CNAME (RFC 3550 §6.1: every compound starts with a report and
+    /// names its source), the first SR carrying the report blocks; an RR when we send nothing.
+    /// One SDES chunk per compound: aiortc 1.16 misreads the padding of a second chunk and drops
+    /// the whole compound (its parser skips two octets after the null item, not to the boundary).
+    public mutating func poll(now: Int64) -> [[UInt8]] {
+        var out = pending.map(RtcpPacket.serializeCompound)
+        pending = []
+        guard let due = nextReportAt, now >= due else { return out }
+        nextReportAt = now + randomizedInterval()
+        var blocks: [ReportBlock] = []
+        for ssrc in inbound.keys.sorted() { if let block = inbound[ssrc]?.statistics.makeReportBlock(now: now) { blocks.append(block) } }
+        var sentReport = false
+        for ssrc in outbound.keys.sorted() {
+            guard let stream = outbound[ssrc], stream.packetsSent > 0 else { continue }
+            let elapsed = Int64(stream.kind.clockRate) * max(0, now - stream.lastSentAt) / 1000
+            let report = SenderReport(ssrc: ssrc, ntpTimestamp: ntp(now), rtpTimestamp: stream.lastTimestamp &+ UInt32(truncatingIfNeeded: elapsed),
+                                      packetCount: UInt32(truncatingIfNeeded: stream.packetsSent), octetCount: UInt32(truncatingIfNeeded: stream.bytesSent),
+                                      reports: sentReport ? [] : blocks)
+            out.append(RtcpPacket.serializeCompound([.senderReport(report), .sourceDescription([SdesChunk(ssrc: ssrc, items: [.cname(cname)])])]))
+            sentReport = true
+        }
+        if !sentReport {
+            out.append(RtcpPacket.serializeCompound([.receiverReport(ReceiverReport(ssrc: receiverSsrc, reports: blocks)),
+                                                      .sourceDescription([SdesChunk(ssrc: receiverSsrc, items: [.cname(cname)])])]))
+        }
+        return out
+    }
+
+    /// When `poll` next has something to send.
+    public var nextTimeout: Int64? { pending.isEmpty ? nextReportAt : Int64.min }
+
+    // MARK: internals
+
+    /// The SSRC our reports come from: our first sending stream, else the receive-only one.
+    private var senderSsrc: UInt32 { outbound.keys.sorted().first ?? receiverSsrc }
+
+    /// NTP time (32.32) of `now`.
+    func ntp(_ now: Int64) -> UInt64 {
+        let ms = UInt64(max(0, now))
+        return ntpAtZero &+ ((ms / 1000) << 32) &+ ((ms % 1000) << 32) / 1000
+    }
+
+    /// A report block about one of our streams: loss, jitter, and the round trip
+    /// (RFC 3550 §6.4.1: arrival − LSR − DLSR, in 1/65536 s).
+    private mutating func apply(_ block: ReportBlock, now: Int64) {
+        guard var stream = outbound[block.ssrc] else { return }
+        stream.remotePacketsLost = Int(block.cumulativeLost)
+        stream.remoteFractionLost = Double(block.fractionLost) / 256
+        stream.remoteJitter = Double(block.jitter) / Double(stream.kind.clockRate)
+        if block.lastSenderReport != 0 {
+            let arrival = UInt32(truncatingIfNeeded: ntp(now) >> 16)
+            let rtt = arrival &- block.lastSenderReport &- block.delaySinceLastSenderReport
+            if rtt < 0x8000_0000 { stream.roundTripTime = Double(rtt) / 65_536 } // a negative result means clock trouble: keep the old figure
+        }
+        outbound[block.ssrc] = stream
+    }
+
+    /// interval × [0.5, 1.5) (RFC 3550 §6.3.1), xorshift64*.
+    private mutating func randomizedInterval() -> Int64 {
+        random ^= random >> 12
+        random ^= random << 25
+        random ^= random >> 27
+        let unit = Double((random &* 0x2545_F491_4F6C_DD1D) >> 11) / Double(UInt64(1) << 53)
+        return max(1, Int64((Double(interval) * (0.5 + unit)).rounded()))
+    }
+}

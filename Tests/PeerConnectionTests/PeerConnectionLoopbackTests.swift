@@ -1,0 +1,137 @@
+import Foundation
+import MediaCore
+import MediaDevices
+import PeerConnection
+import STUN
+import Testing
+
+/// Two PeerConnections in one process over UDP on 127.0.0.1: renegotiation, ICE restart,
+/// statistics. The wall-clock bounds are failure guards; the loops end on the awaited event.
+@Suite(.serialized) struct PeerConnectionLoopbackTests {
+    static let loopback = [TransportAddress.IP("127.0.0.1")!]
+
+    /// A call between `a` (offerer) and `b`, stepped together; feeds the test pattern and silence.
+    final class Pair {
+        let a: PeerConnection, b: PeerConnection
+        var aEvents: [PeerConnection.Event] = [], bEvents: [PeerConnection.Event] = []
+        private var frame: UInt64 = 0
+        private let pattern = TestPatternGenerator(width: 160, height: 120, fps: 30)
+        private var nextMedia: Int64 = 0
+
+        init(aTracks: Set<MediaKind> = [.audio, .video], bTracks: Set<MediaKind> = [.audio, .video]) throws {
+            a = try PeerConnection(addresses: PeerConnectionLoopbackTests.loopback, tracks: aTracks)
+            b = try PeerConnection(addresses: PeerConnectionLoopbackTests.loopback, tracks: bTracks)
+            try b.setRemoteDescription(try a.createOffer())
+            try a.setRemoteDescription(try b.createAnswer())
+        }
+
+        /// Offer from `offerer` and answer from the other, as signalling would relay them.
+        func renegotiate(from offerer: PeerConnection) throws {
+            let answerer = offerer === a ? b : a
+            try answerer.setRemoteDescription(try offerer.createOffer())
+            try offerer.setRemoteDescription(try answerer.createAnswer())
+        }
+
+        /// Steps both until `done` or `milliseconds` pass; media every 33 ms from both sides.
+        @discardableResult
+        func run(milliseconds: Int64 = 10_000, until done: () -> Bool) -> Bool {
+            let start = a.ice.now
+            while a.ice.now - start < milliseconds {
+                aEvents += a.step(maximumWait: 1)
+                bEvents += b.step(maximumWait: 1)
+                if a.ice.now >= nextMedia {
+                    nextMedia = a.ice.now + 33
+                    for pc in [a, b] {
+                        pc.sendAudio([0xF8, 0xFF, 0xFE]) // an Opus DTX-sized frame is enough for RTP
+                        pc.sendVideo(pattern.frame(number: frame), timestamp: UInt32(truncatingIfNeeded: frame * 3000))
+                    }
+                    frame += 1
+                }
+                if done() { return true }
+            }
+            return false
+        }
+
+        func videoFrames(_ events: [PeerConnection.Event]) -> Int { events.reduce(0) { if case .video = $1 { return $0 + 1 }; return $0 } }
+    }
+
+    @Test func statisticsReportBothDirectionsAndTheRoundTrip() throws {
+        let pair = try Pair()
+        let ok = pair.run { (pair.a.statistics().transport.roundTripTime != nil) && (pair.b.statistics().transport.roundTripTime != nil) }
+        #expect(ok, "no RTT from RTCP: \(pair.a.statistics())")
+        let stats = pair.a.statistics()
+        #expect(stats.transport.dtlsCipher == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" && stats.transport.dtlsVersion == "DTLSv1.2")
+        #expect(stats.transport.srtpProfile == "AEAD_AES_128_GCM")
+        #expect(stats.transport.selectedPair?.contains("127.0.0.1") == true)
+        #expect((stats.transport.roundTripTime ?? 1) < 0.5)
+        let videoOut = try #require(stats.outbound(.video)), videoIn = try #require(stats.inbound(.video))
+        #expect(videoOut.packetsSent > 0 && videoOut.framesEncoded > 0 && videoOut.keyframesEncoded >= 1 && videoOut.codec == "video/VP8")
+        #expect(videoIn.framesDecoded > 0 && videoIn.frameWidth == 160 && videoIn.frameHeight == 120 && videoIn.packetsLost == 0)
+        #expect((stats.inbound(.audio)?.packetsReceived ?? 0) > 0 && stats.outbound(.audio)?.remotePacketsLost == 0)
+        #expect(stats.transport.srtpFailures == 0 && stats.transport.rtcpMalformed == 0)
+    }
+
+    @Test func removingAndAddingATrackRenegotiatesOnTheSameTransport() throws {
+        let pair = try Pair()
+        #expect(pair.run { pair.videoFrames(pair.bEvents) >= 3 })
+        #expect(pair.bEvents.contains(.track(.video)) && pair.bEvents.contains(.track(.audio)))
+        let dtls = pair.a.dtls
+        pair.a.removeTrack(.video)
+        #expect(!pair.a.canSend(.video))
+        _ = pair.run(milliseconds: 50) { false }
+        #expect(pair.aEvents.contains(.negotiationNeeded))
+        try pair.renegotiate(from: pair.a)
+        #expect(pair.a.signalingState == .stable && pair.b.signalingState == .stable)
+        #expect(pair.run { pair.bEvents.contains(.trackEnded(.video)) }) // events come out of the next step
+        #expect(!pair.b.statistics().inbound.isEmpty)
+        // b keeps sending video to a (recvonly on a's side is sendonly on b's).
+        let before = pair.videoFrames(pair.aEvents)
+        #expect(pair.run { pair.videoFrames(pair.aEvents) >= before + 3 })
+        // Back again, this time offered by b.
+        pair.a.addTrack(.video)
+        pair.bEvents = []
+        try pair.renegotiate(from: pair.b)
+        #expect(pair.run { pair.videoFrames(pair.bEvents) >= 3 })
+        #expect(pair.bEvents.filter { $0 == .track(.video) }.count == 1)
+        #expect(pair.a.dtls === dtls) // one DTLS association throughout
+    }
+
+    @Test func iceRestartKeepsTheCallUp() throws {
+        let pair = try Pair()
+        pair.a.createDataChannel(label: "chat")
+        var chat: UInt16?
+        #expect(pair.run { chat = pair.aEvents.lazy.compactMap { if case let .dataChannelOpen(id, _) = $0 { return id }; return nil }.first; return chat != nil })
+        let id = try #require(chat)
+        let oldLocal = pair.a.ice.agent.localCredentials
+        pair.a.restartIce()
+        let offer = try pair.a.createOffer()
+        #expect(pair.a.ice.agent.localCredentials != oldLocal && offer.contains("a=ice-ufrag:\(pair.a.ice.agent.localCredentials.ufrag)"))
+        let oldUfrag = pair.b.agreement?.remoteIceUfrag
+        try pair.b.setRemoteDescription(offer)
+        try pair.a.setRemoteDescription(try pair.b.createAnswer())
+        #expect(pair.b.agreement?.remoteIceUfrag != oldUfrag)
+        try pair.a.send(.text("after the restart"), on: id)
+        #expect(pair.run { pair.bEvents.contains(.message(id: id, .text("after the restart"))) })
+        #expect(pair.run { [.connected, .completed].contains(pair.a.ice.agent.state) })
+    }
+
+    @Test func aReceiveOnlyPeerAnswersRecvonlyAndSendsNothing() throws {
+        let pair = try Pair(bTracks: [])
+        #expect(pair.run { pair.videoFrames(pair.bEvents) >= 3 })
+        #expect(!pair.b.canSend(.audio) && !pair.b.canSend(.video))
+        #expect(!pair.aEvents.contains(.track(.video)) && pair.a.statistics().inbound.isEmpty)
+        // Its RTCP still reports on what it receives (an RR from the receive-only SSRC).
+        #expect(pair.run { pair.a.statistics().outbound(.video)?.remotePacketsLost != nil })
+    }
+
+    @Test func descriptionsOutOfOrderAreRefusedWithAReason() throws {
+        let a = try PeerConnection(addresses: Self.loopback)
+        #expect(throws: PeerConnection.Failure.wrongState("no remote offer to answer")) { try a.createAnswer() }
+        #expect(throws: PeerConnection.Failure.self) { try a.setRemoteDescription("v=0\r\nnot sdp") }
+        let b = try PeerConnection(addresses: Self.loopback)
+        try b.setRemoteDescription(try a.createOffer())
+        #expect(throws: PeerConnection.Failure.wrongState("an offer from the peer is waiting for our answer")) { try b.createOffer() }
+        b.rollback()
+        #expect(b.signalingState == .stable)
+    }
+}
