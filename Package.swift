@@ -77,6 +77,8 @@ let package = Package(
         .target(name: "SCTP", dependencies: ["CUsrsctp"], swiftSettings: strict),
         .target(name: "SDP", swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
+        /// A call: devices → pipelines → PeerConnection and back.
+        .target(name: "Call", dependencies: ["PeerConnection", "AudioPipeline", "Codecs", "MediaCore", "MediaDevices", "ICE", "SCTP", "STUN"], swiftSettings: strict),
         .target(name: "PeerConnection", dependencies: ["ICE", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "Codecs", "MediaCore"], swiftSettings: strict),
         /// The UDP shell: sockets, RFC 7983 demultiplexing, the poll loop that drives the ICE agent.
         .target(name: "UDPTransport", dependencies: ["ICE", "STUN"], swiftSettings: strict),
@@ -89,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "termcall",
             dependencies: [
-                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline", "Codecs", "PeerConnection", "SCTP", "STUN",
+                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline", "Codecs", "PeerConnection", "Call", "SCTP", "STUN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -72,7 +72,8 @@ public final class PeerConnection {
 
     // Negotiation.
     var transceivers: [Transceiver] = []
-    private var isInitialOfferer = false
+    /// We made the first offer (and so control ICE, RFC 8829 §3.5.1).
+    public private(set) var isInitialOfferer = false
     private var localTransport: JsepAnswerer.LocalTransport
     private var pendingRemoteOffer: SessionDescription?
     private var sessionVersion: UInt64 = 1
@@ -306,8 +307,17 @@ public final class PeerConnection {
         guard !transceivers.isEmpty else {
             return JsepOfferer.defaultSections(dataChannel: wantsDataChannel, audioDirection: direction(.audio), videoDirection: direction(.video))
         }
+        // One track per kind: it goes on the section of its kind that sends now, else the first one;
+        // other sections of the kind (the peer re-added a track: a new transceiver) only receive.
+        var claimed: Set<MediaKind> = []
         var sections = transceivers.map { t -> JsepOfferer.OfferSection in
-            var section = JsepOfferer.OfferSection(mid: t.mid, kind: t.kind, direction: t.mediaKind.map(direction) ?? .sendrecv,
+            var wanted = MediaDescription.Direction.sendrecv
+            if let kind = t.mediaKind {
+                let preferred = transceivers.first { $0.mediaKind == kind && $0.accepted && $0.sends } ?? transceivers.first { $0.mediaKind == kind && $0.accepted }
+                wanted = preferred?.mid == t.mid && !claimed.contains(kind) ? direction(kind) : .recvonly
+                if wanted == .sendrecv { claimed.insert(kind) }
+            }
+            var section = JsepOfferer.OfferSection(mid: t.mid, kind: t.kind, direction: wanted,
                                                    payloadType: t.payloadType, rtxPayloadType: t.rtxPayloadType)
             if !t.accepted { section.rejected = true; section.rejectedProto = t.proto; section.rejectedFormats = t.formats }
             return section

@@ -104,6 +104,7 @@ public enum JsepAnswerer {
         answer.origin.sessionVersion = sessionVersion
         var sections: [Section] = []
         var remoteCandidates: [String] = [], remoteMaxMessageSize: Int?
+        var sendingKinds: Set<String> = []
         for offered in offer.media {
             remoteCandidates += offered.candidates
             let mid = offered.mid ?? String(sections.count)
@@ -154,7 +155,11 @@ public enum JsepAnswerer {
             }
             if offered.kind != "application" {
                 guard offered.rtcpMux else { throw .notBundled }
-                section.direction = answerDirection(offered.direction, sending: offered.kind == "audio" ? tracks.audioSSRC != nil : tracks.videoSSRC != nil)
+                // One track per kind: we send on the first section of that kind that lets us (a peer
+                // that removed and re-added a track offers a second section of the kind, RFC 8829 §5.2.2).
+                let haveTrack = offered.kind == "audio" ? tracks.audioSSRC != nil : tracks.videoSSRC != nil
+                section.direction = answerDirection(offered.direction, sending: haveTrack && !sendingKinds.contains(offered.kind))
+                if section.direction == .sendrecv || section.direction == .sendonly { sendingKinds.insert(offered.kind) }
                 for (id, uri) in offered.headerExtensions where supportedExtensions.contains(uri) { section.headerExtensions[id] = uri }
             }
             m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]

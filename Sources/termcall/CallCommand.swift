@@ -1,6 +1,5 @@
 import ArgumentParser
-import AudioPipeline
-import Codecs
+import Call
 import Foundation
 import MediaDevices
 import PeerConnection
@@ -8,18 +7,19 @@ import SCTP
 import STUN
 
 /// A call without a terminal UI, for scripts and tests: offer and answer travel as JSON lines on
-/// stdin/stdout, the test pattern and a tone stand in for camera and microphone, chat lines come in
-/// on stdin and go out as JSON. Audio goes through the real pipeline (`CallAudio`: echo
-/// cancellation, Opus, the adaptive jitter buffer), paced by a 10 ms tick; the speaker's output is
-/// discarded here. (The ncurses call screen is #9; this is the engine under it.)
+/// stdin/stdout, chat lines come in on stdin and go out as JSON. The `Call` underneath is the one
+/// the call screen (#9) drives: camera or test pattern, microphone or tone, speaker or nothing.
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Make a call with signalling as JSON lines on stdin/stdout (headless).",
         discussion: """
         With --offer, prints {"type":"offer","sdp":...} and reads {"type":"answer","sdp":...}; without, \
-        reads the offer and prints the answer. Then: {"chat":"text"} sends a chat message, {"cmd":"stats"} \
-        prints a stats line, {"cmd":"hangup"} ends the call. Received chat prints {"event":"chat","text":...}.
+        reads the offer and prints the answer. During the call: {"chat":"text"} sends a chat message, \
+        {"cmd":"stats"} prints a stats line, {"cmd":"camera","on":false} turns the camera track off (a \
+        new offer is printed), {"type":"offer"|"answer","sdp":...} renegotiates, {"type":"candidate",\
+        "candidate":"candidate:..."} adds a trickled candidate, {"cmd":"hangup"} ends the call. Printed: \
+        {"event":"chat","text":...}, {"event":"track"|"track-ended","kind":...}, {"event":"closed"}.
         """
     )
 
@@ -32,90 +32,120 @@ struct CallCommand: ParsableCommand {
     @Flag(name: .long, help: "Offer loopback addresses as candidates (for calls on one machine).")
     var loopback = false
 
+    @Option(name: .long, help: ArgumentHelp("Video to send: 'test' (a moving pattern), a V4L2 device such as /dev/video0, a .y4m file, or 'none'.", valueName: "SOURCE"))
+    var camera = "test"
+
+    @Option(name: .long, help: ArgumentHelp("Capture size and rate, WxH@FPS.", valueName: "SIZE"))
+    var videoSize = "320x240@30"
+
+    @Option(name: .long, help: ArgumentHelp("Audio to send: 'tone' (440 Hz), an ALSA PCM name as `termcall devices` lists it, or 'none'.", valueName: "DEV"))
+    var mic = "tone"
+
+    @Option(name: .long, help: ArgumentHelp("Where the far end's audio plays: an ALSA PCM name, or 'none'.", valueName: "DEV"))
+    var speaker = "none"
+
     func validate() throws {
         guard signal == "stdio" else { throw ValidationError("--signal takes 'stdio' (a server comes with `termcall serve`)") }
+        guard Self.parseSize(videoSize) != nil else { throw ValidationError("--video-size takes WxH@FPS, for example 640x480@30") }
+    }
+
+    static func parseSize(_ text: String) -> (width: Int, height: Int, fps: Int)? {
+        let parts = text.split(separator: "@")
+        let dims = parts.first?.split(separator: "x") ?? []
+        guard dims.count == 2, let w = Int(dims[0]), let h = Int(dims[1]) else { return nil }
+        let fps = parts.count > 1 ? Int(parts[1]) : 30
+        guard let fps, (16...4096).contains(w), (16...4096).contains(h), (1...240).contains(fps) else { return nil }
+        return (w, h, fps)
     }
 
     func run() throws {
-        let addresses = loopback ? [TransportAddress.IP("127.0.0.1")!] : nil
-        let pc = try PeerConnection(addresses: addresses, includeLoopback: loopback)
+        var configuration = CallConfiguration()
+        let size = Self.parseSize(videoSize) ?? (320, 240, 30)
+        configuration.camera = camera == "none" ? nil : VideoSourceSpec.parse(camera, width: size.width, height: size.height, fps: size.fps)
+        configuration.microphone = mic == "none" ? .none : mic == "tone" ? .tone(frequency: 440) : .device(mic)
+        configuration.speaker = speaker == "none" ? nil : speaker
+        if loopback {
+            configuration.addresses = [TransportAddress.IP("127.0.0.1")!]
+            configuration.includeLoopback = true
+        }
+        let call: Call
+        do { call = try Call(configuration: configuration) } catch {
+            FileHandle.standardError.write(Data("termcall: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let pc = call.peer
         let input = StdinLines()
         if offer {
             emit(["type": "offer", "sdp": try pc.createOffer()])
             guard let answer = input.waitForJSON()?["sdp"] as? String else { throw ExitCode.failure }
             try pc.setRemoteDescription(answer)
-            pc.createDataChannel(label: "chat")
         } else {
             guard let offer = input.waitForJSON()?["sdp"] as? String else { throw ExitCode.failure }
             try pc.setRemoteDescription(offer)
             emit(["type": "answer", "sdp": try pc.createAnswer()])
         }
-        let audio = CallAudio(sender: AudioSender(canceller: try WebRTCAudioProcessor(), encoder: try OpusEncoder()), receiver: try AudioReceiver())
-        var tone = ToneSource(frequency: 440, level: -20)
-        let pattern = TestPatternGenerator(width: 320, height: 240, fps: 30)
-        var chat: UInt16?, secured = false, nextAudio: Int64 = 0, nextVideo: Int64 = 0, frameNumber: UInt64 = 0
-        var chatReceived = 0, audioReceived = 0, videoReceived = 0
         while true {
-            for event in pc.step(maximumWait: 5) {
+            for event in call.step(maximumWait: 5) {
                 switch event {
-                case .secured: secured = true; nextAudio = pc.ice.now; nextVideo = pc.ice.now
-                case let .dataChannelOpen(id, label) where label == "chat": chat = id; emit(["event": "chat-open"])
-                case let .message(_, .text(text)): chatReceived += 1; emit(["event": "chat", "text": text])
-                case let .audio(sequence, timestamp, payload):
-                    audioReceived += 1
-                    audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: pc.ice.now)
-                case .video: videoReceived += 1
+                case .chatOpen: emit(["event": "chat-open"])
+                case let .chat(text): emit(["event": "chat", "text": text])
+                case let .track(kind): emit(["event": "track", "kind": kind.rawValue])
+                case let .trackEnded(kind): emit(["event": "track-ended", "kind": kind.rawValue])
+                case .negotiationNeeded where pc.signalingState == .stable:
+                    emit(["type": "offer", "sdp": try pc.createOffer()])
                 case let .problem(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
-                case .closed:
-                    emit(["event": "closed", "by": "peer"]) // the peer hung up (DTLS close_notify)
+                case let .ended(byPeer):
+                    emit(["event": "closed", "by": byPeer ? "peer" : "us"])
                     return
                 default: break
                 }
-            }
-            if secured, pc.ice.now >= nextAudio {
-                // One 10 ms tick of the call's audio: playout (discarded here), AEC, Opus every 20 ms.
-                let out = try audio.tick(microphone: tone.nextFrame(samples: 480)[...], now: pc.ice.now)
-                if let packet = out.packet {
-                    if packet.transmit { pc.sendAudio(packet.payload, timestampAdvance: packet.timestampAdvance) }
-                    else { pc.skipAudio(timestampAdvance: packet.timestampAdvance) }
-                }
-                nextAudio += 10
-            }
-            if secured, pc.ice.now >= nextVideo {
-                pc.sendVideo(pattern.frame(number: frameNumber), timestamp: UInt32(truncatingIfNeeded: frameNumber * 3000))
-                frameNumber += 1
-                nextVideo += 33
             }
             while let line = input.nextJSON() {
-                if let text = line["chat"] as? String, let chat { try? pc.send(.text(text), on: chat) }
+                if let text = line["chat"] as? String { call.sendChat(text) }
+                switch (line["type"] as? String, line["sdp"] as? String) {
+                case let ("offer", sdp?):
+                    do {
+                        try pc.setRemoteDescription(sdp)
+                        emit(["type": "answer", "sdp": try pc.createAnswer()])
+                    } catch { FileHandle.standardError.write(Data("termcall: \(error)\n".utf8)) }
+                case let ("answer", sdp?):
+                    do { try pc.setRemoteDescription(sdp) } catch { FileHandle.standardError.write(Data("termcall: \(error)\n".utf8)) }
+                case ("candidate", _):
+                    pc.addIceCandidate(line["candidate"] as? String ?? "")
+                default: break
+                }
                 switch line["cmd"] as? String {
-                case "stats":
-                    let st = pc.statistics()
-                    var line: [String: Any] = [
-                        "event": "stats", "audio_packets_received": audioReceived, "video_frames_decoded": videoReceived,
-                        "audio_packets_sent": st.outbound(.audio)?.packetsSent ?? 0, "video_frames_sent": st.outbound(.video)?.framesEncoded ?? 0,
-                        "chat_received": chatReceived, "ice": "\(st.transport.iceState)",
-                        "audio_played": audio.receiver.buffer.statistics.played, "audio_concealed": audio.receiver.buffer.statistics.concealed,
-                        "audio_buffered_ms": audio.receiver.buffer.bufferedMilliseconds,
-                        "dtls_cipher": st.transport.dtlsCipher ?? "", "srtp_profile": st.transport.srtpProfile ?? "",
-                        "selected_pair": st.transport.selectedPair ?? "",
-                        "video_fps": st.inbound(.video)?.framesPerSecond ?? 0, "video_width": st.inbound(.video)?.frameWidth ?? 0,
-                        "audio_jitter_ms": (st.inbound(.audio)?.jitter ?? 0) * 1000, "audio_packets_lost": st.inbound(.audio)?.packetsLost ?? 0,
-                        "video_bitrate": st.inbound(.video)?.bitrate ?? 0, "keyframes_sent": st.outbound(.video)?.keyframesEncoded ?? 0,
-                        "pli_received": st.outbound(.video)?.pliReceived ?? 0, "pli_sent": st.inbound(.video)?.pliSent ?? 0,
-                    ]
-                    if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
-                    emit(line)
+                case "stats": emit(statisticsLine(call))
+                case "camera": call.setCamera(on: line["on"] as? Bool ?? true)
+                case "mute": call.microphoneMuted = line["on"] as? Bool ?? true
                 case "hangup":
-                    pc.close()
-                    _ = pc.step(maximumWait: 0)
-                    emit(["event": "closed"])
+                    call.hangUp()
+                    emit(["event": "closed", "by": "us"])
                     return
                 default: break
                 }
             }
-            if input.closed { pc.close(); return }
+            if input.closed { call.hangUp(); return }
         }
+    }
+
+    private func statisticsLine(_ call: Call) -> [String: Any] {
+        let st = call.peer.statistics()
+        let buffer = call.audio.receiver.buffer
+        var line: [String: Any] = [
+            "event": "stats", "audio_packets_received": call.audioPacketsReceived, "video_frames_decoded": call.remoteFramesDecoded,
+            "audio_packets_sent": st.outbound(.audio)?.packetsSent ?? 0, "video_frames_sent": st.outbound(.video)?.framesEncoded ?? 0,
+            "chat_received": call.chatReceived, "ice": "\(st.transport.iceState)",
+            "audio_played": buffer.statistics.played, "audio_concealed": buffer.statistics.concealed, "audio_buffered_ms": buffer.bufferedMilliseconds,
+            "dtls_cipher": st.transport.dtlsCipher ?? "", "srtp_profile": st.transport.srtpProfile ?? "", "selected_pair": st.transport.selectedPair ?? "",
+            "video_fps": st.inbound(.video)?.framesPerSecond ?? 0, "video_width": st.inbound(.video)?.frameWidth ?? 0,
+            "audio_jitter_ms": (st.inbound(.audio)?.jitter ?? 0) * 1000, "audio_packets_lost": st.inbound(.audio)?.packetsLost ?? 0,
+            "video_bitrate": st.inbound(.video)?.bitrate ?? 0, "keyframes_sent": st.outbound(.video)?.keyframesEncoded ?? 0,
+            "pli_received": st.outbound(.video)?.pliReceived ?? 0, "pli_sent": st.inbound(.video)?.pliSent ?? 0,
+            "signaling": call.peer.signalingState.rawValue,
+        ]
+        if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
+        return line
     }
 
     private func emit(_ object: [String: Any]) {

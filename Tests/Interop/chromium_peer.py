@@ -5,15 +5,19 @@
   {"cmd":"stats"} -> {"event":"stats","audio_frames_received":packets,"video_frames_received":framesDecoded,
   plus ciphers, codecs and RTT from getStats}; {"cmd":"close"} -> {"event":"closed"}.
 Events: {"event":"datachannel"}, {"event":"message"} (echoed back), {"event":"state"},
-{"event":"datachannel-closed"}, {"event":"error"}.
+{"event":"datachannel-closed"}, {"event":"track-muted"|"track-unmuted","kind":...}, {"event":"error"}.
+Renegotiation: {"cmd":"stop-video"} / {"cmd":"start-video"} remove and re-add the camera track, which
+prints {"type":"offer","sdp":...}; {"type":"offer"|"answer","sdp":...} in is applied (an offer is answered).
 A stdlib HTTP server on 127.0.0.1 serves chromium/peer.{html,js} and relays: commands from stdin
 wait in a queue the page long-polls (GET /next); the page's events (POST /emit) go to stdout.
 Run inside a loopback-only namespace (the browser gets --allow-loopback-in-peer-connection)."""
+import ctypes
 import http.server
 import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,7 +82,15 @@ def read_stdin():
     commands.put({"cmd": "eof"})
 
 
+def die_with_parent():
+    """In the browser's child: SIGKILL when the bridge dies, however it dies (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+    os.setpgrp()
+
+
 def main():
+    # A terminated bridge still takes the browser down (the finally below runs on SIGTERM).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Bridge)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -92,7 +104,7 @@ def main():
          "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-gpu", "--remote-debugging-port=0", url],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sys.stderr)
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sys.stderr, preexec_fn=die_with_parent)
     threading.Thread(target=read_stdin, daemon=True).start()
     try:
         while not finished.wait(0.2):
@@ -101,11 +113,16 @@ def main():
                 return 1
         return 0
     finally:
-        browser.terminate()
+        # The whole process group: the browser and its zygote, renderer and utility processes.
         try:
+            os.killpg(browser.pid, signal.SIGTERM)
             browser.wait(5)
-        except subprocess.TimeoutExpired:
-            browser.kill()
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+        try:
+            os.killpg(browser.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         shutil.rmtree(profile, ignore_errors=True)
 
 

@@ -92,4 +92,61 @@ struct HeadlessCallInteropTests {
         try peer.send(["cmd": "close"])
         #expect(waitFor(peer, milliseconds: 5_000) { $0["event"] as? String == "closed" } != nil)
     }
+
+    /// Waits for an offer from `offerer`, hands it to `answerer`, and its answer back; returns
+    /// the other lines the answerer printed meanwhile (events may come before the answer).
+    @discardableResult
+    func relayOffer(from offerer: PeerProcess, to answerer: PeerProcess) throws -> [[String: Any]] {
+        let offer = try #require(waitFor(offerer, milliseconds: 10_000) { $0["type"] as? String == "offer" }, "no re-offer: \(offerer.errorLog.suffix(600))")
+        try answerer.send(["type": "offer", "sdp": offer["sdp"] as! String])
+        var passed: [[String: Any]] = []
+        let answer = try #require(waitFor(answerer, milliseconds: 10_000) { line in
+            if line["type"] as? String == "answer" { return true }
+            passed.append(line)
+            return false
+        }, "no answer: \(answerer.errorLog.suffix(600))")
+        try offerer.send(["type": "answer", "sdp": answer["sdp"] as! String])
+        return passed
+    }
+
+    /// Renegotiation on a live call with Chromium, both ways: each side turns its camera off and
+    /// on again with a new offer over the same ICE/DTLS transport, and the other side's track
+    /// ends and comes back with frames decoded again.
+    @Test func cameraOffAndOnRenegotiatesWithChromium() throws {
+        let call = try PeerProcess(Self.termcall, ["call", "--signal", "stdio", "--loopback", "--offer"])
+        let peer = try PeerProcess(InteropEnvironment.python, [Peer.chromium.script, "--answer", "--audio", "--video"])
+        let offer = try #require(waitFor(call, milliseconds: 10_000) { $0["sdp"] is String })
+        try peer.send(["sdp": offer["sdp"] as! String])
+        let answer = try #require(waitFor(peer, milliseconds: 20_000) { $0["sdp"] is String }?["sdp"] as? String, "\(peer.errorLog.suffix(800))")
+        try call.send(["type": "answer", "sdp": answer])
+        #expect(waitFor(call, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "no chat: \(call.errorLog)")
+
+        // Chromium's camera off: its re-offer is answered by termcall, whose video track ends.
+        try peer.send(["cmd": "stop-video"])
+        try relayOffer(from: peer, to: call)
+        #expect(waitFor(call, milliseconds: 5_000) { $0["event"] as? String == "track-ended" && $0["kind"] as? String == "video" } != nil)
+        // … and on again: the track returns and frames decode on the same transport.
+        let before = try #require(try statistics(call))["video_frames_decoded"] as? Int ?? 0
+        try peer.send(["cmd": "start-video"])
+        try relayOffer(from: peer, to: call)
+        #expect(waitFor(call, milliseconds: 5_000) { $0["event"] as? String == "track" && $0["kind"] as? String == "video" } != nil)
+        var after = before
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, after < before + 10 { after = try #require(try statistics(call))["video_frames_decoded"] as? Int ?? 0 }
+        #expect(after >= before + 10, "frames decoded \(before) → \(after)")
+
+        // termcall's camera off: our re-offer is answered by Chromium, whose track mutes, then unmutes.
+        func isVideo(_ event: String) -> ([String: Any]) -> Bool { { $0["event"] as? String == event && $0["kind"] as? String == "video" } }
+        try call.send(["cmd": "camera", "on": false])
+        let duringOff = try relayOffer(from: call, to: peer)
+        #expect(duringOff.contains(where: isVideo("track-muted")) || waitFor(peer, milliseconds: 5_000, isVideo("track-muted")) != nil)
+        try call.send(["cmd": "camera", "on": true])
+        let duringOn = try relayOffer(from: call, to: peer)
+        #expect(duringOn.contains(where: isVideo("track-unmuted")) || waitFor(peer, milliseconds: 5_000, isVideo("track-unmuted")) != nil)
+        let stats = try #require(try statistics(call))
+        #expect(stats["signaling"] as? String == "stable" && stats["dtls_cipher"] as? String == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "\(stats)")
+        try call.send(["cmd": "hangup"])
+        #expect(waitFor(call, milliseconds: 3_000) { $0["event"] as? String == "closed" } != nil)
+        try peer.send(["cmd": "close"])
+    }
 }

@@ -47,6 +47,20 @@ import Testing
         #expect(try SessionDescription.parse(answer.serialized) == answer)
     }
 
+    /// Chromium's re-offer after removeTrack + addTrack of its camera: the old video section is
+    /// recvonly and a new one (mid 3) sends. Our one video track goes on exactly one section,
+    /// so the answer names it once (Chromium refuses duplicate a=msid lines).
+    @Test func answersAReofferWithTwoVideoSectionsSendingOnOne() throws {
+        let offer = try SessionDescription.parse(try fixture("chromium-156-reoffer-readded-video.sdp"))
+        var t = transport
+        t.setup = "active" // the DTLS roles stay as they are
+        let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: t, tracks: .init(audioSSRC: 11, videoSSRC: 22))
+        #expect(agreed.sections.map(\.mid) == ["0", "1", "2", "3"] && agreed.sections.allSatisfy(\.accepted))
+        #expect([0, 1, 3].map { agreed.sections[$0].direction } == [.sendrecv, .sendonly, .recvonly])
+        #expect(answer.media.flatMap { $0.values("msid") }.filter { $0.hasSuffix("-video") }.count == 1)
+        #expect(answer.media.allSatisfy { $0.setup == nil || $0.setup == "active" })
+    }
+
     @Test func answersAiortcAndFollowsItsDirections() throws {
         let offer = try SessionDescription.parse(try fixture("aiortc-1.16-offer.sdp"))
         let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: transport) // we send nothing

@@ -73,10 +73,21 @@ async function stats(pc) {
     const element = document.getElementById(e.track.kind === "audio" ? "remoteAudio" : "remoteVideo");
     element.srcObject = new MediaStream([e.track]);
     element.play().catch(() => {});
+    // A renegotiation that stops the peer's sending mutes the track; one that resumes unmutes it.
+    e.track.onmute = () => emit({ event: "track-muted", kind: e.track.kind });
+    e.track.onunmute = () => emit({ event: "track-unmuted", kind: e.track.kind });
   };
+  // After the first exchange, changes of ours (removeTrack/addTrack) renegotiate with a new offer.
+  let negotiated = false;
+  pc.onnegotiationneeded = async () => {
+    if (!negotiated) return;
+    await pc.setLocalDescription();
+    emit({ type: "offer", sdp: pc.localDescription.sdp });
+  };
+  let stream = null;
   const constraints = { audio: params.get("audio") === "1", video: params.get("video") === "1" ? { width: 640, height: 480 } : false };
   if (constraints.audio || constraints.video) {
-    const stream = await navigator.mediaDevices.getUserMedia(constraints);
+    stream = await navigator.mediaDevices.getUserMedia(constraints);
     stream.getTracks().forEach((t) => pc.addTrack(t, stream));
   }
   if (params.get("mode") === "offer") {
@@ -95,9 +106,21 @@ async function stats(pc) {
     await gatheringComplete(pc);
     emit({ sdp: pc.localDescription.sdp });
   }
+  negotiated = true;
   for (;;) {
     const command = await nextCommand();
     if (command.cmd === "stats") emit(await stats(pc));
+    if (command.type === "offer") {
+      await pc.setRemoteDescription({ type: "offer", sdp: command.sdp });
+      await pc.setLocalDescription();
+      emit({ type: "answer", sdp: pc.localDescription.sdp });
+    }
+    if (command.type === "answer") await pc.setRemoteDescription({ type: "answer", sdp: command.sdp });
+    if (command.cmd === "stop-video") {
+      const sender = pc.getSenders().find((s) => s.track && s.track.kind === "video");
+      if (sender) pc.removeTrack(sender);
+    }
+    if (command.cmd === "start-video") pc.addTrack(stream.getVideoTracks()[0], stream);
     if (command.cmd === "close" || command.cmd === "eof") break;
   }
   pc.close();
