@@ -8,6 +8,8 @@
 Then: {"event":"datachannel","label":..} when a channel opens, {"event":"message","label":..,"text":..}
 for each message (echoed back on the same channel), {"event":"state","state":..} on connection
 state changes. {"cmd":"close"} closes and prints {"event":"closed"}. Errors: {"event":"error"}, exit 1.
+--bench: prints {"event":"ready"} once imported (so a benchmark starts its clock after Python's start-up)
+and {"event":"first-frame","kind":..} when the first remote frame of a kind is decoded.
 Run inside a loopback-only namespace."""
 import asyncio
 import sys
@@ -35,6 +37,8 @@ def wire(channel):
 
 async def main():
     stdin = StdinLines(asyncio.get_running_loop())
+    if "--bench" in sys.argv:
+        emit({"event": "ready"})
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
 
     @pc.on("connectionstatechange")
@@ -52,6 +56,8 @@ async def main():
                 except Exception:  # noqa: BLE001 - the track ended
                     return
                 received[track.kind] += 1
+                if received[track.kind] == 1 and "--bench" in sys.argv:
+                    emit({"event": "first-frame", "kind": track.kind})
         asyncio.ensure_future(count())
 
     def add_tracks():

@@ -59,3 +59,53 @@ for _ in 0..<10 {
 }
 videoTimes.sort()
 print(String(format: "{\"impl\":\"termcall<->termcall\",\"offer_to_first_video_frame_ms_median\":%.1f,\"p90\":%.1f,\"runs\":10}", videoTimes[5], videoTimes[9]))
+
+// termcall <-> aiortc: termcall offers, a whole aiortc RTCPeerConnection answers in its own process
+// (Tests/Interop/aiortc_pc_peer.py, started before the clock and ready); signalling over its pipes.
+// Both processes share core 0 (taskset), as the two aiortc peers of the anchor share one.
+let python = ".venv-interop/bin/python", aiortcPeer = "Tests/Interop/aiortc_pc_peer.py"
+let phases = ProcessInfo.processInfo.environment["TERMCALL_BENCH_PHASES"] != nil
+if FileManager.default.isExecutableFile(atPath: python) {
+    var dcTimes: [Double] = [], frameTimes: [Double] = []
+    for _ in 0..<10 {
+        let peer = try AiortcPeer(python: python, script: aiortcPeer, arguments: ["--answer", "--video", "--bench"])
+        _ = peer.next(within: .seconds(20)) { $0["event"] as? String == "ready" }
+        let start = clock.now
+        let pc = try PeerConnection(addresses: [TransportAddress.IP("127.0.0.1")!])
+        peer.send(["sdp": try pc.createOffer()])
+        guard let answer = peer.next(within: .seconds(10), where: { $0["sdp"] is String })?["sdp"] as? String else { fatalError("aiortc gave no answer") }
+        let answeredAt = start.duration(to: clock.now)
+        try pc.setRemoteDescription(answer)
+        pc.createDataChannel(label: "chat")
+        var frame = VideoFrame(width: 320, height: 240)
+        for i in frame.y.indices { frame.y[i] = UInt8(truncatingIfNeeded: i) }
+        var secured = false, ourOpen = false, theirOpen: Duration?, firstFrame: Duration?, sentAt = clock.now, n: UInt32 = 0
+        while (theirOpen == nil || firstFrame == nil || !ourOpen), clock.now - start < .seconds(10) {
+            // Block in poll as a real call does: a busy loop would take half of the core aiortc shares.
+            for e in pc.step(maximumWait: 1) {
+                if case .secured = e { secured = true; if phases { print("secured", ms(start.duration(to: clock.now))) } }
+                if case .dataChannelOpen = e { ourOpen = true; if phases { print("our open", ms(start.duration(to: clock.now))) } }
+                if phases, case let .connectionState(state) = e { print(state, ms(start.duration(to: clock.now))) }
+            }
+            for line in peer.poll() {
+                if line["event"] as? String == "datachannel", theirOpen == nil { theirOpen = start.duration(to: clock.now) }
+                if line["event"] as? String == "first-frame", firstFrame == nil { firstFrame = start.duration(to: clock.now) }
+            }
+            if secured, n == 0 || clock.now - sentAt >= .milliseconds(33) {
+                pc.sendVideo(frame, timestamp: n * 3000)
+                n += 1
+                sentAt = clock.now
+            }
+        }
+        if phases { print("answered", ms(answeredAt), "their open", theirOpen.map(ms) ?? -1, "frame", firstFrame.map(ms) ?? -1) }
+        guard let theirOpen, let firstFrame, ourOpen else { fatalError("termcall <-> aiortc: no data channel or no frame in 10 s") }
+        dcTimes.append(ms(theirOpen))
+        frameTimes.append(ms(firstFrame))
+        pc.close()
+        peer.stop()
+    }
+    dcTimes.sort()
+    frameTimes.sort()
+    print(String(format: "{\"impl\":\"termcall->aiortc\",\"offer_to_dc_open_ms_median\":%.1f,\"p90\":%.1f,\"runs\":10}", dcTimes[5], dcTimes[9]))
+    print(String(format: "{\"impl\":\"termcall->aiortc\",\"offer_to_first_video_frame_ms_median\":%.1f,\"p90\":%.1f,\"runs\":10}", frameTimes[5], frameTimes[9]))
+}
