@@ -111,6 +111,7 @@ let package = Package(
         .testTarget(name: "SecureTransportTests", dependencies: ["DTLS", "SRTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP", "MediaCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "CallTests", dependencies: ["Call", "PeerConnection", "MediaDevices", "STUN"], swiftSettings: strict),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "SDP", "STUN", "MediaCore", "MediaDevices"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),

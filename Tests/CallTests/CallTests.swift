@@ -1,0 +1,60 @@
+import Call
+import MediaDevices
+import PeerConnection
+import STUN
+import Testing
+
+/// Two `Call`s in one process over UDP on 127.0.0.1, one with real ALSA device threads (alsa-lib's
+/// clockless `null` PCM as microphone and speaker, paced by AudioStream's own timer), the other
+/// with the tone and no camera. The wall-clock bound is a failure guard only.
+@Suite(.serialized) struct CallTests {
+    func configuration(camera: VideoSourceSpec?, microphone: CallConfiguration.AudioInput, speaker: String?) -> CallConfiguration {
+        var c = CallConfiguration()
+        c.camera = camera
+        c.microphone = microphone
+        c.speaker = speaker
+        c.addresses = [TransportAddress.IP("127.0.0.1")!]
+        return c
+    }
+
+    @Test func devicesToPeerAndBack() throws {
+        let a = try Call(configuration: configuration(camera: .testPattern(width: 160, height: 120, fps: 30), microphone: .device("null"), speaker: "null"))
+        let b = try Call(configuration: configuration(camera: nil, microphone: .tone(frequency: 440), speaker: nil))
+        try b.peer.setRemoteDescription(try a.peer.createOffer())
+        try a.peer.setRemoteDescription(try b.peer.createAnswer())
+        var aEvents: [Call.Event] = [], bEvents: [Call.Event] = []
+        var chatted = false
+        let start = a.peer.ice.now
+        while a.peer.ice.now - start < 10_000 {
+            aEvents += a.step(maximumWait: 1)
+            bEvents += b.step(maximumWait: 1)
+            if !chatted, aEvents.contains(.chatOpen), bEvents.contains(.chatOpen) {
+                chatted = a.sendChat("from a") && b.sendChat("from b ✓")
+            }
+            if bEvents.contains(.chat("from a")), aEvents.contains(.chat("from b ✓")),
+               b.remoteFramesDecoded >= 10, a.audio.receiver.buffer.statistics.played >= 50 { break }
+        }
+        // a offered, so a opened the chat channel; b saw it arrive.
+        #expect(bEvents.contains(.chat("from a")) && aEvents.contains(.chat("from b ✓")))
+        // a's test pattern reached b's remote-frame slot; b sends no video, so a has no video track.
+        #expect(b.remoteFramesDecoded >= 10 && b.remoteFrame?.width == 160)
+        #expect(bEvents.contains(.track(.video)) && !aEvents.contains(.track(.video)) && a.remoteFrame == nil)
+        // b's tone went through a's jitter buffer to the null speaker.
+        #expect(a.audioPacketsReceived >= 50 && a.audio.receiver.buffer.statistics.played >= 50)
+        // a's microphone thread delivered (silence: Opus DTX still sends its first frame).
+        #expect(b.audioPacketsReceived >= 1 && a.peer.statistics().outbound(.audio)?.packetsSent ?? 0 >= 1)
+        a.hangUp()
+        var ended = false
+        let hangup = b.peer.ice.now
+        while !ended, b.peer.ice.now - hangup < 5_000 { ended = b.step(maximumWait: 5).contains(.ended(byPeer: true)) }
+        #expect(ended && b.hasEnded)
+    }
+
+    @Test func aMissingDeviceIsOneClearLine() {
+        #expect {
+            _ = try Call(configuration: configuration(camera: .camera(path: "/dev/video-none", width: 320, height: 240, fps: 30), microphone: .none, speaker: nil))
+        } throws: { error in
+            "\(error)".contains("/dev/video-none")
+        }
+    }
+}
