@@ -1,0 +1,182 @@
+/// The signalling server's rooms, sans-IO: connections come and go, text frames come in, and
+/// what to send (or whom to disconnect) comes out. The server only moves frames; every rule lives
+/// here, where tests drive it with a virtual clock.
+///
+/// Rules: a connection joins one room; a room holds at most `roomSize` peers; offers, answers and
+/// candidates go to one peer of the same room (`to`, or the only other one); frames above
+/// `maximumMessageBytes`, malformed ones and those beyond the rate limit are answered with an
+/// `error` and dropped, and never reach anyone else.
+public struct RoomDirectory: Sendable {
+    public typealias ConnectionID = Int
+
+    public struct Limits: Sendable, Equatable {
+        public var roomSize = 4
+        public var maximumRooms = 100_000
+        public var maximumMessageBytes = 65_536
+        /// Messages per connection: a burst of `burst`, then `perSecond`.
+        public var burst = 100.0
+        public var perSecond = 20.0
+        public init() {}
+    }
+
+    public enum Output: Sendable, Equatable {
+        case send(ConnectionID, SignalingMessage)
+    }
+
+    struct Member: Sendable {
+        var peer: SignalingMessage.Peer
+        var room: String?
+        var bucket: TokenBucket
+        var lastRateError: Int64?
+    }
+
+    public let limits: Limits
+    private var members: [ConnectionID: Member] = [:]
+    /// Connections per room, in joining order.
+    private var rooms: [String: [ConnectionID]] = [:]
+    private var nextPeer: UInt64
+    public private(set) var rejected = 0
+
+    /// - Parameter seed: varies the peer ids between server runs.
+    public init(limits: Limits = .init(), seed: UInt64) {
+        self.limits = limits
+        nextPeer = seed
+    }
+
+    public var roomCount: Int { rooms.count }
+    public var connectionCount: Int { members.count }
+    public func members(of room: String) -> [SignalingMessage.Peer] { (rooms[room] ?? []).compactMap { members[$0]?.peer } }
+
+    public mutating func connected(_ connection: ConnectionID) {
+        nextPeer = nextPeer &* 6364136223846793005 &+ 1442695040888963407
+        let id = "p" + String(nextPeer >> 24, radix: 36)
+        members[connection] = Member(peer: .init(id: id, name: "guest"), bucket: TokenBucket(capacity: limits.burst, perSecond: limits.perSecond))
+    }
+
+    /// One text frame from `connection`. `iceServers` gives the STUN/TURN servers for a peer id
+    /// (TURN credentials are minted per peer).
+    public mutating func received(_ text: String, from connection: ConnectionID, now: Int64,
+                                  iceServers: (String) -> [SignalingMessage.IceServer] = { _ in [] }) -> [Output] {
+        guard var member = members[connection] else { return [] }
+        guard member.bucket.take(now: now) else {
+            rejected += 1
+            defer { members[connection] = member }
+            // One error a second at most: a flood is not answered with a flood.
+            if let last = member.lastRateError, now - last < 1_000 { return [] }
+            member.lastRateError = now
+            return [.send(connection, .error("rate-limited", "too many messages: at most \(Int(limits.perSecond)) a second"))]
+        }
+        members[connection] = member
+        guard text.utf8.count <= limits.maximumMessageBytes else {
+            rejected += 1
+            return [.send(connection, .error("too-large", "a message is at most \(limits.maximumMessageBytes) bytes"))]
+        }
+        let message: SignalingMessage
+        do { message = try SignalingMessage.decode(text) } catch {
+            rejected += 1
+            return [.send(connection, .error("bad-message", error.description))]
+        }
+        switch message.type {
+        case .join: return join(connection, room: message.room ?? "", name: message.name, resuming: message.id, iceServers: iceServers)
+        case .offer, .answer, .candidate: return relay(message, from: connection)
+        case .bye: return leave(connection, sayBye: true)
+        case .peers, .error:
+            rejected += 1
+            return [.send(connection, .error("bad-message", "\(message.type.rawValue) is sent by the server, not to it"))]
+        }
+    }
+
+    /// A dropped WebSocket is not a hang-up: the others get the new member list but no `bye`, so a
+    /// call whose media still flows survives while its client reconnects (and resumes its id).
+    public mutating func disconnected(_ connection: ConnectionID) -> [Output] {
+        let out = leave(connection, sayBye: false)
+        members[connection] = nil
+        return out
+    }
+
+    // MARK: rules
+
+    private mutating func join(_ connection: ConnectionID, room: String, name: String?, resuming: String?,
+                               iceServers: (String) -> [SignalingMessage.IceServer]) -> [Output] {
+        guard var member = members[connection] else { return [] }
+        if member.room == room { return [] } // a repeated join (a reconnecting client) changes nothing
+        guard member.room == nil else { return [.send(connection, .error("already-joined", "leave (bye) before joining another room"))] }
+        let present = rooms[room] ?? []
+        guard present.count < limits.roomSize else {
+            return [.send(connection, .error("room-full", "room \(room) already has \(limits.roomSize) people"))]
+        }
+        guard !present.isEmpty || rooms.count < limits.maximumRooms else {
+            return [.send(connection, .error("server-full", "this server holds no more rooms; try later"))]
+        }
+        if let name { member.peer.name = Self.cleaned(name) }
+        // A client back after a dropped connection keeps its id, so its peers know it.
+        if let resuming, resuming.count <= 32, !members.values.contains(where: { $0.peer.id == resuming }) { member.peer.id = resuming }
+        member.room = room
+        members[connection] = member
+        rooms[room] = present + [connection]
+        var out: [Output] = []
+        for other in rooms[room] ?? [] {
+            var update = peersMessage(for: other, in: room)
+            if other == connection { update.iceServers = iceServers(member.peer.id) }
+            out.append(.send(other, update))
+        }
+        return out
+    }
+
+    private mutating func relay(_ message: SignalingMessage, from connection: ConnectionID) -> [Output] {
+        guard let member = members[connection], let room = member.room, let present = rooms[room] else {
+            return [.send(connection, .error("not-joined", "join a room first"))]
+        }
+        let others = present.filter { $0 != connection }
+        let target: ConnectionID?
+        if let to = message.to { target = others.first { members[$0]?.peer.id == to } } else { target = others.count == 1 ? others[0] : nil }
+        guard let target else {
+            return [.send(connection, .error("unknown-peer", message.to.map { "no peer \($0) in room \(room)" } ?? "say which peer (to): the room has \(others.count) others"))]
+        }
+        var forwarded = message
+        forwarded.to = nil
+        forwarded.from = member.peer.id
+        return [.send(target, forwarded)]
+    }
+
+    private mutating func leave(_ connection: ConnectionID, sayBye: Bool) -> [Output] {
+        guard var member = members[connection], let room = member.room else { return [] }
+        member.room = nil
+        members[connection] = member
+        let remaining = (rooms[room] ?? []).filter { $0 != connection }
+        rooms[room] = remaining.isEmpty ? nil : remaining
+        var out: [Output] = []
+        for other in remaining {
+            if sayBye {
+                var bye = SignalingMessage(.bye)
+                bye.from = member.peer.id
+                out.append(.send(other, bye))
+            }
+            out.append(.send(other, peersMessage(for: other, in: room)))
+        }
+        return out
+    }
+
+    private func peersMessage(for connection: ConnectionID, in room: String) -> SignalingMessage {
+        var m = SignalingMessage(.peers)
+        m.room = room
+        m.id = members[connection]?.peer.id
+        m.peers = (rooms[room] ?? []).filter { $0 != connection }.compactMap { members[$0]?.peer }
+        return m
+    }
+
+    /// Names are shown to others: no control characters, at most 64 characters.
+    static func cleaned(_ name: String) -> String {
+        let kept = String(name.unicodeScalars.filter { !$0.properties.generalCategory.isControlLike }.map(Character.init)).prefix(SignalingMessage.maximumName)
+        return kept.isEmpty ? "guest" : String(kept)
+    }
+}
+
+extension Unicode.GeneralCategory {
+    var isControlLike: Bool {
+        switch self {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse: return true
+        default: return false
+        }
+    }
+}
