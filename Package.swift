@@ -82,6 +82,14 @@ let package = Package(
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
         /// termcall's signalling protocol and room rules, sans-IO (no NIO here, so tests are plain).
         .target(name: "Signaling", dependencies: ["CryptoPrimitives"], swiftSettings: strict),
+        /// `termcall serve`: Hummingbird HTTP/1 + WebSocket, TLS, the web page, a STUN responder.
+        .target(name: "SignalingServer", dependencies: [
+            "Signaling", "STUN", "TURN", "UDPTransport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        ], swiftSettings: strict),
         /// A call: devices → pipelines → PeerConnection and back.
         .target(name: "Call", dependencies: ["PeerConnection", "AudioPipeline", "Codecs", "MediaCore", "MediaDevices", "ICE", "SCTP", "STUN"], swiftSettings: strict),
         .target(name: "PeerConnection", dependencies: ["ICE", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "Codecs", "MediaCore"], swiftSettings: strict),
@@ -96,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "termcall",
             dependencies: [
-                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline", "Codecs", "PeerConnection", "Call", "SCTP", "STUN",
+                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline", "Codecs", "PeerConnection", "Call", "SCTP", "STUN", "Signaling", "SignalingServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,16 +1,16 @@
 import ArgumentParser
 
 @main
-struct Termcall: ParsableCommand {
+struct Termcall: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "termcall",
         abstract: "Video, voice and text calls in the terminal.",
         discussion: """
-        Calls (WebRTC with Chromium, Firefox and aiortc peers) are being built; this version lists \
-        devices, previews local video in the terminal, tests the speaker and microphone, and makes \
-        headless calls with signalling on stdin/stdout.
+        Lists devices, previews local video in the terminal, tests the speaker and microphone, makes \
+        headless calls (signalling on stdin/stdout or through a server) and runs the signalling server \
+        with its browser page. The call screen comes next.
         """,
         version: "0.1.0",
-        subcommands: [PreviewCommand.self, DevicesCommand.self, AudioTestCommand.self, CallCommand.self]
+        subcommands: [PreviewCommand.self, DevicesCommand.self, AudioTestCommand.self, CallCommand.self, ServeCommand.self]
     )
 }
