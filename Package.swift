@@ -90,6 +90,11 @@ let package = Package(
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         ], swiftSettings: strict),
+        /// A terminal's side of signalling: the WebSocket client and perfect negotiation for a Call.
+        .target(name: "SignalingClient", dependencies: [
+            "Signaling", "Call", "PeerConnection",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        ], swiftSettings: strict),
         /// A call: devices → pipelines → PeerConnection and back.
         .target(name: "Call", dependencies: ["PeerConnection", "AudioPipeline", "Codecs", "MediaCore", "MediaDevices", "ICE", "SCTP", "STUN"], swiftSettings: strict),
         .target(name: "PeerConnection", dependencies: ["ICE", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "Codecs", "MediaCore"], swiftSettings: strict),
@@ -104,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "termcall",
             dependencies: [
-                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline", "Codecs", "PeerConnection", "Call", "SCTP", "STUN", "Signaling", "SignalingServer",
+                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline", "Codecs", "PeerConnection", "Call", "SCTP", "STUN", "Signaling", "SignalingServer", "SignalingClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -5,6 +5,8 @@ import MediaDevices
 import PeerConnection
 import SCTP
 import STUN
+import Signaling
+import SignalingClient
 
 /// A call without a terminal UI, for scripts and tests: offer and answer travel as JSON lines on
 /// stdin/stdout, chat lines come in on stdin and go out as JSON. The `Call` underneath is the one
@@ -12,7 +14,7 @@ import STUN
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
-        abstract: "Make a call with signalling as JSON lines on stdin/stdout (headless).",
+        abstract: "Make a headless call: through a room on a signalling server, or with JSON lines on stdin/stdout.",
         discussion: """
         With --offer, prints {"type":"offer","sdp":...} and reads {"type":"answer","sdp":...}; without, \
         reads the offer and prints the answer. During the call: {"chat":"text"} sends a chat message, \
@@ -23,7 +25,16 @@ struct CallCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "Signalling channel (only 'stdio' for now).")
+    @Argument(help: ArgumentHelp("Room to join on --server (as `termcall serve` names them).", valueName: "ROOM"))
+    var room: String?
+
+    @Option(name: .long, help: ArgumentHelp("Signalling server, e.g. ws://host:8080 (started with `termcall serve`).", valueName: "URL"))
+    var server: String?
+
+    @Option(name: .long, help: "Your name in the room.")
+    var name = "terminal"
+
+    @Option(name: .long, help: "Signalling channel without a server: 'stdio' (JSON lines on stdin/stdout).")
     var signal: String = "stdio"
 
     @Flag(name: .long, help: "Make the offer (otherwise answer one).")
@@ -45,7 +56,13 @@ struct CallCommand: ParsableCommand {
     var speaker = "none"
 
     func validate() throws {
-        guard signal == "stdio" else { throw ValidationError("--signal takes 'stdio' (a server comes with `termcall serve`)") }
+        guard signal == "stdio" else { throw ValidationError("--signal takes 'stdio'; for a server use ROOM --server URL") }
+        if server != nil {
+            guard let room, SignalingMessage.isValidRoomName(room) else { throw ValidationError("with --server, name the ROOM to join (letters, digits, - and _)") }
+            guard !offer else { throw ValidationError("--offer is for --signal stdio; in a room the newcomer offers") }
+        } else if room != nil {
+            throw ValidationError("a ROOM needs --server URL")
+        }
         guard Self.parseSize(videoSize) != nil else { throw ValidationError("--video-size takes WxH@FPS, for example 640x480@30") }
     }
 
@@ -75,6 +92,24 @@ struct CallCommand: ParsableCommand {
         }
         let pc = call.peer
         let input = StdinLines()
+        if let server, let room {
+            let roomCall = RoomCall(call: call, connection: SignalingConnection(server: server, room: room, name: name))
+            try runLoop(call: call, input: input) {
+                var out: [Call.Event] = []
+                for event in roomCall.step(maximumWait: 5) {
+                    switch event {
+                    case let .call(e): out.append(e)
+                    case let .joined(room, others): emit(["event": "joined", "room": room, "others": others])
+                    case let .peerLeft(id): emit(["event": "peer-left", "id": id])
+                    case let .signalling(text): emit(["event": "signalling", "text": text])
+                    }
+                }
+                return out
+            } hangUp: {
+                roomCall.hangUp()
+            }
+            return
+        }
         if offer {
             emit(["type": "offer", "sdp": try pc.createOffer()])
             guard let answer = input.waitForJSON()?["sdp"] as? String else { throw ExitCode.failure }
@@ -84,14 +119,21 @@ struct CallCommand: ParsableCommand {
             try pc.setRemoteDescription(offer)
             emit(["type": "answer", "sdp": try pc.createAnswer()])
         }
+        try runLoop(call: call, input: input) { call.step(maximumWait: 5) } hangUp: { call.hangUp() }
+    }
+
+    /// The call's loop: `step` runs the signalling and the call; stdin lines steer it (chat,
+    /// stats, camera, mute, hang-up, and with stdio signalling renegotiation and candidates).
+    private func runLoop(call: Call, input: StdinLines, step: () throws -> [Call.Event], hangUp: () -> Void) throws {
+        let pc = call.peer
         while true {
-            for event in call.step(maximumWait: 5) {
+            for event in try step() {
                 switch event {
                 case .chatOpen: emit(["event": "chat-open"])
                 case let .chat(text): emit(["event": "chat", "text": text])
                 case let .track(kind): emit(["event": "track", "kind": kind.rawValue])
                 case let .trackEnded(kind): emit(["event": "track-ended", "kind": kind.rawValue])
-                case .negotiationNeeded where pc.signalingState == .stable:
+                case .negotiationNeeded where pc.signalingState == .stable && server == nil:
                     emit(["type": "offer", "sdp": try pc.createOffer()])
                 case let .problem(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
                 case let .ended(byPeer):
@@ -119,13 +161,13 @@ struct CallCommand: ParsableCommand {
                 case "camera": call.setCamera(on: line["on"] as? Bool ?? true)
                 case "mute": call.microphoneMuted = line["on"] as? Bool ?? true
                 case "hangup":
-                    call.hangUp()
+                    hangUp()
                     emit(["event": "closed", "by": "us"])
                     return
                 default: break
                 }
             }
-            if input.closed { call.hangUp(); return }
+            if input.closed { hangUp(); return }
         }
     }
 

@@ -1,0 +1,144 @@
+import Foundation
+import HummingbirdWSClient
+import Logging
+import Signaling
+import Synchronization
+
+/// A terminal's connection to `termcall serve`: a WebSocket client on its own task that joins the
+/// room, reconnects with backoff when the connection drops (resuming its peer id, so the call's
+/// media carries on meanwhile), and hands messages to the call's thread through `poll()` — the
+/// call loop never waits on the network for signalling.
+public final class SignalingConnection: Sendable {
+    public enum Event: Sendable, Equatable {
+        case connected
+        case message(SignalingMessage)
+        /// The connection dropped (reconnecting) or failed for good; one line for the user.
+        case disconnected(String)
+    }
+
+    private struct State: Sendable {
+        var events: [Event] = []
+        var outbox: [String] = []
+        var writer: AsyncStream<String>.Continuation?
+        var resumeID: String?
+        var closed = false
+        /// The current attempt reached the server.
+        var reached = false
+    }
+
+    /// What the connection task and the call's thread share (the task holds this, not the
+    /// connection, so dropping the connection ends the task).
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+    }
+
+    public let url: String
+    public let room: String
+    private let shared = Shared()
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    /// - Parameters:
+    ///   - server: `ws://host:port` or `wss://host:port` (an `http(s)://` address works too).
+    public init(server: String, room: String, name: String) {
+        var base = server.hasSuffix("/") ? String(server.dropLast()) : server
+        if base.hasPrefix("http://") { base = "ws://" + base.dropFirst(7) }
+        if base.hasPrefix("https://") { base = "wss://" + base.dropFirst(8) }
+        url = base + "/ws"
+        self.room = room
+        let url = self.url, shared = self.shared
+        task.withLock {
+            $0 = Task.detached {
+                await Self.run(url: url, room: room, name: name, shared: shared)
+            }
+        }
+    }
+
+    deinit { close() }
+
+    /// Queues a message; it goes out at once when connected, or after the reconnection.
+    public func send(_ message: SignalingMessage) {
+        let text = message.encoded
+        shared.state.withLock { s in
+            if let writer = s.writer { writer.yield(text) } else { s.outbox.append(text) }
+        }
+    }
+
+    /// What arrived since the last call, without waiting.
+    public func poll() -> [Event] {
+        shared.state.withLock { s in
+            defer { s.events = [] }
+            return s.events
+        }
+    }
+
+    /// Says bye to the room and closes.
+    public func close() {
+        let wasOpen = shared.state.withLock { s -> Bool in
+            guard !s.closed else { return false }
+            s.writer?.yield(SignalingMessage(.bye).encoded)
+            s.closed = true
+            s.writer?.finish()
+            return true
+        }
+        if wasOpen {
+            // Give the bye a moment to leave; then stop reconnecting.
+            let handle = task.withLock { $0 }
+            Task.detached {
+                try? await Task.sleep(for: .milliseconds(200))
+                handle?.cancel()
+            }
+        }
+    }
+
+    private static func run(url: String, room: String, name: String, shared: Shared) async {
+        let state = shared
+        var logger = Logger(label: "termcall.signalling")
+        logger.logLevel = .critical
+        var backoff = Duration.milliseconds(250)
+        while !Task.isCancelled, !state.state.withLock({ $0.closed }) {
+            state.state.withLock { $0.reached = false }
+            do {
+                try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) { inbound, outbound, _ in
+                    let (stream, writer) = AsyncStream<String>.makeStream()
+                    let (resume, queued) = state.state.withLock { s -> (String?, [String]) in
+                        s.writer = writer
+                        s.reached = true
+                        s.events.append(Event.connected)
+                        defer { s.outbox = [] }
+                        return (s.resumeID, s.outbox)
+                    }
+                    var join = SignalingMessage.join(room: room, name: name)
+                    join.id = resume
+                    try await outbound.write(.text(join.encoded))
+                    for text in queued { try await outbound.write(.text(text)) }
+                    let pump = Task {
+                        for await text in stream { try? await outbound.write(.text(text)) }
+                        try? await outbound.close(.normalClosure, reason: "bye")
+                    }
+                    defer { pump.cancel() }
+                    for try await frame in inbound.messages(maxSize: 1 << 20) {
+                        guard case let .text(text) = frame, let message = try? SignalingMessage.decode(text) else { continue }
+                        state.state.withLock { s in
+                            if message.type == .peers, let id = message.id { s.resumeID = id }
+                            s.events.append(.message(message))
+                        }
+                    }
+                }
+            } catch {
+                state.state.withLock { $0.events.append(Event.disconnected($0.reached ? "signalling connection lost: \(error)" : "cannot reach the signalling server at \(url): \(error)")) }
+            }
+            state.state.withLock { s in
+                s.writer?.finish()
+                s.writer = nil
+            }
+            if state.state.withLock({ $0.closed }) { return }
+            let reached = state.state.withLock { $0.reached }
+            if reached {
+                backoff = .milliseconds(250)
+                state.state.withLock { $0.events.append(Event.disconnected("signalling connection lost; reconnecting")) }
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+    }
+}
