@@ -130,6 +130,10 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP", "MediaCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SignalingTests", dependencies: ["Signaling"], swiftSettings: strict),
+        .testTarget(name: "SignalingServerTests", dependencies: [
+            "Signaling", "SignalingServer",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        ], swiftSettings: strict),
         .testTarget(name: "CallTests", dependencies: ["Call", "PeerConnection", "MediaDevices", "STUN"], swiftSettings: strict),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "SDP", "STUN", "MediaCore", "MediaDevices"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),

@@ -34,8 +34,16 @@ final class PeerProcess {
         input.fileHandleForWriting.write(Data(text.utf8))
     }
 
+    /// The next line that is not JSON (a program's one-line status), or nil.
+    func readTextLine(timeoutMilliseconds: Int32 = 15_000) -> String? {
+        var found: String?
+        _ = readJSON(timeoutMilliseconds: timeoutMilliseconds) { line in found = line; return true }
+        return found
+    }
+
     /// The next JSON line, or nil if none came within `timeoutMilliseconds` or the peer exited.
-    func readJSON(timeoutMilliseconds: Int32 = 15_000) -> [String: Any]? {
+    /// `other` sees lines that are not JSON objects; returning true stops the wait.
+    func readJSON(timeoutMilliseconds: Int32 = 15_000, other: ((String) -> Bool)? = nil) -> [String: Any]? {
         let fd = output.fileHandleForReading.fileDescriptor
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMilliseconds) * 1_000_000
         while true {
@@ -43,6 +51,7 @@ final class PeerProcess {
                 let line = Array(buffered[..<newline])
                 buffered.removeFirst(newline + 1)
                 if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { return object }
+                if let other, other(String(decoding: line, as: UTF8.self)) { return nil }
                 continue
             }
             let now = DispatchTime.now().uptimeNanoseconds

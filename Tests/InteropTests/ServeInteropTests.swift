@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// Calls through `termcall serve`: two terminals, and a terminal with headless Chromium on the
+/// served page (Tests/Interop/chromium_page.py drives it over the DevTools pipe and reads the
+/// page's `termcall.stats()` — Chromium's own getStats). Trickle ICE throughout: the page sends
+/// its description before gathering, so every browser candidate reaches termcall trickled.
+@Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and a loopback-only namespace (scripts/test provides both)"), .serialized)
+struct ServeInteropTests {
+    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+
+    func waitFor(_ peer: PeerProcess, milliseconds: Int, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        while Date() < deadline {
+            if let line = peer.readJSON(timeoutMilliseconds: 100), match(line) { return line }
+        }
+        return nil
+    }
+
+    /// `termcall serve --port 0`, and the port it printed.
+    func startServer() throws -> (PeerProcess, Int) {
+        let server = try PeerProcess(Self.termcall, ["serve", "--port", "0"])
+        let line = try #require(server.readTextLine(timeoutMilliseconds: 10_000), "serve printed nothing: \(server.errorLog)")
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? line.components(separatedBy: "127.0.0.1:").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) })
+        return (server, port)
+    }
+
+    func terminal(room: String, port: Int) throws -> PeerProcess {
+        try PeerProcess(Self.termcall, ["call", room, "--server", "ws://127.0.0.1:\(port)", "--loopback"])
+    }
+
+    func stats(_ call: PeerProcess) throws -> [String: Any]? {
+        try call.send(["cmd": "stats"])
+        return waitFor(call, milliseconds: 3_000) { $0["event"] as? String == "stats" }
+    }
+
+    @Test func twoTerminalsMeetInARoom() throws {
+        let (server, port) = try startServer()
+        let alice = try terminal(room: "two-terminals", port: port)
+        #expect(waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "joined" }?["others"] as? Int == 0)
+        let bob = try terminal(room: "two-terminals", port: port)
+        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "joined" }?["others"] as? Int == 1)
+        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
+        #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(alice.errorLog)")
+        try alice.send(["chat": "hi bob"])
+        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "hi bob")
+        var bobStats: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, (bobStats["video_frames_decoded"] as? Int ?? 0) < 20 || (bobStats["audio_played"] as? Int ?? 0) < 40 {
+            bobStats = try #require(try stats(bob))
+        }
+        #expect((bobStats["video_frames_decoded"] as? Int ?? 0) >= 20 && (bobStats["audio_played"] as? Int ?? 0) >= 40, "\(bobStats)")
+        try alice.send(["cmd": "hangup"])
+        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "closed" }?["by"] as? String == "peer")
+        _ = server
+    }
+
+    @Test(arguments: [true, false])
+    func aBrowserAndATerminalCall(terminalOffers: Bool) throws {
+        let (server, port) = try startServer()
+        let room = terminalOffers ? "browser-first" : "terminal-first"
+        var call: PeerProcess?
+        if !terminalOffers {
+            call = try terminal(room: room, port: port)
+            #expect(waitFor(call!, milliseconds: 5_000) { $0["event"] as? String == "joined" } != nil)
+        }
+        let page = try PeerProcess(InteropEnvironment.python, [InteropEnvironment.root + "/Tests/Interop/chromium_page.py", "http://127.0.0.1:\(port)/\(room)"])
+        #expect(waitFor(page, milliseconds: 20_000) { $0["event"] as? String == "ready" } != nil, "\(page.errorLog.suffix(600))")
+        func evaluate(_ expression: String, errorsExpected: Bool = false) throws -> Any? {
+            try page.send(["cmd": "eval", "expr": expression])
+            let reply = waitFor(page, milliseconds: 10_000) { $0["result"] != nil || $0["error"] != nil }
+            if let error = reply?["error"], !errorsExpected { Issue.record("page: \(error)") }
+            return reply?["result"]
+        }
+        if terminalOffers {
+            // The page has joined (its id is set) before the terminal arrives and offers.
+            let joinedAt = Date().addingTimeInterval(10)
+            // (`termcall` is undefined until app.js has run: those errors are expected.)
+            while Date() < joinedAt, !(try evaluate("window.termcall && termcall.id", errorsExpected: true) is String) {}
+            call = try terminal(room: room, port: port)
+        }
+        let terminal = try #require(call)
+        #expect(waitFor(terminal, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(terminal.errorLog)")
+        try terminal.send(["chat": "hello browser"])
+        #expect(try evaluate("termcall.say('hello terminal ✓')") as? Int == 1)
+        #expect(waitFor(terminal, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "hello terminal ✓")
+        // Both decode the other's audio and video: Chromium's getStats, and ours.
+        var browser: [String: Any] = [:], ours: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            browser = (try evaluate("termcall.stats()") as? [[String: Any]])?.first ?? [:]
+            ours = try #require(try stats(terminal))
+            if (browser["framesDecoded"] as? Int ?? 0) >= 20, (browser["audioSamplesReceived"] as? Int ?? 0) >= 48_000,
+               (ours["video_frames_decoded"] as? Int ?? 0) >= 20, (ours["audio_played"] as? Int ?? 0) >= 40 { break }
+        }
+        #expect((browser["framesDecoded"] as? Int ?? 0) >= 20 && (browser["audioSamplesReceived"] as? Int ?? 0) >= 48_000, "\(browser)")
+        #expect((ours["video_frames_decoded"] as? Int ?? 0) >= 20 && (ours["audio_played"] as? Int ?? 0) >= 40, "\(ours)")
+        #expect(browser["dtlsCipher"] as? String == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+        let chat = try evaluate("JSON.stringify(termcall.chatLog)") as? String ?? ""
+        #expect(chat.contains("hello browser"), "\(chat)")
+        // The browser hangs up: the terminal's call ends.
+        _ = try evaluate("termcall.hangUp()")
+        #expect(waitFor(terminal, milliseconds: 5_000) { $0["event"] as? String == "closed" }?["by"] as? String == "peer")
+        try page.send(["cmd": "close"])
+        _ = server
+    }
+}
