@@ -31,6 +31,8 @@ let package = Package(
         .library(name: "UDPTransport", targets: ["UDPTransport", "ICE", "TURN", "STUN"]),
         .library(name: "SecureTransport", targets: ["DTLS", "SRTP", "SCTP"]),
         .library(name: "PeerConnection", targets: ["PeerConnection", "SDP"]),
+        .library(name: "Signaling", targets: ["Signaling"]),
+        .library(name: "SignalingServer", targets: ["SignalingServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

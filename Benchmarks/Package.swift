@@ -7,7 +7,10 @@ import PackageDescription
 let package = Package(
     name: "termcall-benchmarks",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(name: "termcall", path: "..")],
+    dependencies: [
+        .package(name: "termcall", path: ".."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
+    ],
     targets: [
         .systemLibrary(name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
         .executableTarget(
@@ -44,6 +47,14 @@ let package = Package(
             name: "termcall-call-bench",
             dependencies: [.product(name: "PeerConnection", package: "termcall"), .product(name: "UDPTransport", package: "termcall"),
                            .product(name: "MediaCore", package: "termcall")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "termcall-serve-bench",
+            dependencies: [
+                .product(name: "Signaling", package: "termcall"), .product(name: "SignalingServer", package: "termcall"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

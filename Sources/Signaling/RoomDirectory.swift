@@ -23,6 +23,18 @@ public struct RoomDirectory: Sendable {
         case send(ConnectionID, SignalingMessage)
     }
 
+    /// A frame after the size check and JSON decoding.
+    public enum Parsed: Sendable, Equatable {
+        case message(SignalingMessage)
+        case tooLarge
+        case malformed(SignalingMessage.DecodeError)
+    }
+
+    public static func parse(_ text: String, limit: Int) -> Parsed {
+        guard text.utf8.count <= limit else { return .tooLarge }
+        do { return .message(try SignalingMessage.decode(text)) } catch { return .malformed(error) }
+    }
+
     struct Member: Sendable {
         var peer: SignalingMessage.Peer
         var room: String?
@@ -57,6 +69,13 @@ public struct RoomDirectory: Sendable {
     /// (TURN credentials are minted per peer).
     public mutating func received(_ text: String, from connection: ConnectionID, now: Int64,
                                   iceServers: (String) -> [SignalingMessage.IceServer] = { _ in [] }) -> [Output] {
+        received(Self.parse(text, limit: limits.maximumMessageBytes), from: connection, now: now, iceServers: iceServers)
+    }
+
+    /// A frame parsed beforehand (`parse`), so a server can decode JSON on its connections'
+    /// threads and keep only the rules on the one owner of the rooms.
+    public mutating func received(_ parsed: Parsed, from connection: ConnectionID, now: Int64,
+                                  iceServers: (String) -> [SignalingMessage.IceServer] = { _ in [] }) -> [Output] {
         guard var member = members[connection] else { return [] }
         guard member.bucket.take(now: now) else {
             rejected += 1
@@ -67,14 +86,16 @@ public struct RoomDirectory: Sendable {
             return [.send(connection, .error("rate-limited", "too many messages: at most \(Int(limits.perSecond)) a second"))]
         }
         members[connection] = member
-        guard text.utf8.count <= limits.maximumMessageBytes else {
+        let message: SignalingMessage
+        switch parsed {
+        case .tooLarge:
             rejected += 1
             return [.send(connection, .error("too-large", "a message is at most \(limits.maximumMessageBytes) bytes"))]
-        }
-        let message: SignalingMessage
-        do { message = try SignalingMessage.decode(text) } catch {
+        case let .malformed(error):
             rejected += 1
             return [.send(connection, .error("bad-message", error.description))]
+        case let .message(m):
+            message = m
         }
         switch message.type {
         case .join: return join(connection, room: message.room ?? "", name: message.name, resuming: message.id, iceServers: iceServers)

@@ -14,7 +14,7 @@ actor SignalingHub {
     }
 
     private var directory: RoomDirectory
-    private var outbound: [Int: AsyncStream<String>.Continuation] = [:]
+    private var outbound: [Int: AsyncStream<SignalingMessage>.Continuation] = [:]
     private var nextConnection = 1
     private let turn: TurnSettings?
     private let clock = ContinuousClock()
@@ -30,23 +30,24 @@ actor SignalingHub {
     }
 
     /// A new WebSocket: its id and the stream of frames to write to it.
-    func connect() -> (Int, AsyncStream<String>) {
+    func connect() -> (Int, AsyncStream<SignalingMessage>) {
         let id = nextConnection
         nextConnection += 1
         // Bounded: a client that stops reading loses its oldest frames, not the server's memory.
-        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let (stream, continuation) = AsyncStream<SignalingMessage>.makeStream(bufferingPolicy: .bufferingNewest(256))
         outbound[id] = continuation
         directory.connected(id)
         logger.info("connected", metadata: ["connection": "\(id)", "connections": "\(directory.connectionCount)"])
         return (id, stream)
     }
 
-    /// A text frame from connection `id`; `stunURL` names our own STUN responder as the client reached us.
-    func received(_ text: String, from id: Int, stunURL: String?) {
+    /// A frame from connection `id`, parsed on the connection's task (JSON work stays off the
+    /// actor); `stunURL` names our own STUN responder as the client reached us.
+    func received(_ parsed: RoomDirectory.Parsed, from id: Int, stunURL: String?) {
         let now = Int64((clock.now - start) / .milliseconds(1))
         let before = directory.rejected
-        let outputs = directory.received(text, from: id, now: now) { peer in self.iceServers(for: peer, stunURL: stunURL) }
-        if directory.rejected != before { logger.notice("rejected", metadata: ["connection": "\(id)", "bytes": "\(text.utf8.count)"]) }
+        let outputs = directory.received(parsed, from: id, now: now) { peer in self.iceServers(for: peer, stunURL: stunURL) }
+        if directory.rejected != before { logger.notice("rejected", metadata: ["connection": "\(id)"]) }
         deliver(outputs)
     }
 
@@ -57,11 +58,12 @@ actor SignalingHub {
     }
 
     var health: (rooms: Int, connections: Int, rejected: Int) { (directory.roomCount, directory.connectionCount, directory.rejected) }
+    var limit: Int { directory.limits.maximumMessageBytes }
 
     private func deliver(_ outputs: [RoomDirectory.Output]) {
         for case let .send(connection, message) in outputs {
             if message.type == .offer || message.type == .answer || message.type == .candidate { relayed += 1 }
-            outbound[connection]?.yield(message.encoded)
+            outbound[connection]?.yield(message) // encoded by the connection's writer
         }
     }
 

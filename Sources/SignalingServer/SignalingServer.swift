@@ -65,14 +65,14 @@ public struct SignalingServer: Sendable {
             let stunURL = host.isEmpty ? nil : "stun:\(host):\(stun.port)"
             let (id, frames) = await hub.connect()
             let writer = Task {
-                for await frame in frames { try? await outbound.write(.text(frame)) }
+                for await message in frames { try? await outbound.write(.text(message.encoded)) }
             }
             defer { writer.cancel() }
             do {
                 for try await message in inbound.messages(maxSize: maximumMessage * 2) {
                     switch message {
-                    case let .text(text): await hub.received(text, from: id, stunURL: stunURL)
-                    case .binary: await hub.received("(binary frame)", from: id, stunURL: stunURL) // answered as a bad message
+                    case let .text(text): await hub.received(RoomDirectory.parse(text, limit: maximumMessage), from: id, stunURL: stunURL)
+                    case .binary: await hub.received(.malformed(.notJSON), from: id, stunURL: stunURL)
                     }
                 }
             } catch {

@@ -21,7 +21,8 @@ struct CallCommand: ParsableCommand {
         {"cmd":"stats"} prints a stats line, {"cmd":"camera","on":false} turns the camera track off (a \
         new offer is printed), {"type":"offer"|"answer","sdp":...} renegotiates, {"type":"candidate",\
         "candidate":"candidate:..."} adds a trickled candidate, {"cmd":"hangup"} ends the call. Printed: \
-        {"event":"chat","text":...}, {"event":"track"|"track-ended","kind":...}, {"event":"closed"}.
+        {"event":"chat","text":...}, {"event":"track"|"track-ended","kind":...}, {"event":"first-frame"}, \
+        {"event":"closed"}; with --server also {"event":"joined"}, {"event":"peer-left"}, {"event":"signalling"}.
         """
     )
 
@@ -130,6 +131,7 @@ struct CallCommand: ParsableCommand {
             for event in try step() {
                 switch event {
                 case .chatOpen: emit(["event": "chat-open"])
+                case .remoteVideo where call.remoteFramesDecoded == 1: emit(["event": "first-frame"])
                 case let .chat(text): emit(["event": "chat", "text": text])
                 case let .track(kind): emit(["event": "track", "kind": kind.rawValue])
                 case let .trackEnded(kind): emit(["event": "track-ended", "kind": kind.rawValue])
