@@ -46,6 +46,7 @@ let package = Package(
         cLibrary("CV4L2", pkgConfig: "libv4l2", apt: ["libv4l-dev"]),
         cLibrary("CALSA", pkgConfig: "alsa", apt: ["libasound2-dev"]),
         cLibrary("COpus", pkgConfig: "opus", apt: ["libopus-dev"]),
+        cLibrary("CZlib", pkgConfig: "zlib", apt: ["zlib1g-dev"]),
         cLibrary("CVPX", pkgConfig: "vpx", apt: ["libvpx-dev"]),
         cLibrary("COpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"]),
         cLibrary("CSRTP", pkgConfig: "libsrtp2", apt: ["libsrtp2-dev"]),
@@ -83,7 +84,7 @@ let package = Package(
         .target(name: "SDP", swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
         /// termcall's signalling protocol and room rules, sans-IO (no NIO here, so tests are plain).
-        .target(name: "Signaling", dependencies: ["CryptoPrimitives"], swiftSettings: strict),
+        .target(name: "Signaling", dependencies: ["CryptoPrimitives", "CZlib"], swiftSettings: strict),
         /// `termcall serve`: Hummingbird HTTP/1 + WebSocket, TLS, the web page, a STUN responder.
         .target(name: "SignalingServer", dependencies: [
             "Signaling", "STUN", "TURN", "UDPTransport",

@@ -35,7 +35,7 @@ struct CallCommand: ParsableCommand {
     @Option(name: .long, help: "Your name in the room.")
     var name = "terminal"
 
-    @Option(name: .long, help: "Signalling channel without a server: 'stdio' (JSON lines on stdin/stdout).")
+    @Option(name: .long, help: "Signalling without a server: 'stdio' (JSON lines on stdin/stdout) or 'paste' (one line each way to copy into any chat).")
     var signal: String = "stdio"
 
     @Flag(name: .long, help: "Make the offer (otherwise answer one).")
@@ -57,7 +57,7 @@ struct CallCommand: ParsableCommand {
     var speaker = "none"
 
     func validate() throws {
-        guard signal == "stdio" else { throw ValidationError("--signal takes 'stdio'; for a server use ROOM --server URL") }
+        guard signal == "stdio" || signal == "paste" else { throw ValidationError("--signal takes 'stdio' or 'paste'; for a server use ROOM --server URL") }
         if server != nil {
             guard let room, SignalingMessage.isValidRoomName(room) else { throw ValidationError("with --server, name the ROOM to join (letters, digits, - and _)") }
             guard !offer else { throw ValidationError("--offer is for --signal stdio; in a room the newcomer offers") }
@@ -111,7 +111,9 @@ struct CallCommand: ParsableCommand {
             }
             return
         }
-        if offer {
+        if signal == "paste" {
+            try pasteExchange(pc, input: input)
+        } else if offer {
             emit(["type": "offer", "sdp": try pc.createOffer()])
             guard let answer = input.waitForJSON()?["sdp"] as? String else { throw ExitCode.failure }
             try pc.setRemoteDescription(answer)
@@ -121,6 +123,32 @@ struct CallCommand: ParsableCommand {
             emit(["type": "answer", "sdp": try pc.createAnswer()])
         }
         try runLoop(call: call, input: input) { call.step(maximumWait: 5) } hangUp: { call.hangUp() }
+    }
+
+    /// Server-less: the offer and the answer each travel as one line the people copy into any chat
+    /// (PastedDescription). Prompts go to stderr, the line alone to stdout.
+    private func pasteExchange(_ pc: PeerConnection, input: StdinLines) throws {
+        func say(_ text: String) { FileHandle.standardError.write(Data("termcall: \(text)\n".utf8)) }
+        func readDescription(_ kind: PastedDescription.Kind) throws -> String {
+            while let line = input.waitForLine() {
+                do {
+                    let (got, sdp) = try PastedDescription.decode(line)
+                    if got == kind { return sdp }
+                    say("that is your own line; paste the one the other person sent")
+                } catch { say(error.description) }
+            }
+            throw ExitCode.failure
+        }
+        if offer {
+            FileHandle.standardOutput.write(Data((PastedDescription.encode(try pc.createOffer(), as: .offer) + "\n").utf8))
+            say("send the line above to the other person (they run: termcall call --signal paste), then paste their reply here:")
+            try pc.setRemoteDescription(try readDescription(.answer))
+        } else {
+            say("paste the termcall1:o: line the other person sent you:")
+            try pc.setRemoteDescription(try readDescription(.offer))
+            FileHandle.standardOutput.write(Data((PastedDescription.encode(try pc.createAnswer(), as: .answer) + "\n").utf8))
+            say("send the line above back to them; the call starts when they paste it")
+        }
     }
 
     /// The call's loop: `step` runs the signalling and the call; stdin lines steer it (chat,
@@ -214,6 +242,22 @@ final class StdinLines {
             if let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] { return object }
         }
         return nil
+    }
+
+    /// Blocks (polling stdin) until a non-empty line arrives or stdin closes.
+    func waitForLine() -> String? {
+        while true {
+            fill()
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeFirst(newline + 1)
+                if !line.trimmingCharacters(in: .whitespaces).isEmpty { return line }
+                continue
+            }
+            if closed { return nil }
+            var fd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            _ = poll(&fd, 1, 1000)
+        }
     }
 
     /// Blocks (polling stdin) until a JSON line arrives or stdin closes.

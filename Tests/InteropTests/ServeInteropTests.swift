@@ -104,4 +104,22 @@ struct ServeInteropTests {
         try page.send(["cmd": "close"])
         _ = server
     }
+
+    /// Server-less: the offer and the answer each cross as one pasted line.
+    @Test func aCallWithPastedLines() throws {
+        let alice = try PeerProcess(Self.termcall, ["call", "--signal", "paste", "--offer", "--loopback"])
+        let bob = try PeerProcess(Self.termcall, ["call", "--signal", "paste", "--loopback"])
+        let offer = try #require(alice.readTextLine(timeoutMilliseconds: 10_000), "\(alice.errorLog)")
+        #expect(offer.hasPrefix("termcall1:o:") && offer.count < 3_000, "\(offer.count) characters")
+        bob.sendText("not a termcall line\n" + offer + "\n")
+        let answer = try #require(bob.readTextLine(timeoutMilliseconds: 10_000), "\(bob.errorLog)")
+        #expect(answer.hasPrefix("termcall1:a:"))
+        #expect(bob.errorLog.contains("that is not a termcall line"))
+        alice.sendText(answer + "\n")
+        #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(alice.errorLog)")
+        try alice.send(["chat": "pasted"])
+        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "pasted")
+        try alice.send(["cmd": "hangup"])
+        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "closed" } != nil)
+    }
 }

@@ -148,3 +148,36 @@ import Testing
         #expect(d.connectionCount == 1)
     }
 }
+
+/// Server-less calls: descriptions as one pasteable line.
+@Suite struct PastedDescriptionTests {
+    static let offer = (1...40).map { "a=candidate:\($0) 1 udp 2122260223 192.168.1.\($0) 5\($0)000 typ host generation 0 network-id 1" }
+        .joined(separator: "\r\n") + "\r\n"
+
+    @Test func roundTripsAndIsShorter() throws {
+        let sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" + Self.offer
+        let line = PastedDescription.encode(sdp, as: .offer)
+        #expect(line.hasPrefix("termcall1:o:") && !line.contains("\n") && !line.contains("+") && !line.contains("/"))
+        #expect(line.utf8.count < sdp.utf8.count / 2)
+        let back = try PastedDescription.decode("  " + line + "\n")
+        #expect(back.kind == .offer && back.sdp == sdp)
+    }
+
+    @Test func damagedLinesSayWhatToDo() {
+        let line = PastedDescription.encode("v=0\r\n", as: .answer)
+        #expect(throws: PastedDescription.Failure.notADescription) { try PastedDescription.decode("hello") }
+        #expect(throws: PastedDescription.Failure.notADescription) { try PastedDescription.decode("termcall1:x:abc") }
+        #expect(throws: PastedDescription.Failure.damaged) { try PastedDescription.decode(String(line.dropLast(3))) }
+        #expect(throws: PastedDescription.Failure.damaged) { try PastedDescription.decode("termcall1:a:!!!!") }
+        // A bomb: 1 MB of zeros compresses to a kilobyte but must not inflate past 64 KiB.
+        let bomb = PastedDescription.encode(String(repeating: "0", count: 1_000_000), as: .offer)
+        #expect(throws: PastedDescription.Failure.damaged) { try PastedDescription.decode(bomb) }
+        // Arbitrary text never traps.
+        var seed: UInt64 = 9
+        for _ in 0..<2_000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let tail = String((0..<Int(seed % 40)).map { i in Character(Unicode.Scalar(UInt8(truncatingIfNeeded: (seed >> UInt64(i % 56)) % 94 + 33))) })
+            _ = try? PastedDescription.decode("termcall1:o:" + tail)
+        }
+    }
+}
