@@ -1,21 +1,26 @@
 import Foundation
 import HummingbirdWSClient
 import Logging
+import STUN
 import Signaling
 import SignalingServer
 import Synchronization
+import TestSupport
 import Testing
+import UDPTransport
 
 /// The real server in-process on 127.0.0.1 (port 0), with real WebSocket clients: rooms relay,
 /// bad frames are answered to their sender only, and the page and health endpoints answer.
 @Suite struct SignalingServerTests {
     /// Starts a server and returns its port; the task runs until the test's scope ends.
-    static func startServer(roomSize: Int = 4) async throws -> (port: Int, task: Task<Void, any Error>) {
+    static func startServer(roomSize: Int = 4, tls: (certificate: String, key: String)? = nil) async throws -> (port: Int, task: Task<Void, any Error>) {
         let port = Mutex<Int?>(nil)
         var configuration = SignalingServer.Configuration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.limits.roomSize = roomSize
+        configuration.tlsCertificate = tls?.certificate
+        configuration.tlsKey = tls?.key
         let task = Task { try await SignalingServer(configuration: configuration).run { p in port.withLock { $0 = p } } }
         for _ in 0..<500 {
             if let p = port.withLock({ $0 }) { return (p, task) }
@@ -106,6 +111,53 @@ import Testing
         #expect(try await get("/bad%20room").0 == 404)
         let fresh = try await get("/")
         #expect(fresh.0 == 303 && (fresh.2.map { SignalingMessage.isValidRoomName(String($0.split(separator: "/").last ?? "")) } ?? false), "\(fresh)")
+    }
+}
+
+extension SignalingServerTests {
+    /// The STUN binding responder on the server's port number answers with the client's address.
+    @Test func stunOnTheSamePort() async throws {
+        let (port, server) = try await Self.startServer()
+        defer { server.cancel() }
+        let socket = try UDPSocket(bindTo: TransportAddress(ip: TransportAddress.IP("127.0.0.1")!, port: 0))
+        let request = StunMessage(method: .binding, messageClass: .request, transactionID: StunMessage.newTransactionID())
+        var buffer = [UInt8](repeating: 0, count: 1_500)
+        var reply: StunMessage?
+        for _ in 0..<20 where reply == nil { // UDP: ask again if a datagram is lost
+            socket.send(request.encode(fingerprint: true), to: TransportAddress(ip: TransportAddress.IP("127.0.0.1")!, port: UInt16(port)))
+            var pfd = pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 250) > 0, let (count, _) = socket.receive(into: &buffer) { reply = try? StunMessage.decode(Array(buffer[..<count])).message }
+        }
+        let answer = try #require(reply)
+        #expect(answer.messageClass == .success && answer.transactionID == request.transactionID)
+        #expect(answer.xorMappedAddress == socket.local)
+    }
+
+    /// A child process waited for on a thread of its own: waitpid on one of the two cooperative
+    /// threads would starve the in-process server's actor that the child is talking to.
+    static func runOffThePool(_ path: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runProcess(path, arguments) }) }.start()
+        }
+    }
+
+    /// With --tls-cert/--tls-key the same server speaks HTTPS (checked with curl, trusting the
+    /// certificate made here).
+    @Test func tlsWithACertificate() async throws {
+        let dir = NSTemporaryDirectory() + "termcall-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                                                       "-subj", "/CN=127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let (port, server) = try await Self.startServer(tls: (dir + "/cert.pem", dir + "/key.pem"))
+        defer { server.cancel() }
+        let fetched = try await Self.runOffThePool("/usr/bin/curl", ["--silent", "--show-error", "--max-time", "10", "--cacert", dir + "/cert.pem",
+                                                       "https://127.0.0.1:\(port)/healthz"])
+        #expect(fetched.status == 0 && fetched.stdout.contains(#""status":"ok""#), "\(fetched)")
+        // Plain HTTP on the TLS port gets nothing.
+        let plain = try await Self.runOffThePool("/usr/bin/curl", ["--silent", "--max-time", "5", "http://127.0.0.1:\(port)/healthz"])
+        #expect(!plain.stdout.contains("status"))
     }
 }
 
