@@ -12,6 +12,8 @@ public final class RoomCall {
         case call(Call.Event)
         /// In the room; how many others are there.
         case joined(room: String, others: Int)
+        /// Back in the room after the signalling connection dropped (the call went on meanwhile).
+        case rejoined(others: Int)
         case peerLeft(String)
         /// One line about the signalling connection or the server.
         case signalling(String)
@@ -22,6 +24,7 @@ public final class RoomCall {
     public private(set) var ownID: String?
     public private(set) var remoteID: String?
     private var joined = false
+    private var awaitingRejoin = false
     private var ignoringOffer = false
     private var described = false
     private var pendingCandidates: [String] = []
@@ -39,7 +42,7 @@ public final class RoomCall {
         var out: [Event] = []
         for event in connection.poll() {
             switch event {
-            case .connected: break
+            case .connected: if joined { awaitingRejoin = true }
             case let .disconnected(text): out.append(.signalling(text))
             case let .message(message): handle(message, &out)
             }
@@ -67,6 +70,10 @@ public final class RoomCall {
         case .peers:
             ownID = message.id
             let others = message.peers ?? []
+            if awaitingRejoin {
+                awaitingRejoin = false
+                out.append(.rejoined(others: others.count))
+            }
             if !joined {
                 joined = true
                 out.append(.joined(room: message.room ?? connection.room, others: others.count))

@@ -22,7 +22,8 @@ struct CallCommand: ParsableCommand {
         new offer is printed), {"type":"offer"|"answer","sdp":...} renegotiates, {"type":"candidate",\
         "candidate":"candidate:..."} adds a trickled candidate, {"cmd":"hangup"} ends the call. Printed: \
         {"event":"chat","text":...}, {"event":"track"|"track-ended","kind":...}, {"event":"first-frame"}, \
-        {"event":"closed"}; with --server also {"event":"joined"}, {"event":"peer-left"}, {"event":"signalling"}.
+        {"event":"closed"}; with --server also {"event":"joined"}, {"event":"rejoined"}, {"event":"peer-left"}, \
+        {"event":"signalling"}.
         """
     )
 
@@ -101,6 +102,7 @@ struct CallCommand: ParsableCommand {
                     switch event {
                     case let .call(e): out.append(e)
                     case let .joined(room, others): emit(["event": "joined", "room": room, "others": others])
+                    case let .rejoined(others): emit(["event": "rejoined", "others": others])
                     case let .peerLeft(id): emit(["event": "peer-left", "id": id])
                     case let .signalling(text): emit(["event": "signalling", "text": text])
                     }

@@ -105,6 +105,33 @@ struct ServeInteropTests {
         _ = server
     }
 
+    /// The server dies mid-call: the media carries on, both clients reconnect to the restarted
+    /// server on their own (resuming their ids), and a renegotiation then goes through it.
+    @Test func aServerRestartDoesNotDropTheCall() throws {
+        var (server, port) = try startServer()
+        let alice = try terminal(room: "restart", port: port)
+        _ = waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "joined" }
+        let bob = try terminal(room: "restart", port: port)
+        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
+        server.process.terminate()
+        let gone = Date().addingTimeInterval(5) // (Process.waitUntilExit can hang in tests: poll instead)
+        while server.process.isRunning, Date() < gone { usleep(10_000) }
+        #expect(waitFor(bob, milliseconds: 5_000) { ($0["text"] as? String)?.contains("lost") == true } != nil)
+        let before = try #require(try stats(bob))["video_frames_decoded"] as? Int ?? 0
+        _ = waitFor(bob, milliseconds: 1_000) { _ in false }
+        let during = try #require(try stats(bob))["video_frames_decoded"] as? Int ?? 0
+        #expect(during >= before + 10, "media stopped with the server: \(before) → \(during)")
+        server = try PeerProcess(Self.termcall, ["serve", "--port", String(port)])
+        _ = server.readTextLine(timeoutMilliseconds: 10_000)
+        // Back in the room: both see each other again under the same ids (a `joined` follows a reconnection).
+        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "rejoined" } != nil, "\(bob.errorLog)")
+        #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "rejoined" } != nil, "\(alice.errorLog)")
+        try alice.send(["cmd": "camera", "on": false])
+        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "track-ended" && $0["kind"] as? String == "video" } != nil)
+        try alice.send(["cmd": "hangup"])
+        _ = server
+    }
+
     /// Server-less: the offer and the answer each cross as one pasted line.
     @Test func aCallWithPastedLines() throws {
         let alice = try PeerProcess(Self.termcall, ["call", "--signal", "paste", "--offer", "--loopback"])
