@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SignalingTests", dependencies: ["Signaling"], swiftSettings: strict),
         .testTarget(name: "SignalingServerTests", dependencies: [
-            "Signaling", "SignalingServer", "STUN", "UDPTransport", "TestSupport",
+            "Signaling", "STUN", "UDPTransport", "TestSupport",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ], swiftSettings: strict),
         .testTarget(name: "CallTests", dependencies: ["Call", "PeerConnection", "MediaDevices", "STUN"], swiftSettings: strict),

@@ -132,10 +132,7 @@ public final class PeerConnection {
         if transceivers.isEmpty { isInitialOfferer = true }
         if iceRestartPending {
             iceRestartPending = false
-            let fresh = IceCredentials.random()
-            ice.restart(credentials: fresh)
-            localTransport.iceUfrag = fresh.ufrag
-            localTransport.icePassword = fresh.password
+            restartLocalIce()
         }
         fillTransport()
         sessionVersion += 1
@@ -148,10 +145,7 @@ public final class PeerConnection {
         guard signalingState == .haveRemoteOffer, let remote = pendingRemoteOffer else { throw .wrongState("no remote offer to answer") }
         // An offer with new ICE credentials restarts ICE (RFC 8839 §4.4.1.1.1): we answer with new ones too.
         if let previous = agreement, let ufrag = remote.media.first(where: { !$0.isRejected })?.iceUfrag, ufrag != previous.remoteIceUfrag {
-            let fresh = IceCredentials.random()
-            ice.restart(credentials: fresh)
-            localTransport.iceUfrag = fresh.ufrag
-            localTransport.icePassword = fresh.password
+            restartLocalIce()
         }
         fillTransport()
         sessionVersion += 1
@@ -294,6 +288,14 @@ public final class PeerConnection {
     /// What we send, for msid/ssrc lines: only the kinds with a track.
     private var localTracks: JsepAnswerer.LocalTracks {
         .init(audioSSRC: tracks.contains(.audio) ? audioSSRC : nil, videoSSRC: tracks.contains(.video) ? videoSSRC : nil)
+    }
+
+    /// New local ICE credentials, in the agent and in our next description (RFC 8445 §9).
+    private func restartLocalIce() {
+        let fresh = IceCredentials.random()
+        ice.restart(credentials: fresh)
+        localTransport.iceUfrag = fresh.ufrag
+        localTransport.icePassword = fresh.password
     }
 
     private func fillTransport() {

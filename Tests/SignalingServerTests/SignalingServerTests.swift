@@ -3,31 +3,47 @@ import HummingbirdWSClient
 import Logging
 import STUN
 import Signaling
-import SignalingServer
 import Synchronization
 import TestSupport
 import Testing
 import UDPTransport
 
-/// The real server in-process on 127.0.0.1 (port 0), with real WebSocket clients: rooms relay,
+/// The real server (`termcall serve` on 127.0.0.1, port 0) with real WebSocket clients: rooms relay,
 /// bad frames are answered to their sender only, and the page and health endpoints answer.
 @Suite struct SignalingServerTests {
-    /// Starts a server and returns its port; the task runs until the test's scope ends.
+    /// `termcall serve --port 0` as a child process (in-process, its actor would share the two
+    /// cooperative threads with the suite's blocking tests and starve), and the port it printed.
+    /// `task` ends it: cancel it when done.
     static func startServer(roomSize: Int = 4, tls: (certificate: String, key: String)? = nil) async throws -> (port: Int, task: Task<Void, any Error>) {
-        let port = Mutex<Int?>(nil)
-        var configuration = SignalingServer.Configuration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        configuration.limits.roomSize = roomSize
-        configuration.tlsCertificate = tls?.certificate
-        configuration.tlsKey = tls?.key
-        let task = Task { try await SignalingServer(configuration: configuration).run { p in port.withLock { $0 = p } } }
-        for _ in 0..<500 {
-            if let p = port.withLock({ $0 }) { return (p, task) }
-            try await Task.sleep(for: .milliseconds(10))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: root + "/.build/debug/termcall")
+        process.arguments = ["serve", "--port", "0", "--room-size", String(roomSize)] + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? [])
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line says where it listens; read it on a thread of its own (a blocking read).
+        let line: String = await withCheckedContinuation { continuation in
+            Thread {
+                var bytes: [UInt8] = []
+                while !bytes.contains(0x0A) {
+                    let chunk = output.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    bytes += chunk
+                }
+                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
+            }.start()
         }
-        task.cancel()
-        throw CancellationError()
+        guard let port = line.components(separatedBy: "127.0.0.1:").dropFirst().first.flatMap({ Int($0.prefix { $0.isNumber }) }) else {
+            process.terminate()
+            throw CancellationError()
+        }
+        let owner = ProcessOwner(process)
+        let task = Task<Void, any Error> {
+            await withTaskCancellationHandler { while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) } } onCancel: { owner.stop() }
+        }
+        return (port, task)
     }
 
     /// A scripted WebSocket client: sends `script` in order (waiting for `expect` replies after
@@ -188,4 +204,11 @@ enum HTTPGet {
         let location = lines.first { $0.lowercased().hasPrefix("location:") }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespaces) }
         return (status, body, location)
     }
+}
+
+/// Terminates the server child when its test is done.
+final class ProcessOwner: Sendable {
+    private let process: Mutex<Process>
+    init(_ process: sending Process) { self.process = Mutex(process) }
+    func stop() { process.withLock { if $0.isRunning { $0.terminate() } } }
 }
