@@ -91,6 +91,9 @@ public final class RoomCall {
             guard from == remoteID else { return }
             let collision = pc.signalingState != .stable
             ignoringOffer = !polite && collision
+            if collision {
+                out.append(.signalling(polite ? "offers crossed: ours rolled back, theirs answered" : "offers crossed: theirs ignored, ours stands"))
+            }
             if ignoringOffer { return }
             if collision { pc.rollback() }
             do {

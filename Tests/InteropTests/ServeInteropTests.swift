@@ -132,6 +132,42 @@ struct ServeInteropTests {
         _ = server
     }
 
+    /// Glare: both turn their cameras off (or on) at once, so both offer. The polite side (the
+    /// greater id) rolls back and answers, the other ignores the offer it receives; both changes
+    /// still land (an answer always says what its side sends now), and each sees the other's video
+    /// end (or come back).
+    @Test func bothOfferingAtOnceIsSettled() throws {
+        let (server, port) = try startServer()
+        let alice = try terminal(room: "glare", port: port)
+        _ = waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "joined" }
+        let bob = try terminal(room: "glare", port: port)
+        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
+        #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(alice.errorLog)")
+        // Whether the two offers cross in flight depends on timing: toggle both cameras until
+        // they do (almost always the first time), checking each round that both changes landed.
+        var crossed: Set<String> = []
+        for round in 0..<6 where crossed.count < 2 {
+            let on = round % 2 == 1
+            try alice.send(["cmd": "camera", "on": on])
+            try bob.send(["cmd": "camera", "on": on])
+            let event = on ? "track" : "track-ended"
+            let landed: ([String: Any]) -> Bool = { line in
+                if let text = line["text"] as? String, text.hasPrefix("offers crossed") { crossed.insert(text) }
+                return line["event"] as? String == event && line["kind"] as? String == "video"
+            }
+            #expect(waitFor(alice, milliseconds: 10_000, landed) != nil, "round \(round): \(alice.errorLog)")
+            #expect(waitFor(bob, milliseconds: 10_000, landed) != nil, "round \(round): \(bob.errorLog)")
+        }
+        // The offers did cross, and the two sides took the two roles.
+        #expect(crossed == ["offers crossed: ours rolled back, theirs answered", "offers crossed: theirs ignored, ours stands"], "\(crossed)")
+        // Both settle in stable, and the call still carries chat.
+        #expect(try stats(alice)?["signaling"] as? String == "stable" && stats(bob)?["signaling"] as? String == "stable")
+        try bob.send(["chat": "after the glare"])
+        #expect(waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "after the glare")
+        try alice.send(["cmd": "hangup"])
+        _ = server
+    }
+
     /// Server-less: the offer and the answer each cross as one pasted line.
     @Test func aCallWithPastedLines() throws {
         let alice = try PeerProcess(Self.termcall, ["call", "--signal", "paste", "--offer", "--loopback"])
