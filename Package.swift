@@ -95,7 +95,7 @@ let package = Package(
         ], swiftSettings: strict),
         /// A terminal's side of signalling: the WebSocket client and perfect negotiation for a Call.
         .target(name: "SignalingClient", dependencies: [
-            "Signaling", "Call", "PeerConnection",
+            "Signaling", "Call", "PeerConnection", "ICE", "STUN", "TURN",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ], swiftSettings: strict),
         /// A call: devices → pipelines → PeerConnection and back.

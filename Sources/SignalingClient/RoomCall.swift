@@ -29,10 +29,15 @@ public final class RoomCall {
     private var described = false
     private var pendingCandidates: [String] = []
 
-    public init(call: Call, connection: SignalingConnection) {
+    /// - Parameter received: what the connection delivered before the call was made
+    ///   (`SignalingConnection.waitUntilJoined`); handled on the first `step`.
+    public init(call: Call, connection: SignalingConnection, received: [SignalingConnection.Event] = []) {
         self.call = call
         self.connection = connection
+        backlog = received
     }
+
+    private var backlog: [SignalingConnection.Event]
 
     private var pc: PeerConnection { call.peer }
     /// Perfect negotiation's roles, fixed per pair without a message: the greater id is polite.
@@ -40,7 +45,9 @@ public final class RoomCall {
 
     public func step(maximumWait: Int64 = 5) -> [Event] {
         var out: [Event] = []
-        for event in connection.poll() {
+        let arrived = backlog + connection.poll()
+        backlog = []
+        for event in arrived {
             switch event {
             case .connected: if joined { awaitingRejoin = true }
             case let .disconnected(text): out.append(.signalling(text))

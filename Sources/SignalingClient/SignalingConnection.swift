@@ -63,6 +63,23 @@ public final class SignalingConnection: Sendable {
         }
     }
 
+    /// Waits (up to `timeout`) until the server has put us in the room, and returns that `peers`
+    /// message with everything that came before it — before the call exists, so it can use the
+    /// STUN and TURN servers the server hands out. Nil on timeout or when the server refuses.
+    public func waitUntilJoined(timeout: Duration = .seconds(10)) -> (peers: SignalingMessage?, events: [Event]) {
+        let clock = ContinuousClock(), deadline = clock.now + timeout
+        var seen: [Event] = []
+        while clock.now < deadline {
+            for event in poll() {
+                seen.append(event)
+                if case let .message(m) = event, m.type == .peers { return (m, seen) }
+                if case let .message(m) = event, m.type == .error { return (nil, seen) }
+            }
+            usleep(5_000) // signalling arrives on the connection's task; this runs once, before the call
+        }
+        return (nil, seen)
+    }
+
     /// What arrived since the last call, without waiting.
     public func poll() -> [Event] {
         shared.state.withLock { s in

@@ -45,6 +45,9 @@ struct CallCommand: ParsableCommand {
     @Flag(name: .long, help: "Offer loopback addresses as candidates (for calls on one machine).")
     var loopback = false
 
+    @Flag(name: .long, help: "Connect only through a TURN relay (hides your addresses from the peer; needs a server with --turn-secret).")
+    var relayOnly = false
+
     @Option(name: .long, help: ArgumentHelp("Video to send: 'test' (a moving pattern), a V4L2 device such as /dev/video0, a .y4m file, or 'none'.", valueName: "SOURCE"))
     var camera = "test"
 
@@ -87,15 +90,34 @@ struct CallCommand: ParsableCommand {
             configuration.addresses = [TransportAddress.IP("127.0.0.1")!]
             configuration.includeLoopback = true
         }
+        configuration.iceConfiguration.relayOnly = relayOnly
+        let input = StdinLines()
+        // With a server, join first: the call then uses the STUN and TURN servers it hands out.
+        var connection: SignalingConnection?, received: [SignalingConnection.Event] = []
+        if let server, let room {
+            let signalling = SignalingConnection(server: server, room: room, name: name)
+            let (peers, events) = signalling.waitUntilJoined()
+            guard let peers else {
+                let reason = events.reversed().lazy.compactMap { e -> String? in
+                    if case let .message(m) = e, m.type == .error { return m.message }
+                    if case let .disconnected(text) = e { return text }
+                    return nil
+                }.first ?? "no answer from \(server) within 10 s"
+                FileHandle.standardError.write(Data("termcall: could not join room \(room): \(reason)\n".utf8))
+                throw ExitCode.failure
+            }
+            IceServerList.apply(peers.iceServers ?? [], to: &configuration.iceConfiguration)
+            connection = signalling
+            received = events
+        }
         let call: Call
         do { call = try Call(configuration: configuration) } catch {
             FileHandle.standardError.write(Data("termcall: \(error)\n".utf8))
             throw ExitCode.failure
         }
         let pc = call.peer
-        let input = StdinLines()
-        if let server, let room {
-            let roomCall = RoomCall(call: call, connection: SignalingConnection(server: server, room: room, name: name))
+        if let connection {
+            let roomCall = RoomCall(call: call, connection: connection, received: received)
             try runLoop(call: call, input: input) {
                 var out: [Call.Event] = []
                 for event in roomCall.step(maximumWait: 5) {

@@ -168,6 +168,26 @@ struct ServeInteropTests {
         _ = server
     }
 
+    /// TURN credentials minted by the server: with `--turn-secret` it hands each client a
+    /// time-limited coturn username/password; two terminals that may only use relayed candidates
+    /// (`--relay-only`) reach each other through coturn with nothing else.
+    @Test func relayedThroughTurnWithTheServersCredentials() throws {
+        let coturn = try Coturn(mode: "rest", port: 3_878)
+        let server = try PeerProcess(Self.termcall, ["serve", "--port", "0", "--turn-secret", "termcall-secret", "--turn-url", "turn:127.0.0.1:3878"])
+        let line = try #require(server.readTextLine(timeoutMilliseconds: 10_000))
+        let port = try #require(line.components(separatedBy: "127.0.0.1:").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) })
+        let alice = try PeerProcess(Self.termcall, ["call", "turn-room", "--server", "ws://127.0.0.1:\(port)", "--relay-only", "--loopback"])
+        _ = waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "joined" }
+        let bob = try PeerProcess(Self.termcall, ["call", "turn-room", "--server", "ws://127.0.0.1:\(port)", "--relay-only", "--loopback"])
+        #expect(waitFor(bob, milliseconds: 15_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
+        let stats = try #require(try stats(bob))
+        #expect((stats["selected_pair"] as? String ?? "").hasPrefix("relay"), "\(stats)")
+        try bob.send(["chat": "relayed"])
+        #expect(waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "relayed")
+        try alice.send(["cmd": "hangup"])
+        withExtendedLifetime(coturn) {}
+    }
+
     /// Server-less: the offer and the answer each cross as one pasted line.
     @Test func aCallWithPastedLines() throws {
         let alice = try PeerProcess(Self.termcall, ["call", "--signal", "paste", "--offer", "--loopback"])
