@@ -64,6 +64,8 @@ public final class Call {
     public let configuration: CallConfiguration
     /// The far end's newest decoded picture (the renderer's latest-frame slot).
     public private(set) var remoteFrame: VideoFrame?
+    /// The newest picture we sent (the self view).
+    public private(set) var localFrame: VideoFrame?
     public private(set) var remoteFramesDecoded = 0
     public private(set) var audioPacketsReceived = 0
     public private(set) var chatReceived = 0
@@ -208,6 +210,7 @@ public final class Call {
         guard let camera else { return }
         do throws(DeviceError) {
             guard let frame = try camera.take() else { return }
+            localFrame = frame
             let now = peer.ice.now
             let start = videoStart ?? now
             videoStart = start

@@ -4,6 +4,7 @@ public enum Key: Sendable, Equatable {
     case interrupt      // Ctrl-C
     case escape
     case up, down, left, right
+    case enter, tab, backspace
     case other
 }
 
@@ -41,6 +42,9 @@ public struct KeyDecoder: Sendable {
                 continue
             }
             if b == 0x03 { keys.append(.interrupt); i += 1; continue }
+            if b == 0x0D || b == 0x0A { keys.append(.enter); i += 1; continue }
+            if b == 0x09 { keys.append(.tab); i += 1; continue }
+            if b == 0x7F || b == 0x08 { keys.append(.backspace); i += 1; continue }
             if b < 0x80 {
                 keys.append(b >= 0x20 && b < 0x7F ? .character(Character(Unicode.Scalar(b))) : .other)
                 i += 1

@@ -11,6 +11,6 @@ struct Termcall: AsyncParsableCommand {
         with its browser page. The call screen comes next.
         """,
         version: "0.1.0",
-        subcommands: [PreviewCommand.self, DevicesCommand.self, AudioTestCommand.self, CallCommand.self, ServeCommand.self]
+        subcommands: [DemoCommand.self, PreviewCommand.self, DevicesCommand.self, AudioTestCommand.self, CallCommand.self, ServeCommand.self]
     )
 }

@@ -42,4 +42,10 @@ import TUI
         var d = KeyDecoder()
         #expect(d.feed([0xC3, 0x71]) == [.other, .character("q")])
     }
+
+    /// The chat line's editing keys: Enter (CR or LF), Tab, Backspace (DEL or ^H).
+    @Test func editingKeys() {
+        var d = KeyDecoder()
+        #expect(d.feed([0x0D, 0x0A, 0x09, 0x7F, 0x08, 0x01]) == [.enter, .enter, .tab, .backspace, .backspace, .other])
+    }
 }

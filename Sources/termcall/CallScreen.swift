@@ -1,0 +1,182 @@
+import Call
+import Foundation
+import MediaCore
+import PeerConnection
+import Render
+import TUI
+
+/// The call screen, first cut (#9 grows it): the far end's video as large as the window allows,
+/// your own picture as an inset, a chat pane with an input line, and a status line. One loop on
+/// the main thread steps the call (network, audio, camera) and the terminal; a frame is drawn only
+/// when the terminal has taken the previous one, so a slow link skips frames instead of lagging.
+struct CallScreen {
+    enum Outcome { case hungUp, peerLeft, failed(String), interrupted(Int32) }
+
+    struct ChatLine { var who: String; var text: String }
+
+    let session: TerminalSession
+    let call: Call
+    let peerName: String
+    var renderer: VideoRenderer
+    var screen: TerminalScreen
+    var keys = KeyDecoder()
+    var chat: [ChatLine] = []
+    var input = ""
+    var chatFocused = false
+    var status = "connecting"
+    var drawPending = true
+    var selfView: VideoFrame?
+    var lastStats = ContinuousClock.now
+    var statsText = ""
+
+    static let chatWidth = 32
+
+    init(session: TerminalSession, call: Call, peerName: String, depth: ColorDepth, mode: RenderMode) {
+        self.session = session
+        self.call = call
+        self.peerName = peerName
+        renderer = VideoRenderer(mode: mode, depth: depth)
+        let size = session.size() ?? (80, 24)
+        screen = TerminalScreen(columns: size.columns, rows: size.rows, depth: depth)
+    }
+
+    /// `sideStep` runs beside the call each turn (the demo's echoing peer).
+    mutating func run(sideStep: () -> Void = {}) -> Outcome {
+        var fds = [pollfd(fd: session.input, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: session.interruptDescriptor, events: Int16(POLLIN), revents: 0)]
+        var bytes = [UInt8](repeating: 0, count: 512)
+        while true {
+            for i in fds.indices { fds[i].revents = 0 }
+            _ = poll(&fds, nfds_t(fds.count), 0)
+            if let signal = session.receivedSignal { return .interrupted(signal) }
+            if fds[0].revents & Int16(POLLIN | POLLHUP) != 0 {
+                let n = read(session.input, &bytes, bytes.count)
+                if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { call.hangUp(); return .hungUp }
+                for key in keys.feed(Array(bytes.prefix(max(0, n)))) {
+                    if handle(key) { call.hangUp(); return .hungUp }
+                }
+            }
+            sideStep()
+            for event in call.step(maximumWait: 4) {
+                switch event {
+                case .remoteVideo: drawPending = true
+                case .chatOpen: chat.append(ChatLine(who: "", text: "chat with \(peerName) is open")); drawPending = true
+                case let .chat(text): chat.append(ChatLine(who: peerName, text: text)); drawPending = true
+                case let .connectionState(state): status = "\(state)"; drawPending = true
+                case .secured: status = "in call"; drawPending = true
+                case .ended: return .peerLeft
+                case let .problem(text): chat.append(ChatLine(who: "", text: text)); drawPending = true
+                default: break
+                }
+            }
+            if let size = session.size(), size.columns != screen.columns || size.rows != screen.rows {
+                screen.resize(columns: size.columns, rows: size.rows)
+                drawPending = true
+            }
+            if session.frames.isBacklogged, !session.frames.flush() { return .hungUp }
+            if let frame = call.localFrame { selfView = frame }
+            if drawPending, !session.frames.isBacklogged {
+                drawPending = false
+                draw()
+            }
+        }
+    }
+
+    /// True when the key hangs up.
+    private mutating func handle(_ key: Key) -> Bool {
+        drawPending = true
+        if chatFocused {
+            switch key {
+            case .enter:
+                if !input.isEmpty, call.sendChat(input) { chat.append(ChatLine(who: "me", text: input)) }
+                input = ""
+            case .backspace: if !input.isEmpty { input.removeLast() }
+            case .escape, .tab: chatFocused = false
+            case .interrupt: return true
+            case let .character(c): if input.count < 2_000 { input.append(c) }
+            default: break
+            }
+            return false
+        }
+        switch key {
+        case .character("q"), .character("Q"), .interrupt: return true
+        case .enter, .tab: chatFocused = true
+        case .character("m"): call.microphoneMuted.toggle()
+        case .character("r") where renderer.depth != .none:
+            renderer.mode = RenderMode.allCases[(RenderMode.allCases.firstIndex(of: renderer.mode)! + 1) % RenderMode.allCases.count]
+        default: break
+        }
+        return false
+    }
+
+    private mutating func draw() {
+        let chatWidth = screen.columns >= 60 ? Self.chatWidth : 0
+        let videoColumns = screen.columns - chatWidth, videoRows = screen.rows - 1
+        guard videoColumns >= 4, videoRows >= 2 else { return }
+        var video = CellGrid(columns: videoColumns, rows: videoRows, fill: .text(0x20, fg: 0x808080, bg: 0x000000))
+        if let remote = call.remoteFrame {
+            video = renderer.render(remote, columns: videoColumns, rows: videoRows)
+        } else {
+            put("waiting for \(peerName)'s video…", into: &video, row: videoRows / 2, column: max(0, videoColumns / 2 - 14), fg: 0x909090, bg: 0x000000)
+        }
+        screen.draw(video, row: 0, column: 0)
+        // Self view: a quarter of the width, bottom right of the video.
+        if let own = selfView, videoColumns >= 24, videoRows >= 8 {
+            let inset = renderer.render(own, columns: videoColumns / 4, rows: videoRows / 4)
+            screen.draw(inset, row: videoRows - inset.rows, column: videoColumns - inset.columns)
+        }
+        if chatWidth > 0 { screen.draw(chatPane(columns: chatWidth, rows: videoRows), row: 0, column: videoColumns) }
+        screen.draw(statusLine(), row: screen.rows - 1, column: 0)
+        session.frames.send(screen.takeFrameBytes())
+    }
+
+    private func chatPane(columns: Int, rows: Int) -> CellGrid {
+        let bg: UInt32 = 0x181818
+        var grid = CellGrid(columns: columns, rows: rows, fill: .text(0x20, fg: 0xD0D0D0, bg: bg))
+        for row in 0..<rows { grid[0, row] = .text(0x2502, fg: 0x505050, bg: bg) } // │
+        // Wrap every line to the pane; show the newest that fit above the input line.
+        var wrapped: [(String, UInt32)] = []
+        for line in chat {
+            let text = line.who.isEmpty ? line.text : "\(line.who): \(line.text)"
+            let colour: UInt32 = line.who.isEmpty ? 0x888888 : (line.who == "me" ? 0x9FD89F : 0x7FC4F0)
+            var rest = Substring(text)
+            repeat {
+                wrapped.append((String(rest.prefix(columns - 2)), colour))
+                rest = rest.dropFirst(columns - 2)
+            } while !rest.isEmpty
+        }
+        let visible = wrapped.suffix(max(0, rows - 2))
+        for (i, (text, colour)) in visible.enumerated() { put(text, into: &grid, row: i, column: 2, fg: colour, bg: bg) }
+        let prompt = chatFocused ? "> " + String(input.suffix(columns - 5)) + "▏" : "Enter: chat"
+        put(prompt, into: &grid, row: rows - 1, column: 2, fg: chatFocused ? 0xFFFFFF : 0x707070, bg: bg)
+        return grid
+    }
+
+    private mutating func statusLine() -> CellGrid {
+        if ContinuousClock.now - lastStats > .milliseconds(500) {
+            lastStats = .now
+            let st = call.peer.statistics()
+            let rtt = st.transport.roundTripTime.map { String(format: "rtt %.1f ms", $0 * 1000) } ?? "rtt –"
+            let video = st.inbound(.video)
+            let loss = (st.inbound(.audio)?.packetsLost ?? 0) + (video?.packetsLost ?? 0)
+            statsText = "\(rtt) | \(String(format: "%.0f", video?.framesPerSecond ?? 0)) fps | \(Int((video?.bitrate ?? 0) / 1000)) kb/s | lost \(loss)"
+        }
+        let mic = call.microphoneMuted ? "muted" : "mic on"
+        let keysHelp = chatFocused ? "Enter send  Esc back" : "q hang up  m mute  r render  Enter chat"
+        let text = " \(peerName) | \(status) | \(statsText) | \(mic) | \(keysHelp)"
+        var grid = CellGrid(columns: screen.columns, rows: 1, fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))
+        put(text, into: &grid, row: 0, column: 0, fg: 0xE0E0E0, bg: 0x303030)
+        return grid
+    }
+
+    /// One column per scalar (wide characters are #9's): control characters are shown as "?".
+    private func put(_ text: String, into grid: inout CellGrid, row: Int, column: Int, fg: UInt32, bg: UInt32) {
+        guard row >= 0, row < grid.rows else { return }
+        var x = column
+        for scalar in text.unicodeScalars where x < grid.columns {
+            let value = scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) ? 0x3F : scalar.value
+            if x >= 0 { grid[x, row] = .text(value, fg: fg, bg: bg) }
+            x += 1
+        }
+    }
+}

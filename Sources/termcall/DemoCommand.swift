@@ -1,0 +1,65 @@
+import ArgumentParser
+import Call
+import Foundation
+import MediaDevices
+import PeerConnection
+import Render
+import STUN
+import TUI
+
+/// `termcall demo`: the whole stack with no devices and no peer. Two callers in this process
+/// connect over loopback (ICE, DTLS-SRTP, SCTP) with the test pattern and tones; the call screen
+/// shows the other one's video, and it echoes whatever you say in the chat.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "A call to an echoing peer in this process: no camera, microphone or network needed.",
+        discussion: "Keys: q hang up; Enter (or Tab) chat, Enter send, Esc back; m mute; r render mode."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("half, ascii or ascii-color (default: half on a UTF-8 terminal).", valueName: "MODE"))
+    var mode: RenderMode?
+
+    @Option(name: .long, help: ArgumentHelp("auto, truecolor, 256, 16 or none.", valueName: "DEPTH"))
+    var colors: ColorChoice = .auto
+
+    func run() throws {
+        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+            fail("demo draws on a terminal — run it in one (stdin and stdout are not a tty)")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let depth = colors.depth ?? TerminalColors.detect(environment: environment)
+        let mode = mode ?? (TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii)
+        func caller(tone: Double) -> CallConfiguration {
+            var c = CallConfiguration()
+            c.camera = .testPattern(width: 320, height: 240, fps: 30)
+            c.microphone = .tone(frequency: tone)
+            c.addresses = [TransportAddress.IP("127.0.0.1")!]
+            c.includeLoopback = true
+            return c
+        }
+        let you: Call, echo: Call
+        do {
+            you = try Call(configuration: caller(tone: 440))
+            echo = try Call(configuration: caller(tone: 660))
+            try echo.peer.setRemoteDescription(try you.peer.createOffer())
+            try you.peer.setRemoteDescription(try echo.peer.createAnswer())
+        } catch {
+            fail("the demo call could not start: \(error)")
+        }
+        let session = TerminalSession()
+        var screen = CallScreen(session: session, call: you, peerName: "echo", depth: depth, mode: mode)
+        let outcome = screen.run {
+            for event in echo.step(maximumWait: 0) {
+                if case let .chat(text) = event { echo.sendChat("you said: \(text)") }
+            }
+        }
+        session.restore()
+        echo.hangUp()
+        switch outcome {
+        case .hungUp, .peerLeft: break
+        case let .failed(message): fail(message)
+        case let .interrupted(signal): Foundation.exit(128 + signal)
+        }
+    }
+}

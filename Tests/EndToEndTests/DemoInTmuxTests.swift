@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+/// `termcall demo` in tmux: two callers in one process over loopback; the call screen shows the
+/// echoing peer's moving test pattern, a chat round trip works, and q restores the terminal.
+@Suite(.serialized) struct DemoInTmuxTests {
+    func pictureLines(_ pane: String) -> [Substring] {
+        pane.split(separator: "\n").filter { $0.contains { PreviewInTmuxTests.halfBlocks.contains($0) } }
+    }
+
+    @Test func theDemoCallShowsVideoAndEchoesChat() throws {
+        let tmux = try Tmux("\(Tmux.termcall) demo", environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        let first = try #require(tmux.waitFor(escapes: true) { $0.contains("38;2;") && $0.contains("in call") && pictureLines($0).count > 20 },
+                                 "no call screen with video:\n\(tmux.capture())")
+        #expect(tmux.waitFor(escapes: true) { $0 != first && $0.contains("in call") } != nil, "the remote video did not change")
+        #expect(tmux.waitFor { $0.contains("chat with echo is open") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("Enter")
+        tmux.sendKeys("-l", "hello echo")
+        tmux.sendKeys("Enter")
+        let echoed = tmux.waitFor { $0.contains("echo: you said: hello echo") }
+        #expect(echoed?.contains("me: hello echo") == true, "\(tmux.capture())")
+        // Status: connection, RTT from RTCP, frame rate.
+        #expect(tmux.waitFor { $0.contains("rtt ") && $0.contains(" fps") && !$0.contains("rtt –") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("Escape")
+        tmux.sendKeys("q")
+        let end = tmux.waitFor { $0.contains("EXIT=") }
+        #expect(end?.contains("EXIT=0 RESTORED=yes") == true, "\(end ?? tmux.capture())")
+    }
+}
