@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "SecureTransport", targets: ["DTLS", "SRTP", "SCTP"]),
         .library(name: "PeerConnection", targets: ["PeerConnection", "SDP"]),
         .library(name: "Signaling", targets: ["Signaling"]),
+        .library(name: "Call", targets: ["Call"]),
         .library(name: "SignalingServer", targets: ["SignalingServer"]),
     ],
     dependencies: [

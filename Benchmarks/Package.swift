@@ -50,6 +50,15 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "termcall-demo-bench",
+            dependencies: [
+                .product(name: "Call", package: "termcall"), .product(name: "MediaDevices", package: "termcall"),
+                .product(name: "MediaCore", package: "termcall"), .product(name: "Render", package: "termcall"),
+                .product(name: "UDPTransport", package: "termcall"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "termcall-serve-bench",
             dependencies: [
                 .product(name: "Signaling", package: "termcall"), .product(name: "SignalingServer", package: "termcall"),

@@ -73,6 +73,9 @@ public final class Call {
     public private(set) var hasEnded = false
     /// Mutes the microphone: silence is encoded (Opus DTX keeps it to a packet every 400 ms).
     public var microphoneMuted = false
+    /// Stops sending pictures without renegotiating (the far end keeps the last one); the camera
+    /// keeps running so turning it back on is instant.
+    public var cameraPaused = false
 
     private var chatChannel: UInt16?
     private var camera: LiveVideoFeed?
@@ -211,6 +214,7 @@ public final class Call {
         do throws(DeviceError) {
             guard let frame = try camera.take() else { return }
             localFrame = frame
+            if cameraPaused { return }
             let now = peer.ice.now
             let start = videoStart ?? now
             videoStart = start

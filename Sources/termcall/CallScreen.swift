@@ -28,6 +28,8 @@ struct CallScreen {
     var selfView: VideoFrame?
     var lastStats = ContinuousClock.now
     var statsText = ""
+    var showHelp = false
+    var showStats = false
 
     static let chatWidth = 32
 
@@ -98,10 +100,14 @@ struct CallScreen {
             }
             return false
         }
+        if showHelp, key != .character("q") { showHelp = false; return false } // any key closes the help
         switch key {
         case .character("q"), .character("Q"), .interrupt: return true
         case .enter, .tab: chatFocused = true
         case .character("m"): call.microphoneMuted.toggle()
+        case .character("v"): call.cameraPaused.toggle()
+        case .character("s"): showStats.toggle()
+        case .character("?"), .character("h"): showHelp = true
         case .character("r") where renderer.depth != .none:
             renderer.mode = RenderMode.allCases[(RenderMode.allCases.firstIndex(of: renderer.mode)! + 1) % RenderMode.allCases.count]
         default: break
@@ -126,8 +132,63 @@ struct CallScreen {
             screen.draw(inset, row: videoRows - inset.rows, column: videoColumns - inset.columns)
         }
         if chatWidth > 0 { screen.draw(chatPane(columns: chatWidth, rows: videoRows), row: 0, column: videoColumns) }
+        if showStats { drawBox(statisticsLines(), row: 1, column: 2) }
+        if showHelp {
+            let lines = Self.help
+            let width = lines.map(\.count).max() ?? 0
+            drawBox(lines, row: max(0, (screen.rows - lines.count) / 2 - 1), column: max(0, (screen.columns - width) / 2 - 2))
+        }
         screen.draw(statusLine(), row: screen.rows - 1, column: 0)
         session.frames.send(screen.takeFrameBytes())
+    }
+
+    static let help = [
+        "termcall — keys",
+        "",
+        "q / Ctrl-C   hang up",
+        "Enter / Tab  chat: type, Enter sends, Esc back",
+        "m            mute / unmute the microphone",
+        "v            camera off / on",
+        "r            render mode (half-blocks, ASCII, ASCII colour)",
+        "s            call statistics",
+        "?            this help (any key closes it)",
+    ]
+
+    /// The figures of `PeerConnection.statistics()` a person asks for.
+    private func statisticsLines() -> [String] {
+        let st = call.peer.statistics()
+        var lines = ["call statistics (s closes)"]
+        lines.append("path    \(st.transport.selectedPair ?? "–")")
+        lines.append("secured \(st.transport.dtlsCipher ?? "–") \(st.transport.srtpProfile ?? "")")
+        lines.append("rtt     " + (st.transport.roundTripTime.map { String(format: "%.1f ms", $0 * 1000) } ?? "–"))
+        for stream in st.inbound {
+            var line = "in  \(stream.codec) \(Int(stream.bitrate / 1000)) kb/s lost \(stream.packetsLost) jitter \(String(format: "%.1f", stream.jitter * 1000)) ms"
+            if stream.kind == .video { line += " \(stream.frameWidth)x\(stream.frameHeight) \(String(format: "%.0f", stream.framesPerSecond)) fps" }
+            lines.append(line)
+        }
+        for stream in st.outbound {
+            var line = "out \(stream.codec) \(Int(stream.bitrate / 1000)) kb/s"
+            if let lost = stream.remotePacketsLost { line += " lost (their view) \(lost)" }
+            if stream.kind == .video { line += " keyframes \(stream.keyframesEncoded) PLI \(stream.pliReceived)" }
+            lines.append(line)
+        }
+        lines.append("chat    \(st.dataChannels.messagesSent) sent, \(st.dataChannels.messagesReceived) received")
+        return lines
+    }
+
+    /// A framed box of text over whatever is drawn.
+    private mutating func drawBox(_ lines: [String], row: Int, column: Int) {
+        let width = min(screen.columns - column, (lines.map(\.count).max() ?? 0) + 4)
+        let height = min(screen.rows - 1 - row, lines.count + 2)
+        guard width > 4, height > 2 else { return }
+        let bg: UInt32 = 0x202830
+        var grid = CellGrid(columns: width, rows: height, fill: .text(0x20, fg: 0xE0E0E0, bg: bg))
+        for x in 0..<width { grid[x, 0] = .text(0x2500, fg: 0x8090A0, bg: bg); grid[x, height - 1] = .text(0x2500, fg: 0x8090A0, bg: bg) }
+        for y in 0..<height { grid[0, y] = .text(0x2502, fg: 0x8090A0, bg: bg); grid[width - 1, y] = .text(0x2502, fg: 0x8090A0, bg: bg) }
+        grid[0, 0] = .text(0x250C, fg: 0x8090A0, bg: bg); grid[width - 1, 0] = .text(0x2510, fg: 0x8090A0, bg: bg)
+        grid[0, height - 1] = .text(0x2514, fg: 0x8090A0, bg: bg); grid[width - 1, height - 1] = .text(0x2518, fg: 0x8090A0, bg: bg)
+        for (i, line) in lines.prefix(height - 2).enumerated() { put(line, into: &grid, row: i + 1, column: 2, fg: i == 0 ? 0xFFFFFF : 0xD0D0D0, bg: bg) }
+        screen.draw(grid, row: row, column: column)
     }
 
     private func chatPane(columns: Int, rows: Int) -> CellGrid {
@@ -161,8 +222,8 @@ struct CallScreen {
             let loss = (st.inbound(.audio)?.packetsLost ?? 0) + (video?.packetsLost ?? 0)
             statsText = "\(rtt) | \(String(format: "%.0f", video?.framesPerSecond ?? 0)) fps | \(Int((video?.bitrate ?? 0) / 1000)) kb/s | lost \(loss)"
         }
-        let mic = call.microphoneMuted ? "muted" : "mic on"
-        let keysHelp = chatFocused ? "Enter send  Esc back" : "q hang up  m mute  r render  Enter chat"
+        let mic = (call.microphoneMuted ? "muted" : "mic on") + (call.cameraPaused ? " | camera off" : "")
+        let keysHelp = chatFocused ? "Enter send  Esc back" : "q hang up  m mute  v camera  Enter chat  ? help"
         let text = " \(peerName) | \(status) | \(statsText) | \(mic) | \(keysHelp)"
         var grid = CellGrid(columns: screen.columns, rows: 1, fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))
         put(text, into: &grid, row: 0, column: 0, fg: 0xE0E0E0, bg: 0x303030)

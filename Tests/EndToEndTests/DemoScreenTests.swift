@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// The demo's call screen beyond the basics: the help overlay, the statistics box, the camera
+/// switch, and relayout when the window changes size.
+@Suite(.serialized) struct DemoScreenTests {
+    @Test func helpStatisticsAndCamera() throws {
+        let tmux = try Tmux("\(Tmux.termcall) demo", environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor { $0.contains("in call") && $0.contains("chat with echo is open") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("?")
+        let help = tmux.waitFor { $0.contains("termcall — keys") }
+        #expect(help?.contains("camera off / on") == true, "\(tmux.capture())")
+        tmux.sendKeys("x") // any key closes it
+        #expect(tmux.waitFor { !$0.contains("termcall — keys") } != nil)
+        tmux.sendKeys("s")
+        let stats = tmux.waitFor { $0.contains("call statistics") && $0.contains("in  video/VP8") }
+        #expect(stats?.contains("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") == true, "\(tmux.capture())")
+        tmux.sendKeys("v")
+        #expect(tmux.waitFor { $0.contains("camera off") } != nil)
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+
+    /// 80x24 and 200x60: the status line stays on the last row, the video fills the rows above,
+    /// and the chat pane keeps its place at the right.
+    @Test func relayoutOnResize() throws {
+        let tmux = try Tmux("\(Tmux.termcall) demo", columns: 120, rows: 36, environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor { $0.contains("in call") } != nil, "\(tmux.capture())")
+        for (columns, rows) in [(80, 24), (200, 60)] {
+            tmux.resize(columns: columns, rows: rows)
+            let pane = tmux.waitFor { pane in
+                let lines = pane.split(separator: "\n", omittingEmptySubsequences: false)
+                return lines.count >= rows && lines[rows - 1].hasPrefix(" echo |") && lines[0].count <= columns
+                    && lines.prefix(rows - 1).filter { $0.contains("│") }.count == rows - 1
+            }
+            #expect(pane != nil, "no clean layout at \(columns)x\(rows):\n\(tmux.capture())")
+        }
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+}
