@@ -33,7 +33,7 @@ var latencies: [Double] = []
 var lastLocal: UInt32?, drawn = 0, bytes = 0
 func usage() -> (cpu: Double, rssKB: Int) {
     var u = rusage()
-    getrusage(RUSAGE_SELF, &u)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
     let cpu = Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     return (cpu, u.ru_maxrss)
 }
@@ -60,10 +60,10 @@ while clock.now - start < .seconds(seconds) {
     if captured.count > 300 { captured = captured.filter { clock.now - $0.value < .seconds(5) } }
 }
 let after = usage()
-latencies.sort()
-func pct(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+let sorted = latencies.sorted()
+func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
 print(String(format: "{\"seconds\":%d,\"cpu_percent_of_one_core\":%.1f,\"peak_rss_mb\":%.1f,\"frames_drawn\":%d,\"fps\":%.1f,\"kb_per_frame\":%.1f,\"glass_to_glass_ms_p50\":%.1f,\"p95\":%.1f,\"max\":%.1f}",
              seconds, (after.cpu - before.cpu) / Double(seconds) * 100, Double(after.rssKB) / 1024, drawn, Double(drawn) / Double(seconds),
-             drawn > 0 ? Double(bytes) / Double(drawn) / 1024 : 0, pct(0.5), pct(0.95), latencies.last ?? 0))
+             drawn > 0 ? Double(bytes) / Double(drawn) / 1024 : 0, pct(0.5), pct(0.95), sorted.last ?? 0))
 you.hangUp()
 echo.hangUp()
