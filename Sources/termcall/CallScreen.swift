@@ -42,8 +42,10 @@ struct CallScreen {
         screen = TerminalScreen(columns: size.columns, rows: size.rows, depth: depth)
     }
 
-    /// `sideStep` runs beside the call each turn (the demo's echoing peer).
-    mutating func run(sideStep: () -> Void = {}) -> Outcome {
+    /// `step` runs the call for one turn (the call alone, or with its room's signalling);
+    /// `sideStep` runs beside it (the demo's echoing peer).
+    mutating func run(step: (() -> [Call.Event])? = nil, sideStep: () -> Void = {}) -> Outcome {
+        screen.invalidate()
         var fds = [pollfd(fd: session.input, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: session.interruptDescriptor, events: Int16(POLLIN), revents: 0)]
         var bytes = [UInt8](repeating: 0, count: 512)
@@ -59,7 +61,7 @@ struct CallScreen {
                 }
             }
             sideStep()
-            for event in call.step(maximumWait: 4) {
+            for event in step?() ?? call.step(maximumWait: 4) {
                 switch event {
                 case .remoteVideo: drawPending = true
                 case .chatOpen: chat.append(ChatLine(who: "", text: "chat with \(peerName) is open")); drawPending = true

@@ -30,6 +30,18 @@ struct DemoCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let depth = colors.depth ?? TerminalColors.detect(environment: environment)
         let mode = mode ?? (TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii)
+        let session = TerminalSession()
+        let outcome = Self.run(session: session, depth: depth, mode: mode)
+        session.restore()
+        switch outcome {
+        case .hungUp, .peerLeft: break
+        case let .failed(message): fail(message)
+        case let .interrupted(signal): Foundation.exit(128 + signal)
+        }
+    }
+
+    /// The demo call on an open terminal session (the lobby runs it too).
+    static func run(session: TerminalSession, depth: ColorDepth, mode: RenderMode) -> CallScreen.Outcome {
         func caller(tone: Double) -> CallConfiguration {
             var c = CallConfiguration()
             c.camera = .testPattern(width: 320, height: 240, fps: 30)
@@ -45,21 +57,15 @@ struct DemoCommand: ParsableCommand {
             try echo.peer.setRemoteDescription(try you.peer.createOffer())
             try you.peer.setRemoteDescription(try echo.peer.createAnswer())
         } catch {
-            fail("the demo call could not start: \(error)")
+            return .failed("the demo call could not start: \(error)")
         }
-        let session = TerminalSession()
         var screen = CallScreen(session: session, call: you, peerName: "echo", depth: depth, mode: mode)
-        let outcome = screen.run {
+        let outcome = screen.run(sideStep: {
             for event in echo.step(maximumWait: 0) {
                 if case let .chat(text) = event { echo.sendChat("you said: \(text)") }
             }
-        }
-        session.restore()
+        })
         echo.hangUp()
-        switch outcome {
-        case .hungUp, .peerLeft: break
-        case let .failed(message): fail(message)
-        case let .interrupted(signal): Foundation.exit(128 + signal)
-        }
+        return outcome
     }
 }

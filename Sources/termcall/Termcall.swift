@@ -6,11 +6,13 @@ struct Termcall: AsyncParsableCommand {
         commandName: "termcall",
         abstract: "Video, voice and text calls in the terminal.",
         discussion: """
-        Lists devices, previews local video in the terminal, tests the speaker and microphone, makes \
-        headless calls (signalling on stdin/stdout or through a server) and runs the signalling server \
-        with its browser page. The call screen comes next.
+        Without a subcommand, opens the lobby: the demo call, joining a room, devices and display. \
+        Also: a demo call, previews of local video, a speaker and microphone test, headless calls \
+        (through a server, JSON lines on stdin/stdout, or pasted lines) and the signalling server \
+        with its browser page.
         """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, PreviewCommand.self, DevicesCommand.self, AudioTestCommand.self, CallCommand.self, ServeCommand.self]
+        subcommands: [LobbyCommand.self, DemoCommand.self, PreviewCommand.self, DevicesCommand.self, AudioTestCommand.self, CallCommand.self, ServeCommand.self],
+        defaultSubcommand: LobbyCommand.self
     )
 }
