@@ -127,20 +127,25 @@ struct CallScreen {
         } else {
             put("waiting for \(peerName)'s video…", into: &video, row: videoRows / 2, column: max(0, videoColumns / 2 - 14), fg: 0x909090, bg: 0x000000)
         }
-        screen.draw(video, row: 0, column: 0)
+        // Everything is composed into one canvas and handed to the damage map once: drawing the
+        // layers one by one made the map send the video under a box and then the box again, and a
+        // terminal without synchronized updates showed the tear.
+        var canvas = CellGrid(columns: screen.columns, rows: screen.rows)
+        canvas.blit(video, row: 0, column: 0)
         // Self view: a quarter of the width, bottom right of the video.
         if let own = selfView, videoColumns >= 24, videoRows >= 8 {
             let inset = renderer.render(own, columns: videoColumns / 4, rows: videoRows / 4)
-            screen.draw(inset, row: videoRows - inset.rows, column: videoColumns - inset.columns)
+            canvas.blit(inset, row: videoRows - inset.rows, column: videoColumns - inset.columns)
         }
-        if chatWidth > 0 { screen.draw(chatPane(columns: chatWidth, rows: videoRows), row: 0, column: videoColumns) }
-        if showStats { drawBox(statisticsLines(), row: 1, column: 2) }
+        if chatWidth > 0 { canvas.blit(chatPane(columns: chatWidth, rows: videoRows), row: 0, column: videoColumns) }
+        if showStats { drawBox(statisticsLines(), on: &canvas, row: 1, column: 2) }
         if showHelp {
             let lines = Self.help
             let width = lines.map(\.count).max() ?? 0
-            drawBox(lines, row: max(0, (screen.rows - lines.count) / 2 - 1), column: max(0, (screen.columns - width) / 2 - 2))
+            drawBox(lines, on: &canvas, row: max(0, (screen.rows - lines.count) / 2 - 1), column: max(0, (screen.columns - width) / 2 - 2))
         }
-        screen.draw(statusLine(), row: screen.rows - 1, column: 0)
+        canvas.blit(statusLine(), row: screen.rows - 1, column: 0)
+        screen.draw(canvas, row: 0, column: 0)
         session.frames.send(screen.takeFrameBytes())
     }
 
@@ -179,7 +184,7 @@ struct CallScreen {
     }
 
     /// A framed box of text over whatever is drawn.
-    private mutating func drawBox(_ lines: [String], row: Int, column: Int) {
+    private func drawBox(_ lines: [String], on canvas: inout CellGrid, row: Int, column: Int) {
         let width = min(screen.columns - column, (lines.map(\.count).max() ?? 0) + 4)
         let height = min(screen.rows - 1 - row, lines.count + 2)
         guard width > 4, height > 2 else { return }
@@ -190,7 +195,7 @@ struct CallScreen {
         grid[0, 0] = .text(0x250C, fg: 0x8090A0, bg: bg); grid[width - 1, 0] = .text(0x2510, fg: 0x8090A0, bg: bg)
         grid[0, height - 1] = .text(0x2514, fg: 0x8090A0, bg: bg); grid[width - 1, height - 1] = .text(0x2518, fg: 0x8090A0, bg: bg)
         for (i, line) in lines.prefix(height - 2).enumerated() { put(line, into: &grid, row: i + 1, column: 2, fg: i == 0 ? 0xFFFFFF : 0xD0D0D0, bg: bg) }
-        screen.draw(grid, row: row, column: column)
+        canvas.blit(grid, row: row, column: column)
     }
 
     private func chatPane(columns: Int, rows: Int) -> CellGrid {
@@ -240,6 +245,17 @@ struct CallScreen {
             let value = scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) ? 0x3F : scalar.value
             if x >= 0 { grid[x, row] = .text(value, fg: fg, bg: bg) }
             x += 1
+        }
+    }
+}
+
+extension CellGrid {
+    /// Copies `grid` in at (row, column), clipped to this grid.
+    mutating func blit(_ grid: CellGrid, row: Int, column: Int) {
+        for y in 0..<grid.rows where row + y >= 0 && row + y < rows {
+            for x in 0..<grid.columns where column + x >= 0 && column + x < columns {
+                self[column + x, row + y] = grid[x, y]
+            }
         }
     }
 }
