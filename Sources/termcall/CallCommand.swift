@@ -5,6 +5,7 @@ import MediaDevices
 import PeerConnection
 import SCTP
 import STUN
+import TUI
 import Signaling
 import SignalingClient
 
@@ -44,6 +45,9 @@ struct CallCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Offer loopback addresses as candidates (for calls on one machine).")
     var loopback = false
+
+    @Flag(name: .long, help: "JSON lines on stdin/stdout even on a terminal (no call screen).")
+    var headless = false
 
     @Flag(name: .long, help: "Connect only through a TURN relay (hides your addresses from the peer; needs a server with --turn-secret).")
     var relayOnly = false
@@ -91,6 +95,20 @@ struct CallCommand: ParsableCommand {
             configuration.includeLoopback = true
         }
         configuration.iceConfiguration.relayOnly = relayOnly
+        // On a terminal, a room call runs on the call screen; through pipes it stays headless.
+        if let server, let room, isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, !headless {
+            let environment = ProcessInfo.processInfo.environment
+            let session = TerminalSession()
+            let outcome = CallScreen.roomCall(session: session, configuration: configuration, server: server, room: room, name: name,
+                                              depth: TerminalColors.detect(environment: environment),
+                                              mode: TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii)
+            session.restore()
+            switch outcome {
+            case .hungUp, .peerLeft: return
+            case let .failed(message): fail(message)
+            case let .interrupted(signal): Foundation.exit(128 + signal)
+            }
+        }
         let input = StdinLines()
         // With a server, join first: the call then uses the STUN and TURN servers it hands out.
         var connection: SignalingConnection?, received: [SignalingConnection.Event] = []

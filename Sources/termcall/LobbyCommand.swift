@@ -96,16 +96,26 @@ struct LobbyCommand: ParsableCommand {
 
     /// A call in a room, on the call screen, with the saved devices.
     func roomCall(session: TerminalSession, settings: Settings, room: String, depth: ColorDepth) -> CallScreen.Outcome {
+        CallScreen.roomCall(session: session, configuration: settings.callConfiguration, server: settings.server, room: room,
+                            name: settings.name, depth: depth, mode: settings.mode)
+    }
+}
+
+extension CallScreen {
+    /// Joins `room` on `server` (first, so the call uses the STUN/TURN servers it hands out), then
+    /// runs the call on this screen until someone hangs up.
+    static func roomCall(session: TerminalSession, configuration: CallConfiguration, server: String, room: String, name: String,
+                         depth: ColorDepth, mode: RenderMode) -> CallScreen.Outcome {
         guard SignalingMessage.isValidRoomName(room) else { return .failed("room names are letters, digits, - and _") }
-        let signalling = SignalingConnection(server: settings.server, room: room, name: settings.name)
+        let signalling = SignalingConnection(server: server, room: room, name: name)
         let (peers, events) = signalling.waitUntilJoined()
-        guard let peers else { signalling.close(); return .failed("could not join \(room) on \(settings.server)") }
-        var configuration = settings.callConfiguration
+        guard let peers else { signalling.close(); return .failed("could not join \(room) on \(server)") }
+        var configuration = configuration
         IceServerList.apply(peers.iceServers ?? [], to: &configuration.iceConfiguration)
         let call: Call
         do { call = try Call(configuration: configuration) } catch { signalling.close(); return .failed("\(error)") }
         let roomCall = RoomCall(call: call, connection: signalling, received: events)
-        var screen = CallScreen(session: session, call: call, peerName: "room \(room)", depth: depth, mode: settings.mode)
+        var screen = CallScreen(session: session, call: call, peerName: "room \(room)", depth: depth, mode: mode)
         let outcome = screen.run(step: {
             roomCall.step(maximumWait: 4).compactMap { event -> Call.Event? in
                 switch event {
