@@ -12,7 +12,17 @@ import TUI
 struct CallScreen {
     enum Outcome { case hungUp, peerLeft, failed(String), interrupted(Int32) }
 
-    struct ChatLine { var who: String; var text: String }
+    struct ChatLine {
+        var who: String
+        var text: String
+        var time = ChatLine.clock()
+        /// HH:MM local time, for the pane.
+        static func clock() -> String {
+            var now = time_t(Foundation.time(nil)), parts = tm()
+            localtime_r(&now, &parts)
+            return String(format: "%02d:%02d", parts.tm_hour, parts.tm_min)
+        }
+    }
 
     let session: TerminalSession
     let call: Call
@@ -30,6 +40,11 @@ struct CallScreen {
     var statsText = ""
     var showHelp = false
     var showStats = false
+    /// Messages that arrived while the chat line was not focused.
+    var unread = 0
+    /// Sent lines, for Up/Down in the chat line.
+    var history: [String] = []
+    var historyIndex: Int?
 
     static let chatWidth = 32
 
@@ -65,7 +80,10 @@ struct CallScreen {
                 switch event {
                 case .remoteVideo: drawPending = true
                 case .chatOpen: chat.append(ChatLine(who: "", text: "chat with \(peerName) is open")); drawPending = true
-                case let .chat(text): chat.append(ChatLine(who: peerName, text: text)); drawPending = true
+                case let .chat(text):
+                    chat.append(ChatLine(who: peerName, text: text))
+                    if !chatFocused { unread += 1 }
+                    drawPending = true
                 case let .connectionState(state): status = "\(state)"; drawPending = true
                 case .secured: status = "in call"; drawPending = true
                 case .ended: return .peerLeft
@@ -92,8 +110,20 @@ struct CallScreen {
         if chatFocused {
             switch key {
             case .enter:
-                if !input.isEmpty, call.sendChat(input) { chat.append(ChatLine(who: "me", text: input)) }
+                if !input.isEmpty, call.sendChat(input) {
+                    chat.append(ChatLine(who: "me", text: input))
+                    history.append(input)
+                }
                 input = ""
+                historyIndex = nil
+            case .up where !history.isEmpty:
+                let i = max(0, (historyIndex ?? history.count) - 1)
+                historyIndex = i
+                input = history[i]
+            case .down where historyIndex != nil:
+                let i = historyIndex! + 1
+                historyIndex = i < history.count ? i : nil
+                input = i < history.count ? history[i] : ""
             case .backspace: if !input.isEmpty { input.removeLast() }
             case .escape, .tab: chatFocused = false
             case .interrupt: return true
@@ -105,7 +135,7 @@ struct CallScreen {
         if showHelp, key != .character("q") { showHelp = false; return false } // any key closes the help
         switch key {
         case .character("q"), .character("Q"), .interrupt: return true
-        case .enter, .tab: chatFocused = true
+        case .enter, .tab: chatFocused = true; unread = 0
         case .character("m"): call.microphoneMuted.toggle()
         case .character("v"): call.cameraPaused.toggle()
         case .character("s"): showStats.toggle()
@@ -205,7 +235,7 @@ struct CallScreen {
         // Wrap every line to the pane; show the newest that fit above the input line.
         var wrapped: [(String, UInt32)] = []
         for line in chat {
-            let text = line.who.isEmpty ? line.text : "\(line.who): \(line.text)"
+            let text = line.who.isEmpty ? "\(line.time) \(line.text)" : "\(line.time) \(line.who): \(line.text)"
             let colour: UInt32 = line.who.isEmpty ? 0x888888 : (line.who == "me" ? 0x9FD89F : 0x7FC4F0)
             var rest = Substring(text)
             repeat {
@@ -215,7 +245,7 @@ struct CallScreen {
         }
         let visible = wrapped.suffix(max(0, rows - 2))
         for (i, (text, colour)) in visible.enumerated() { put(text, into: &grid, row: i, column: 2, fg: colour, bg: bg) }
-        let prompt = chatFocused ? "> " + String(input.suffix(columns - 5)) + "▏" : "Enter: chat"
+        let prompt = chatFocused ? "> " + String(input.suffix(columns - 5)) + "▏" : (unread > 0 ? "● \(unread) new — Enter to chat" : "Enter: chat")
         put(prompt, into: &grid, row: rows - 1, column: 2, fg: chatFocused ? 0xFFFFFF : 0x707070, bg: bg)
         return grid
     }
@@ -229,7 +259,7 @@ struct CallScreen {
             let loss = (st.inbound(.audio)?.packetsLost ?? 0) + (video?.packetsLost ?? 0)
             statsText = "\(rtt) | \(String(format: "%.0f", video?.framesPerSecond ?? 0)) fps | \(Int((video?.bitrate ?? 0) / 1000)) kb/s | lost \(loss)"
         }
-        let mic = (call.microphoneMuted ? "muted" : "mic on") + (call.cameraPaused ? " | camera off" : "")
+        let mic = (call.microphoneMuted ? "muted" : "mic on") + (call.cameraPaused ? " | camera off" : "") + (unread > 0 ? " | ● \(unread) new" : "")
         let keysHelp = chatFocused ? "Enter send  Esc back" : "q hang up  m mute  v camera  Enter chat  ? help"
         let text = " \(peerName) | \(status) | \(statsText) | \(mic) | \(keysHelp)"
         var grid = CellGrid(columns: screen.columns, rows: 1, fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))

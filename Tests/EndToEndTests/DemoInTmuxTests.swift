@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `termcall demo` in tmux: two callers in one process over loopback; the call screen shows the
@@ -16,15 +17,31 @@ import Testing
         #expect(tmux.waitFor(escapes: true) { $0 != first && $0.contains("in call") } != nil, "the remote video did not change")
         #expect(tmux.waitFor { $0.contains("chat with echo is open") } != nil, "\(tmux.capture())")
         tmux.sendKeys("Enter")
-        tmux.sendKeys("-l", "hello echo")
+        tmux.sendKeys("-l", "hi echo")
         tmux.sendKeys("Enter")
-        let echoed = tmux.waitFor { $0.contains("echo: you said: hello echo") }
-        #expect(echoed?.contains("me: hello echo") == true, "\(tmux.capture())")
+        let echoed = try #require(tmux.waitFor { $0.contains("echo: you said: hi echo") }, "\(tmux.capture())")
+        // Each line carries its time (HH:MM) and sender.
+        #expect(echoed.range(of: #"[0-2][0-9]:[0-5][0-9] me: hi echo"#, options: .regularExpression) != nil, "\(echoed)")
+        // Up recalls the last line sent.
+        tmux.sendKeys("Up")
+        #expect(tmux.waitFor { $0.contains("> hi echo") } != nil, "\(tmux.capture())")
         // Status: connection, RTT from RTCP, frame rate.
         #expect(tmux.waitFor { $0.contains("rtt ") && $0.contains(" fps") && !$0.contains("rtt –") } != nil, "\(tmux.capture())")
         tmux.sendKeys("Escape")
         tmux.sendKeys("q")
         let end = tmux.waitFor { $0.contains("EXIT=") }
         #expect(end?.contains("EXIT=0 RESTORED=yes") == true, "\(end ?? tmux.capture())")
+    }
+
+    /// SIGTERM in the middle of a call: the terminal is given back (modes, cursor) and the exit
+    /// status says so.
+    @Test func sigtermRestoresTheTerminal() throws {
+        let tmux = try Tmux("\(Tmux.termcall) demo", environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor { $0.contains("in call") } != nil, "\(tmux.capture())")
+        let killed = try runProcess("/usr/bin/pkill", ["-TERM", "-P", String(tmux.shellPID), "termcall"])
+        #expect(killed.status == 0)
+        let end = tmux.waitFor { $0.contains("EXIT=") }
+        #expect(end?.contains("EXIT=143 RESTORED=yes") == true, "\(end ?? tmux.capture())")
     }
 }
