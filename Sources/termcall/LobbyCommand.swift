@@ -85,7 +85,14 @@ struct LobbyCommand: ParsableCommand {
             .init(id: "render", label: "Render mode", kind: .choice(options: [("half", "half-blocks"), ("ascii", "ASCII"), ("ascii-color", "ASCII colour")]), value: settings.renderMode),
             .init(id: "save", label: "Save", kind: .action),
         ], depth: depth)
-        guard case .picked("save") = menu.run() else { return nil }
+        let preview = DevicePreview(depth: depth, mode: settings.mode)
+        menu.sidePanel = { items, columns, rows in
+            let value = { (id: String) in items.first { $0.id == id }?.value ?? "none" }
+            return preview.panel(camera: value("camera"), microphone: value("mic"), columns: columns, rows: rows)
+        }
+        let outcome = menu.run()
+        preview.stop()
+        guard case .picked("save") = outcome else { return nil }
         var chosen = settings
         chosen.camera = menu.value("camera")
         chosen.microphone = menu.value("mic")

@@ -29,6 +29,9 @@ struct MenuScreen {
     var editing = false
     var screen: TerminalScreen
     var keys = KeyDecoder()
+    /// A live panel at the right (the device menu's camera picture and mic level), redrawn ~10
+    /// times a second; it gets the current items and the panel's size.
+    var sidePanel: (([Item], Int, Int) -> CellGrid)?
 
     init(session: TerminalSession, title: String, footer: String, items: [Item], depth: ColorDepth) {
         self.session = session
@@ -49,13 +52,16 @@ struct MenuScreen {
         draw()
         while true {
             for i in fds.indices { fds[i].revents = 0 }
-            _ = poll(&fds, nfds_t(fds.count), 250)
+            _ = poll(&fds, nfds_t(fds.count), sidePanel == nil ? 250 : 100)
             if let signal = session.receivedSignal { return .interrupted(signal) }
             if let size = session.size(), size.columns != screen.columns || size.rows != screen.rows {
                 screen.resize(columns: size.columns, rows: size.rows)
                 draw()
             }
-            guard fds[0].revents & Int16(POLLIN | POLLHUP) != 0 else { continue }
+            guard fds[0].revents & Int16(POLLIN | POLLHUP) != 0 else {
+                if sidePanel != nil { draw() }
+                continue
+            }
             let n = read(session.input, &bytes, bytes.count)
             if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { return .back }
             for key in keys.feed(Array(bytes.prefix(max(0, n)))) {
@@ -118,6 +124,10 @@ struct MenuScreen {
             put(text, into: &grid, row: row, column: 3, fg: chosen ? 0xFFFFFF : 0xB0B0B0, bg: chosen ? 0x2A3A4A : bg)
         }
         put(editing ? "type, Enter done" : footer, into: &grid, row: screen.rows - 1, column: 1, fg: 0x808080, bg: bg)
+        if let sidePanel, screen.columns >= 100, screen.rows >= 16 {
+            let columns = min(60, screen.columns - 64), rows = min(24, screen.rows - 4)
+            grid.blit(sidePanel(items, columns, rows), row: 2, column: screen.columns - columns - 2)
+        }
         screen.draw(grid, row: 0, column: 0)
         session.frames.send(screen.takeFrameBytes())
     }

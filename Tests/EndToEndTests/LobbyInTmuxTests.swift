@@ -14,6 +14,9 @@ import Testing
         #expect(first.waitFor { $0.contains("› Devices and display") } != nil)
         first.sendKeys("Enter")
         #expect(first.waitFor { $0.contains("Render mode") && $0.contains("‹ half-blocks ›") } != nil, "\(first.capture())")
+        // The live check beside the menu: the test pattern's picture and the tone's level (-20 dBFS peak).
+        let live = first.waitFor { $0.contains("mic █") && $0.contains("dBFS") && $0.contains("▀") }
+        #expect(live != nil, "no live preview: \(first.capture())")
         first.sendKeys("Down", "Down", "Down", "Right")
         #expect(first.waitFor { $0.contains("‹ ASCII ›") } != nil, "\(first.capture())")
         first.sendKeys("Down", "Enter")
