@@ -31,6 +31,16 @@ public struct CallConfiguration: Sendable {
     public var chatLabel = "chat"
 
     public init() {}
+
+    /// The test pattern and a tone, on 127.0.0.1 only: the demo's two callers, and benchmarks.
+    public static func loopbackTest(tone: Double, width: Int, height: Int, fps: Int = 30) -> CallConfiguration {
+        var c = CallConfiguration()
+        c.camera = .testPattern(width: width, height: height, fps: fps)
+        c.microphone = .tone(frequency: tone)
+        c.addresses = [TransportAddress.IP("127.0.0.1")!]
+        c.includeLoopback = true
+        return c
+    }
 }
 
 /// One call: devices → pipelines → peer connection and back (ARCHITECTURE.md, "a call"). The

@@ -24,12 +24,7 @@ struct DemoCommand: ParsableCommand {
     var colors: ColorChoice = .auto
 
     func run() throws {
-        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
-            fail("demo draws on a terminal — run it in one (stdin and stdout are not a tty)")
-        }
-        let environment = ProcessInfo.processInfo.environment
-        let depth = colors.depth ?? TerminalColors.detect(environment: environment)
-        let mode = mode ?? (TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii)
+        let (depth, mode) = terminalDisplay(for: "demo", colors: colors, mode: mode)
         let session = TerminalSession()
         let outcome = Self.run(session: session, depth: depth, mode: mode)
         session.restore()
@@ -42,14 +37,7 @@ struct DemoCommand: ParsableCommand {
 
     /// The demo call on an open terminal session (the lobby runs it too).
     static func run(session: TerminalSession, depth: ColorDepth, mode: RenderMode) -> CallScreen.Outcome {
-        func caller(tone: Double) -> CallConfiguration {
-            var c = CallConfiguration()
-            c.camera = .testPattern(width: 320, height: 240, fps: 30)
-            c.microphone = .tone(frequency: tone)
-            c.addresses = [TransportAddress.IP("127.0.0.1")!]
-            c.includeLoopback = true
-            return c
-        }
+        func caller(tone: Double) -> CallConfiguration { .loopbackTest(tone: tone, width: 320, height: 240) }
         let you: Call, echo: Call
         do {
             you = try Call(configuration: caller(tone: 440))

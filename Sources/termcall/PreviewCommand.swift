@@ -39,12 +39,7 @@ struct PreviewCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
-            fail("preview draws on a terminal — run it in one (stdin and stdout are not a tty)")
-        }
-        let environment = ProcessInfo.processInfo.environment
-        let depth = colors.depth ?? TerminalColors.detect(environment: environment)
-        let mode = mode ?? (TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii)
+        let (depth, mode) = terminalDisplay(for: "preview", colors: colors, mode: mode)
         let spec = VideoSourceSpec.parse(camera, width: size.width, height: size.height, fps: fps)
         let feed: LiveVideoFeed
         do {
@@ -66,6 +61,17 @@ struct PreviewCommand: ParsableCommand {
 }
 
 /// Prints one line to stderr and exits non-zero: the user-facing form of every error.
+/// The terminal a full-screen command draws on: it must be one, and its colour depth and render
+/// mode come from the flags or else from COLORTERM/terminfo and the locale.
+func terminalDisplay(for command: String, colors: ColorChoice, mode: RenderMode?) -> (ColorDepth, RenderMode) {
+    guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+        fail("\(command) draws on a terminal — run it in one (stdin and stdout are not a tty)")
+    }
+    let environment = ProcessInfo.processInfo.environment
+    return (colors.depth ?? TerminalColors.detect(environment: environment),
+            mode ?? (TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii))
+}
+
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("termcall: \(message)\n".utf8))
     Foundation.exit(1)

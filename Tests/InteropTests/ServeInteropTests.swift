@@ -34,14 +34,19 @@ struct ServeInteropTests {
         return waitFor(call, milliseconds: 3_000) { $0["event"] as? String == "stats" }
     }
 
-    @Test func twoTerminalsMeetInARoom() throws {
-        let (server, port) = try startServer()
-        let alice = try terminal(room: "two-terminals", port: port)
+    /// Alice waits in `room`, Bob joins and offers; returns once both have the chat channel.
+    func twoInARoom(_ room: String, port: Int) throws -> (alice: PeerProcess, bob: PeerProcess) {
+        let alice = try terminal(room: room, port: port)
         #expect(waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "joined" }?["others"] as? Int == 0)
-        let bob = try terminal(room: "two-terminals", port: port)
-        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "joined" }?["others"] as? Int == 1)
+        let bob = try terminal(room: room, port: port)
         #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
         #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(alice.errorLog)")
+        return (alice, bob)
+    }
+
+    @Test func twoTerminalsMeetInARoom() throws {
+        let (server, port) = try startServer()
+        let (alice, bob) = try twoInARoom("two-terminals", port: port)
         try alice.send(["chat": "hi bob"])
         #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "hi bob")
         var bobStats: [String: Any] = [:]
@@ -109,10 +114,7 @@ struct ServeInteropTests {
     /// server on their own (resuming their ids), and a renegotiation then goes through it.
     @Test func aServerRestartDoesNotDropTheCall() throws {
         var (server, port) = try startServer()
-        let alice = try terminal(room: "restart", port: port)
-        _ = waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "joined" }
-        let bob = try terminal(room: "restart", port: port)
-        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
+        let (alice, bob) = try twoInARoom("restart", port: port)
         server.process.terminate()
         let gone = Date().addingTimeInterval(5) // (Process.waitUntilExit can hang in tests: poll instead)
         while server.process.isRunning, Date() < gone { usleep(10_000) }
@@ -138,11 +140,7 @@ struct ServeInteropTests {
     /// end (or come back).
     @Test func bothOfferingAtOnceIsSettled() throws {
         let (server, port) = try startServer()
-        let alice = try terminal(room: "glare", port: port)
-        _ = waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "joined" }
-        let bob = try terminal(room: "glare", port: port)
-        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
-        #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(alice.errorLog)")
+        let (alice, bob) = try twoInARoom("glare", port: port)
         // Whether the two offers cross in flight depends on timing: toggle both cameras until
         // they do (almost always the first time), checking each round that both changes landed.
         var crossed: Set<String> = []

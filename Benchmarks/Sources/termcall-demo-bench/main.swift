@@ -13,14 +13,7 @@ import STUN
 // frame number is read from the pattern's own barcode) to the moment that frame's cells are drawn.
 
 let seconds = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 60
-func caller(tone: Double) -> CallConfiguration {
-    var c = CallConfiguration()
-    c.camera = .testPattern(width: 640, height: 480, fps: 30)
-    c.microphone = .tone(frequency: tone)
-    c.addresses = [TransportAddress.IP("127.0.0.1")!]
-    c.includeLoopback = true
-    return c
-}
+func caller(tone: Double) -> CallConfiguration { .loopbackTest(tone: tone, width: 640, height: 480) }
 let you = try Call(configuration: caller(tone: 440)), echo = try Call(configuration: caller(tone: 660))
 try echo.peer.setRemoteDescription(try you.peer.createOffer())
 try you.peer.setRemoteDescription(try echo.peer.createAnswer())
