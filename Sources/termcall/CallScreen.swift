@@ -40,6 +40,8 @@ struct CallScreen {
     var statsText = ""
     var showHelp = false
     var showStats = false
+    /// Shown in a box over the video until the far end's picture arrives (a host's address to share).
+    var banner: [String] = []
     /// Messages that arrived while the chat line was not focused.
     var unread = 0
     /// Sent lines, for Up/Down in the chat line.
@@ -169,6 +171,7 @@ struct CallScreen {
         }
         if chatWidth > 0 { canvas.blit(chatPane(columns: chatWidth, rows: videoRows), row: 0, column: videoColumns) }
         if showStats { drawBox(statisticsLines(), on: &canvas, row: 1, column: 2) }
+        else if call.remoteFrame == nil, !banner.isEmpty { drawBox(banner, on: &canvas, row: 1, column: 2) }
         if showHelp {
             let lines = Self.help
             let width = lines.map(\.count).max() ?? 0

@@ -7,6 +7,8 @@ import Render
 import STUN
 import Signaling
 import SignalingClient
+import SignalingServer
+import Synchronization
 import TUI
 
 /// `termcall` with no subcommand: the lobby. Start the demo call, join a room on a server, or
@@ -34,6 +36,7 @@ struct LobbyCommand: ParsableCommand {
                                    items: [
                                        .init(id: "demo", label: "Demo call (an echoing peer; no devices needed)", kind: .action),
                                        .init(id: "join", label: "Join a room on a server…", kind: .action),
+                                       .init(id: "host", label: "Host a room here (others join from a browser or a terminal)…", kind: .action),
                                        .init(id: "devices", label: "Devices and display…", kind: .action),
                                        .init(id: "quit", label: "Quit", kind: .action),
                                    ], depth: depth)
@@ -60,9 +63,57 @@ struct LobbyCommand: ParsableCommand {
                 settings.name = form.value("name")
                 try? settings.save()
                 note = Self.describe(roomCall(session: session, settings: settings, room: form.value("room"), depth: depth))
+            case .picked("host"):
+                var form = MenuScreen(session: session, title: "Host a room", footer: "Enter edits a field or starts  Esc back", items: [
+                    .init(id: "listen", label: "Listen on", kind: .choice(options: [("0.0.0.0", "every interface (others can join)"), ("127.0.0.1", "this machine only")]), value: "0.0.0.0"),
+                    .init(id: "port", label: "Port", kind: .text, value: "8080"),
+                    .init(id: "room", label: "Room", kind: .text, value: RoomName.random()),
+                    .init(id: "go", label: "Start and join", kind: .action),
+                ], depth: depth)
+                guard case .picked("go") = form.run() else { continue }
+                note = Self.describe(host(session: session, settings: settings, listen: form.value("listen"), port: Int(form.value("port")) ?? 8080,
+                                          room: form.value("room"), depth: depth))
             default: break
             }
         }
+    }
+
+    /// Runs `termcall serve` in this process and joins its room; the addresses to share are shown
+    /// in the chat pane. The server stops when the call ends.
+    func host(session: TerminalSession, settings: Settings, listen: String, port: Int, room: String, depth: ColorDepth) -> CallScreen.Outcome {
+        let bound = Mutex<Int?>(nil)
+        var configuration = SignalingServer.Configuration()
+        configuration.host = listen
+        configuration.port = port
+        let server = Task { try await SignalingServer(configuration: configuration).run { p in bound.withLock { $0 = p } } }
+        defer { server.cancel() }
+        let clock = ContinuousClock(), deadline = clock.now + .seconds(5)
+        while bound.withLock({ $0 }) == nil, clock.now < deadline { usleep(5_000) }
+        guard let actual = bound.withLock({ $0 }) else { return .failed("could not serve on \(listen):\(port) (in use? try another port)") }
+        var shared = ["http://127.0.0.1:\(actual)/\(room)"]
+        if listen == "0.0.0.0" { shared = Self.interfaceAddresses().map { "http://\($0):\(actual)/\(room)" } + shared }
+        return CallScreen.roomCall(session: session, configuration: settings.callConfiguration, server: "ws://127.0.0.1:\(actual)", room: room,
+                                   name: settings.name, depth: depth, mode: settings.mode,
+                                   banner: ["hosting room \(room) — others open"] + shared.map { "  " + $0 }
+                                       + ["or run: termcall call \(room) --server ws://HOST:\(actual)"])
+    }
+
+    /// IPv4 addresses of the machine's interfaces other than loopback, for the address to share.
+    static func interfaceAddresses() -> [String] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return [] }
+        defer { freeifaddrs(list) }
+        var out: [String] = []
+        var cursor = list
+        while let entry = cursor {
+            defer { cursor = entry.pointee.ifa_next }
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
+            let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !text.hasPrefix("127.") { out.append(text) }
+        }
+        return out
     }
 
     static func describe(_ outcome: CallScreen.Outcome) -> String {
@@ -112,7 +163,7 @@ extension CallScreen {
     /// Joins `room` on `server` (first, so the call uses the STUN/TURN servers it hands out), then
     /// runs the call on this screen until someone hangs up.
     static func roomCall(session: TerminalSession, configuration: CallConfiguration, server: String, room: String, name: String,
-                         depth: ColorDepth, mode: RenderMode) -> CallScreen.Outcome {
+                         depth: ColorDepth, mode: RenderMode, banner: [String] = []) -> CallScreen.Outcome {
         guard SignalingMessage.isValidRoomName(room) else { return .failed("room names are letters, digits, - and _") }
         let signalling = SignalingConnection(server: server, room: room, name: name)
         let (peers, events) = signalling.waitUntilJoined()
@@ -123,6 +174,7 @@ extension CallScreen {
         do { call = try Call(configuration: configuration) } catch { signalling.close(); return .failed("\(error)") }
         let roomCall = RoomCall(call: call, connection: signalling, received: events)
         var screen = CallScreen(session: session, call: call, peerName: "room \(room)", depth: depth, mode: mode)
+        screen.banner = banner
         let outcome = screen.run(step: {
             roomCall.step(maximumWait: 4).compactMap { event -> Call.Event? in
                 switch event {

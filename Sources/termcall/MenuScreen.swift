@@ -47,13 +47,18 @@ struct MenuScreen {
 
     mutating func run() -> Outcome {
         var fds = [pollfd(fd: session.input, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: session.interruptDescriptor, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: session.interruptDescriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: session.output, events: 0, revents: 0)]
         var bytes = [UInt8](repeating: 0, count: 256)
         draw()
         while true {
             for i in fds.indices { fds[i].revents = 0 }
+            // A previous screen (a call's video) may have left bytes the terminal has not taken:
+            // keep writing them, or this menu's first frame waits behind them for ever.
+            fds[2].events = session.frames.isBacklogged ? Int16(POLLOUT) : 0
             _ = poll(&fds, nfds_t(fds.count), sidePanel == nil ? 250 : 100)
             if let signal = session.receivedSignal { return .interrupted(signal) }
+            if session.frames.isBacklogged, !session.frames.flush() { return .back }
             if let size = session.size(), size.columns != screen.columns || size.rows != screen.rows {
                 screen.resize(columns: size.columns, rows: size.rows)
                 draw()

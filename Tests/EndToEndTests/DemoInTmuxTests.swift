@@ -19,9 +19,9 @@ import Testing
         tmux.sendKeys("Enter")
         tmux.sendKeys("-l", "hi echo")
         tmux.sendKeys("Enter")
-        let echoed = try #require(tmux.waitFor { $0.contains("echo: you said: hi echo") }, "\(tmux.capture())")
-        // Each line carries its time (HH:MM) and sender.
-        #expect(echoed.range(of: #"[0-2][0-9]:[0-5][0-9] me: hi echo"#, options: .regularExpression) != nil, "\(echoed)")
+        // Each line carries its time (HH:MM) and sender (whole frames only: both lines at once).
+        let echoed = tmux.waitFor { $0.contains("echo: you said: hi echo") && $0.range(of: #"[0-2][0-9]:[0-5][0-9] me: hi echo"#, options: .regularExpression) != nil }
+        #expect(echoed != nil, "\(tmux.capture())")
         // Up recalls the last line sent.
         tmux.sendKeys("Up")
         #expect(tmux.waitFor { $0.contains("> hi echo") } != nil, "\(tmux.capture())")
