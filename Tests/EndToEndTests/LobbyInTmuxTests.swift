@@ -10,7 +10,7 @@ import Testing
         let first = try Tmux(Tmux.termcall, environment: ["XDG_CONFIG_HOME": config, "COLORTERM": "truecolor"])
         defer { first.kill() }
         #expect(first.waitFor { $0.contains("› Demo call") && $0.contains("Devices and display") } != nil, "\(first.capture())")
-        first.sendKeys("Down", "Down")
+        first.sendKeys("Down", "Down", "Down")
         #expect(first.waitFor { $0.contains("› Devices and display") } != nil)
         first.sendKeys("Enter")
         #expect(first.waitFor { $0.contains("Render mode") && $0.contains("‹ half-blocks ›") } != nil, "\(first.capture())")
