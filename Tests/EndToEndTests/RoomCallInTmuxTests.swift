@@ -15,10 +15,10 @@ import Testing
             + "\(t) call tty-room --server $URL --loopback; rc=$?; kill $SERVER; (exit $rc)"
         let tmux = try Tmux(script, environment: ["COLORTERM": "truecolor"])
         defer { tmux.kill() }
-        let pane = tmux.waitFor { $0.contains("room tty-room |") && $0.contains("in call") && $0.contains(" fps") }
+        let pane = tmux.waitFor(timeout: 40) { $0.contains("room tty-room |") && $0.contains("in call") && $0.contains(" fps") }
         #expect(pane != nil, "\(tmux.capture())")
-        #expect(tmux.waitFor(escapes: true) { $0.contains("38;2;") && $0.contains("▀") } != nil, "no video: \(tmux.capture())")
+        #expect(tmux.waitFor(escapes: true, timeout: 40) { $0.contains("38;2;") && $0.contains("▀") } != nil, "no video: \(tmux.capture())")
         tmux.sendKeys("q")
-        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true, "\(tmux.capture())")
+        #expect(tmux.waitFor(timeout: 40) { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true, "\(tmux.capture())")
     }
 }
