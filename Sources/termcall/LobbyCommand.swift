@@ -199,6 +199,9 @@ extension Settings {
         c.camera = camera == "none" ? nil : VideoSourceSpec.parse(camera, width: 640, height: 480, fps: 30)
         c.microphone = microphone == "none" ? .none : microphone == "tone" ? .tone(frequency: 440) : .device(microphone)
         c.speaker = speaker == "none" ? nil : speaker
+        // Loopback candidates too: a peer on this same machine (a second terminal, a browser) is
+        // then reachable even with no network up; a remote peer's checks on them simply fail.
+        c.includeLoopback = true
         return c
     }
 }

@@ -22,16 +22,10 @@ import Testing
         let hosting = try #require(tmux.waitFor(timeout: 40) { $0.contains("hosting room") && $0.range(of: pattern, options: .regularExpression) != nil }, "\(tmux.capture())")
         let url = hosting[hosting.range(of: pattern, options: .regularExpression)!].dropFirst("http://127.0.0.1:".count)
         let port = String(url.prefix { $0.isNumber }), room = String(url.drop { $0 != "/" }.dropFirst())
-        // A second termcall joins the hosted room, headless.
-        let guest = Process()
-        guest.executableURL = URL(fileURLWithPath: Tmux.termcall)
-        guest.arguments = ["call", room, "--server", "ws://127.0.0.1:\(port)", "--loopback", "--headless"]
-        let input = Pipe()
-        guest.standardInput = input
-        guest.standardOutput = FileHandle.nullDevice
-        guest.standardError = FileHandle.nullDevice
-        try guest.run()
-        defer { if guest.isRunning { guest.terminate() } }
+        // A second termcall joins the hosted room, headless — in tmux too, so both run in the tmux
+        // server's network namespace whatever started it.
+        let guest = try Tmux("sleep 60 | \(Tmux.termcall) call \(room) --server ws://127.0.0.1:\(port) --loopback --headless > /dev/null")
+        defer { guest.kill() }
         #expect(tmux.waitFor(escapes: true, timeout: 40) { $0.contains("in call") && $0.contains("38;2;") && $0.contains(" fps") } != nil, "room \(room) port \(port): \(tmux.capture())")
         tmux.sendKeys("q")
         #expect(tmux.waitFor(timeout: 40) { $0.contains("Host a room here") } != nil, "back to the lobby: \(tmux.capture())")
