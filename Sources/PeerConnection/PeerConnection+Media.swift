@@ -140,6 +140,7 @@ extension PeerConnection {
         stats.transport.srtpFailures = counters.srtpFailures
         stats.transport.rtpMalformed = counters.rtpMalformed
         stats.transport.rtcpMalformed = rtcp.malformed
+        stats.transport.rtpUnknownPayload = counters.rtpUnknownPayload
         for kind in MediaKind.allCases {
             let ssrc = kind == .audio ? audioSSRC : videoSSRC
             guard let out = rtcp.outbound[ssrc], out.packetsSent > 0 else { continue }

@@ -18,6 +18,8 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         /// The peer's receive estimate (REMB) in bits per second, when it sends one.
         public var remoteEstimatedBitrate: UInt64?
         public var srtpFailures = 0, rtpMalformed = 0, rtcpMalformed = 0
+        /// Authenticated RTP on payload types not agreed (or RTX, until #10), dropped.
+        public var rtpUnknownPayload = 0
     }
 
     /// One stream we send (outbound-rtp with its remote-inbound-rtp figures).

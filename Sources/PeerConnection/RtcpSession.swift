@@ -13,11 +13,15 @@ public enum MediaKind: String, Sendable, CaseIterable, Hashable {
 /// and the peer's view of our loss and jitter. Sans-IO: times in milliseconds on the owner's
 /// monotonic clock; `poll` hands out serialized compound packets for SRTCP.
 public struct RtcpSession: Sendable {
-    /// What we send on one SSRC, and what the peer's reports say about it.
+    /// What we send on one SSRC (counted by the RTP layer's SR builder), and what the peer's
+    /// reports say about it.
     public struct Outbound: Sendable, Equatable {
         public let ssrc: UInt32
         public let kind: MediaKind
-        public var packetsSent = 0, bytesSent = 0
+        var reporter: SenderReportScheduler
+        public var packetsSent: Int { Int(reporter.packetCount) }
+        /// Payload octets (RFC 3550 §6.4.1's octet count).
+        public var bytesSent: Int { Int(reporter.octetCount) }
         /// From the peer's latest report block on this SSRC.
         public var remotePacketsLost: Int?
         public var remoteFractionLost: Double?
@@ -25,8 +29,6 @@ public struct RtcpSession: Sendable {
         public var remoteJitter: Double?
         public var roundTripTime: Double?
         public var pliReceived = 0, firReceived = 0, nackReceived = 0
-        var lastTimestamp: UInt32 = 0
-        var lastSentAt: Int64 = 0
     }
 
     /// One SSRC the peer sends us.
@@ -78,16 +80,16 @@ public struct RtcpSession: Sendable {
 
     /// Registers one of our streams (before its first packet).
     public mutating func addSender(ssrc: UInt32, kind: MediaKind) {
-        if outbound[ssrc] == nil { outbound[ssrc] = Outbound(ssrc: ssrc, kind: kind) }
+        if outbound[ssrc] == nil {
+            // Its own schedule stays unused: this session sends every stream's SR on one timer.
+            outbound[ssrc] = Outbound(ssrc: ssrc, kind: kind, reporter: SenderReportScheduler(ssrc: ssrc, clockRate: kind.clockRate, ntpAtZero: ntpAtZero, seed: 1))
+        }
     }
 
     public mutating func sent(_ packet: RtpPacket, now: Int64) {
-        guard var stream = outbound[packet.ssrc] else { return }
-        stream.packetsSent += 1
-        stream.bytesSent += packet.payload.count
-        stream.lastTimestamp = packet.timestamp
-        stream.lastSentAt = now
-        outbound[packet.ssrc] = stream
+        guard outbound[packet.ssrc] != nil else { return }
+        var counted = packet
+        outbound[packet.ssrc]?.reporter.outgoing(&counted, now: now)
         if nextReportAt == nil { nextReportAt = now + randomizedInterval() }
     }
 
@@ -160,10 +162,7 @@ public struct RtcpSession: Sendable {
         var sentReport = false
         for ssrc in outbound.keys.sorted() {
             guard let stream = outbound[ssrc], stream.packetsSent > 0 else { continue }
-            let elapsed = Int64(stream.kind.clockRate) * max(0, now - stream.lastSentAt) / 1000
-            let report = SenderReport(ssrc: ssrc, ntpTimestamp: ntp(now), rtpTimestamp: stream.lastTimestamp &+ UInt32(truncatingIfNeeded: elapsed),
-                                      packetCount: UInt32(truncatingIfNeeded: stream.packetsSent), octetCount: UInt32(truncatingIfNeeded: stream.bytesSent),
-                                      reports: sentReport ? [] : blocks)
+            let report = stream.reporter.report(now: now, blocks: sentReport ? [] : blocks)
             out.append(RtcpPacket.serializeCompound([.senderReport(report), .sourceDescription([SdesChunk(ssrc: ssrc, items: [.cname(cname)])])]))
             sentReport = true
         }
@@ -182,11 +181,6 @@ public struct RtcpSession: Sendable {
     /// The SSRC our reports come from: our first sending stream, else the receive-only one.
     private var senderSsrc: UInt32 { outbound.keys.sorted().first ?? receiverSsrc }
 
-    /// NTP time (32.32) of `now`.
-    func ntp(_ now: Int64) -> UInt64 {
-        let ms = UInt64(max(0, now))
-        return ntpAtZero &+ ((ms / 1000) << 32) &+ ((ms % 1000) << 32) / 1000
-    }
 
     /// A report block about one of our streams: loss, jitter, and the round trip
     /// (RFC 3550 §6.4.1: arrival − LSR − DLSR, in 1/65536 s).
@@ -196,7 +190,7 @@ public struct RtcpSession: Sendable {
         stream.remoteFractionLost = Double(block.fractionLost) / 256
         stream.remoteJitter = Double(block.jitter) / Double(stream.kind.clockRate)
         if block.lastSenderReport != 0 {
-            let arrival = UInt32(truncatingIfNeeded: ntp(now) >> 16)
+            let arrival = UInt32(truncatingIfNeeded: SenderReportScheduler.ntp(now, atZero: ntpAtZero) >> 16)
             let rtt = arrival &- block.lastSenderReport &- block.delaySinceLastSenderReport
             if rtt < 0x8000_0000 { stream.roundTripTime = Double(rtt) / 65_536 } // a negative result means clock trouble: keep the old figure
         }

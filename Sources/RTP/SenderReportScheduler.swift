@@ -34,12 +34,22 @@ public struct SenderReportScheduler: RtpStreamProcessor, Equatable {
     public mutating func poll(now: Int64) -> [RtcpPacket] {
         guard let due = nextReportAt, now >= due else { return [] }
         nextReportAt = now &+ randomizedInterval()
-        // The RTP timestamp of `now`, extrapolated from the last packet at the media clock rate.
+        return [.senderReport(report(now: now))]
+    }
+
+    /// The SR for `now`, off the schedule (an owner that keeps one timer for several streams):
+    /// the RTP timestamp of `now` extrapolated from the last packet at the media clock rate.
+    public func report(now: Int64, blocks: [ReportBlock] = []) -> SenderReport {
         let elapsed = Int64(clockRate) * max(0, now - lastSentAt) / 1000
         let rtp = lastTimestamp &+ UInt32(truncatingIfNeeded: elapsed)
+        return SenderReport(ssrc: ssrc, ntpTimestamp: Self.ntp(now, atZero: ntpAtZero), rtpTimestamp: rtp,
+                            packetCount: packetCount, octetCount: octetCount, reports: blocks)
+    }
+
+    /// NTP time (32.32) of `now` (ms on the owner's clock), given NTP time at its zero.
+    public static func ntp(_ now: Int64, atZero ntpAtZero: UInt64) -> UInt64 {
         let ms = UInt64(max(0, now))
-        let ntp = ntpAtZero &+ ((ms / 1000) << 32) &+ ((ms % 1000) << 32) / 1000
-        return [.senderReport(SenderReport(ssrc: ssrc, ntpTimestamp: ntp, rtpTimestamp: rtp, packetCount: packetCount, octetCount: octetCount))]
+        return ntpAtZero &+ ((ms / 1000) << 32) &+ ((ms % 1000) << 32) / 1000
     }
 
     public var nextTimeout: Int64? { nextReportAt }
