@@ -15,12 +15,14 @@ import SignalingClient
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
-        abstract: "Make a headless call: through a room on a signalling server, or with JSON lines on stdin/stdout.",
+        abstract: "Make a call: in a room on a signalling server (the call screen on a terminal), or headless with JSON lines or pasted lines.",
         discussion: """
-        With --offer, prints {"type":"offer","sdp":...} and reads {"type":"answer","sdp":...}; without, \
-        reads the offer and prints the answer. During the call: {"chat":"text"} sends a chat message, \
+        ROOM --server URL on a terminal runs the call on the call screen (q hangs up, ? shows the keys). \
+        Headless (pipes, --headless, or --signal): with --offer, prints {"type":"offer","sdp":...} and reads \
+        {"type":"answer","sdp":...}; without, reads the offer and prints the answer (--signal paste: one \
+        termcall1: line each way instead). During the call: {"chat":"text"} sends a chat message, \
         {"cmd":"stats"} prints a stats line, {"cmd":"camera","on":false} turns the camera track off (a \
-        new offer is printed), {"type":"offer"|"answer","sdp":...} renegotiates, {"type":"candidate",\
+        new offer is printed), {"cmd":"mute","on":true} mutes the microphone, {"type":"offer"|"answer","sdp":...} renegotiates, {"type":"candidate",\
         "candidate":"candidate:..."} adds a trickled candidate, {"cmd":"hangup"} ends the call. Printed: \
         {"event":"chat","text":...}, {"event":"track"|"track-ended","kind":...}, {"event":"first-frame"}, \
         {"event":"closed"}; with --server also {"event":"joined"}, {"event":"rejoined"}, {"event":"peer-left"}, \
