@@ -12,6 +12,8 @@ public struct Cell: Sendable, Equatable {
     public static let upperHalf: UInt32 = 0x2580 // ▀
     public static let lowerHalf: UInt32 = 0x2584 // ▄
     public static let fullBlock: UInt32 = 0x2588 // █
+    /// The right half of a wide character (CJK, emoji): the cell to its left holds the glyph.
+    public static let wideTail: UInt32 = 0
     public static let blank = Cell(scalar: 0x20, fg: defaultColor, bg: defaultColor)
 
     public init(scalar: UInt32, fg: UInt32, bg: UInt32) {

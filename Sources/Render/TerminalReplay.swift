@@ -60,8 +60,21 @@ public struct TerminalReplay: Sendable {
         if scalar == 0x0A { row = min(rows - 1, row + 1); return }
         if scalar == 0x0D { column = 0; return }
         guard row < rows, column < columns else { return }
-        cells[row * columns + column] = Cell(scalar: scalar, fg: fg, bg: bg)
-        column = min(columns, column + 1)
+        let width = DisplayWidth.isWide(scalar) ? 2 : 1
+        if width == 2, column + 1 >= columns { unknownSequences.append("wide glyph in the last column"); return }
+        // Like xterm: overwriting either half of a wide glyph blanks the other half.
+        let base = row * columns
+        for x in column..<(column + width) {
+            if cells[base + x].scalar == Cell.wideTail, x > 0 { blankHalf(base + x - 1) }
+            if DisplayWidth.isWide(cells[base + x].scalar), x + 1 < columns { blankHalf(base + x + 1) }
+        }
+        cells[base + column] = Cell(scalar: scalar, fg: fg, bg: bg)
+        if width == 2 { cells[base + column + 1] = Cell(scalar: Cell.wideTail, fg: fg, bg: bg) }
+        column = min(columns, column + width)
+    }
+
+    private mutating func blankHalf(_ index: Int) {
+        cells[index].scalar = 0x20
     }
 
     private mutating func csi(_ params: String, final: UInt8) {

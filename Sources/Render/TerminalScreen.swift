@@ -65,17 +65,51 @@ public struct TerminalScreen: Sendable {
         for r in 0..<grid.rows {
             let y = row + r
             guard y >= 0, y < rows else { continue }
-            for c in 0..<grid.columns {
+            let rowStart = r * grid.columns
+            var c = 0
+            while c < grid.columns {
+                defer { c += 1 }
                 let x = column + c
+                var want = grid.cells[rowStart + c]
+                if want.scalar == Cell.wideTail {
+                    // Drawn with its glyph; alone (its glyph clipped or overwritten) it is a space.
+                    if c > 0, x > 0, DisplayWidth.isWide(grid.cells[rowStart + c - 1].scalar) { continue }
+                    want.scalar = 0x20
+                }
                 guard x >= 0, x < columns else { continue }
-                let want = grid.cells[r * grid.columns + c]
                 let index = y * columns + x
+                if DisplayWidth.isWide(want.scalar) {
+                    if c + 1 < grid.columns, x + 1 < columns, grid.cells[rowStart + c + 1].scalar == Cell.wideTail {
+                        if differs(want, shown[index]) || shown[index + 1].scalar != Cell.wideTail {
+                            put(want, row: y, column: x, index: index)
+                        }
+                        continue
+                    }
+                    want.scalar = 0x20 // half a wide glyph cannot be shown
+                }
                 if differs(want, shown[index]) {
                     put(want, row: y, column: x, index: index)
                 }
             }
         }
+        // Cells the terminal blanked because half of their wide glyph was overwritten: show what
+        // the grid wants there, or a space outside it.
+        while let index = blanked.popLast() {
+            guard shown[index].scalar == Self.unknown else { continue }
+            let y = index / columns, x = index % columns
+            let r = y - row, c = x - column
+            var want = Cell(scalar: 0x20, fg: Cell.defaultColor, bg: Cell.defaultColor)
+            if r >= 0, r < grid.rows, c >= 0, c < grid.columns {
+                want = grid.cells[r * grid.columns + c]
+                if want.scalar == Cell.wideTail || DisplayWidth.isWide(want.scalar) { want.scalar = 0x20 }
+            }
+            put(want, row: y, column: x, index: index)
+        }
     }
+
+    /// A `shown` scalar that matches nothing: the terminal blanked the cell and we redraw it.
+    static let unknown: UInt32 = 0xFFFF_FFFF
+    private var blanked: [Int] = []
 
     /// The bytes for everything drawn since the last call, in one synchronized update; empty when
     /// nothing visible changed.
@@ -138,10 +172,18 @@ public struct TerminalScreen: Sendable {
         attributesBg = Cell.defaultColor
         cursorRow = -1
         for i in shown.indices { shown[i] = .blank }
+        blanked.removeAll()
         shownValid = true
     }
 
     private mutating func put(_ want: Cell, row: Int, column: Int, index: Int) {
+        let wide = want.scalar != Cell.upperHalf && DisplayWidth.isWide(want.scalar)
+        // Overwriting half of a wide glyph on screen makes the terminal blank its other half.
+        if shown[index].scalar == Cell.wideTail, column > 0 { forget(index - 1) }
+        let last = index + (wide ? 1 : 0)
+        if column + (wide ? 1 : 0) + 1 < columns, DisplayWidth.isWide(shown[last].scalar), shown[last + 1].scalar == Cell.wideTail {
+            forget(last + 1)
+        }
         moveCursor(row: row, column: column)
         let fg = display(want.fg), bg = display(want.bg)
         var glyph = want.scalar
@@ -167,7 +209,17 @@ public struct TerminalScreen: Sendable {
         appendScalar(glyph)
         pendingCells += 1
         cursorColumn += 1
+        if wide {
+            shown[index + 1] = Cell(scalar: Cell.wideTail, fg: fg, bg: bg)
+            cursorColumn += 1
+        }
         if cursorColumn >= columns { cursorRow = -1 } // pending-wrap state differs between terminals
+    }
+
+    private mutating func forget(_ index: Int) {
+        guard shown[index].scalar != Self.unknown else { return }
+        shown[index] = Cell(scalar: Self.unknown, fg: Cell.defaultColor, bg: Cell.defaultColor)
+        blanked.append(index)
     }
 
     private mutating func moveCursor(row: Int, column: Int) {

@@ -83,7 +83,7 @@ struct CallScreen {
                 case .remoteVideo: drawPending = true
                 case .chatOpen: chat.append(ChatLine(who: "", text: "chat with \(peerName) is open")); drawPending = true
                 case let .chat(text):
-                    chat.append(ChatLine(who: peerName, text: text))
+                    chat.append(ChatLine(who: peerName, text: text.precomposedStringWithCanonicalMapping))
                     if !chatFocused { unread += 1 }
                     drawPending = true
                 case let .connectionState(state): status = "\(state)"; drawPending = true
@@ -174,7 +174,7 @@ struct CallScreen {
         else if call.remoteFrame == nil, !banner.isEmpty { drawBox(banner, on: &canvas, row: 1, column: 2) }
         if showHelp {
             let lines = Self.help
-            let width = lines.map(\.count).max() ?? 0
+            let width = lines.map { DisplayWidth.of($0) }.max() ?? 0
             drawBox(lines, on: &canvas, row: max(0, (screen.rows - lines.count) / 2 - 1), column: max(0, (screen.columns - width) / 2 - 2))
         }
         canvas.blit(statusLine(), row: screen.rows - 1, column: 0)
@@ -218,7 +218,7 @@ struct CallScreen {
 
     /// A framed box of text over whatever is drawn.
     private func drawBox(_ lines: [String], on canvas: inout CellGrid, row: Int, column: Int) {
-        let width = min(screen.columns - column, (lines.map(\.count).max() ?? 0) + 4)
+        let width = min(screen.columns - column, (lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4)
         let height = min(screen.rows - 1 - row, lines.count + 2)
         guard width > 4, height > 2 else { return }
         let bg: UInt32 = 0x202830
@@ -240,15 +240,11 @@ struct CallScreen {
         for line in chat {
             let text = line.who.isEmpty ? "\(line.time) \(line.text)" : "\(line.time) \(line.who): \(line.text)"
             let colour: UInt32 = line.who.isEmpty ? 0x888888 : (line.who == "me" ? 0x9FD89F : 0x7FC4F0)
-            var rest = Substring(text)
-            repeat {
-                wrapped.append((String(rest.prefix(columns - 2)), colour))
-                rest = rest.dropFirst(columns - 2)
-            } while !rest.isEmpty
+            for piece in TextWrap.lines(text, width: columns - 3) { wrapped.append((piece, colour)) }
         }
         let visible = wrapped.suffix(max(0, rows - 2))
         for (i, (text, colour)) in visible.enumerated() { put(text, into: &grid, row: i, column: 2, fg: colour, bg: bg) }
-        let prompt = chatFocused ? "> " + String(input.suffix(columns - 5)) + "▏" : (unread > 0 ? "● \(unread) new — Enter to chat" : "Enter: chat")
+        let prompt = chatFocused ? "> " + TextWrap.suffix(input, fitting: columns - 6) + "▏" : (unread > 0 ? "● \(unread) new — Enter to chat" : "Enter: chat")
         put(prompt, into: &grid, row: rows - 1, column: 2, fg: chatFocused ? 0xFFFFFF : 0x707070, bg: bg)
         return grid
     }
@@ -270,25 +266,7 @@ struct CallScreen {
         return grid
     }
 
-    /// One column per scalar (wide characters are #9's): control characters are shown as "?".
     private func put(_ text: String, into grid: inout CellGrid, row: Int, column: Int, fg: UInt32, bg: UInt32) {
-        guard row >= 0, row < grid.rows else { return }
-        var x = column
-        for scalar in text.unicodeScalars where x < grid.columns {
-            let value = scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) ? 0x3F : scalar.value
-            if x >= 0 { grid[x, row] = .text(value, fg: fg, bg: bg) }
-            x += 1
-        }
-    }
-}
-
-extension CellGrid {
-    /// Copies `grid` in at (row, column), clipped to this grid.
-    mutating func blit(_ grid: CellGrid, row: Int, column: Int) {
-        for y in 0..<grid.rows where row + y >= 0 && row + y < rows {
-            for x in 0..<grid.columns where column + x >= 0 && column + x < columns {
-                self[column + x, row + y] = grid[x, y]
-            }
-        }
+        grid.write(text, row: row, column: column, fg: fg, bg: bg)
     }
 }

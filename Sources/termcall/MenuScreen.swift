@@ -138,11 +138,6 @@ struct MenuScreen {
     }
 
     private func put(_ text: String, into grid: inout CellGrid, row: Int, column: Int, fg: UInt32, bg: UInt32) {
-        guard row >= 0, row < grid.rows else { return }
-        var x = column
-        for scalar in text.unicodeScalars where x < grid.columns {
-            grid[x, row] = .text(scalar.value < 0x20 ? 0x3F : scalar.value, fg: fg, bg: bg)
-            x += 1
-        }
+        grid.write(text, row: row, column: column, fg: fg, bg: bg)
     }
 }

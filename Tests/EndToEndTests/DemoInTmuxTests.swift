@@ -23,6 +23,14 @@ import Testing
         let echoed = tmux.waitFor { $0.contains("echo: you said: hi echo") && $0.range(of: #"[0-2][0-9]:[0-5][0-9] me: hi echo"#, options: .regularExpression) != nil }
         #expect(echoed != nil, "\(tmux.capture())")
         // Up recalls the last line sent.
+        // Wide characters (CJK, emoji) take two columns each, and the pane's border stays put.
+        tmux.sendKeys("-l", "日本😀")
+        tmux.sendKeys("Enter")
+        let wide = tmux.waitFor { pane in
+            pane.contains("echo: you said: 日本😀") && pane.split(separator: "\n").filter { $0.contains("│") }.count > 20
+        }
+        #expect(wide != nil, "\(tmux.capture())")
+        tmux.sendKeys("Up")
         tmux.sendKeys("Up")
         #expect(tmux.waitFor { $0.contains("> hi echo") } != nil, "\(tmux.capture())")
         // Status: connection, RTT from RTCP, frame rate.
