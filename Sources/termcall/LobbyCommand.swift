@@ -30,6 +30,7 @@ struct LobbyCommand: ParsableCommand {
         let session = TerminalSession()
         defer { session.restore() }
         var note = ""
+        var lastPicked = "demo"
         while true {
             var lobby = MenuScreen(session: session, title: "termcall — video, voice and text calls in the terminal",
                                    footer: note.isEmpty ? "↑↓ move  Enter pick  q quit" : note,
@@ -38,10 +39,15 @@ struct LobbyCommand: ParsableCommand {
                                        .init(id: "join", label: "Join a room on a server…", kind: .action),
                                        .init(id: "host", label: "Host a room here (others join from a browser or a terminal)…", kind: .action),
                                        .init(id: "devices", label: "Devices and display…", kind: .action),
+                                       .init(id: "audio", label: "Audio test (tone, record, play back)…", kind: .action),
                                        .init(id: "quit", label: "Quit", kind: .action),
                                    ], depth: depth)
             note = ""
-            switch lobby.run() {
+            // Back from a call or the audio test, the cursor is where the person left it.
+            lobby.selected = lobby.items.firstIndex { $0.id == lastPicked } ?? 0
+            let outcome = lobby.run()
+            if case let .picked(id) = outcome { lastPicked = id }
+            switch outcome {
             case .back, .picked("quit"): return
             case let .interrupted(signal): session.restore(); Foundation.exit(128 + signal)
             case .picked("demo"):
@@ -51,6 +57,8 @@ struct LobbyCommand: ParsableCommand {
                     settings = chosen
                     do { try settings.save(); note = "saved to \(Settings.path())" } catch { note = "could not save settings: \(error)" }
                 }
+            case .picked("audio"):
+                note = audioTest(session: session, settings: settings, depth: depth)
             case .picked("join"):
                 var form = MenuScreen(session: session, title: "Join a room", footer: "Enter edits a field or joins  Esc back", items: [
                     .init(id: "server", label: "Server", kind: .text, value: settings.server),
@@ -150,6 +158,25 @@ struct LobbyCommand: ParsableCommand {
         chosen.speaker = menu.value("speaker")
         chosen.renderMode = menu.value("render")
         return chosen
+    }
+
+    /// The audio test on the chosen microphone and speaker ("default" for one not chosen, the
+    /// tone being no microphone to test); its verdict becomes the lobby's footer.
+    func audioTest(session: TerminalSession, settings: Settings, depth: ColorDepth) -> String {
+        let microphone = ["tone", "none"].contains(settings.microphone) ? "default" : settings.microphone
+        let speaker = settings.speaker == "none" ? "default" : settings.speaker
+        let check: AudioCheck
+        do { check = try AudioCheck(microphone: microphone, speaker: speaker, seconds: 3) } catch {
+            return "\(error) (pick devices in Devices and display)"
+        }
+        defer { check.stop() }
+        var screen = AudioCheckScreen(session: session, check: check, depth: depth)
+        switch screen.run() {
+        case let .finished(lines): return lines.first ?? "audio test done"
+        case .stopped: return "audio test stopped"
+        case let .failed(why): return why
+        case let .interrupted(signal): session.restore(); Foundation.exit(128 + signal)
+        }
     }
 
     /// A call in a room, on the call screen, with the saved devices.

@@ -30,11 +30,41 @@ import Testing
         let second = try Tmux(Tmux.termcall, environment: ["XDG_CONFIG_HOME": config, "COLORTERM": "truecolor"])
         defer { second.kill() }
         #expect(second.waitFor { $0.contains("› Demo call") } != nil)
-        second.sendKeys("Up", "Up", "Enter") // wraps around: Quit, then Devices
+        second.sendKeys("Up", "Up", "Up", "Enter") // wraps around: Quit, the audio test, then Devices
         #expect(second.waitFor { $0.contains("Render mode") && $0.contains("‹ ASCII ›") } != nil, "\(second.capture())")
         second.sendKeys("Escape")
         #expect(second.waitFor { $0.contains("› Demo call") } != nil)
         second.sendKeys("q")
         #expect(second.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+
+    /// The lobby's audio test on the saved devices (alsa-lib file PCMs): the phases run on the
+    /// microphone's clock, the verdict is drawn, and it comes back as the lobby's footer.
+    @Test func theAudioTestRunsOnTheChosenDevices() throws {
+        let dir = NSTemporaryDirectory() + "termcall-lobby-audio-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/termcall", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tone = (0..<(48_000 * 8)).map { Int16(8000 * sin(2 * Double.pi * 300 * Double($0) / 48_000 + 1)) }
+        try Data(tone.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }).write(to: URL(fileURLWithPath: dir + "/in.raw"))
+        try """
+        pcm.testmic { type file; slave.pcm { type null }; file "/dev/null"; infile "\(dir)/in.raw"; format raw }
+        pcm.testspk { type file; slave.pcm { type null }; file "\(dir)/out.raw"; format raw }
+        """.write(toFile: dir + "/asound.conf", atomically: true, encoding: .utf8)
+        try #"{"camera":"test","microphone":"testmic","speaker":"testspk","renderMode":"half","name":"t","server":"ws://127.0.0.1:1"}"#
+            .write(toFile: dir + "/termcall/settings.json", atomically: true, encoding: .utf8)
+        let tmux = try Tmux(Tmux.termcall, environment: ["XDG_CONFIG_HOME": dir, "ALSA_CONFIG_PATH": dir + "/asound.conf"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor { $0.contains("› Demo call") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("Down", "Down", "Down", "Down")
+        #expect(tmux.waitFor { $0.contains("› Audio test") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("Enter")
+        #expect(tmux.waitFor { $0.contains("microphone testmic, speaker testspk") && $0.contains("mic [") } != nil, "\(tmux.capture())")
+        // A 300 Hz sine of peak 8000 has an RMS of -15.3 dBFS.
+        let verdict = tmux.waitFor(timeout: 30) { $0.contains("Microphone loudest -15.3 dBFS, average -15.3 dBFS: OK") && $0.contains("back to the lobby") }
+        #expect(verdict != nil, "\(tmux.capture())")
+        tmux.sendKeys("Enter")
+        #expect(tmux.waitFor { $0.contains("› Audio test") && $0.contains("Microphone loudest -15.3 dBFS") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true, "\(tmux.capture())")
     }
 }
