@@ -71,7 +71,8 @@ public final class Call {
 
     public let peer: PeerConnection
     public let audio: CallAudio
-    public let configuration: CallConfiguration
+    /// The devices in use now (the device menu can change them during the call).
+    public private(set) var configuration: CallConfiguration
     /// The far end's newest decoded picture (the renderer's latest-frame slot).
     public private(set) var remoteFrame: VideoFrame?
     /// The newest picture we sent (the self view).
@@ -179,6 +180,45 @@ public final class Call {
     /// Turns the camera track on or off; the change is renegotiated (`negotiationNeeded`).
     public func setCamera(on: Bool) {
         if on { peer.addTrack(.video) } else { peer.removeTrack(.video) }
+    }
+
+    /// Switches the camera during the call (the device menu). The new source opens before the old
+    /// one closes, so a failure leaves the call as it was; the encoder follows the new picture
+    /// size with a keyframe. Choosing no camera removes the video track, choosing one when there
+    /// was none adds it (both renegotiate).
+    public func replaceCamera(_ spec: VideoSourceSpec?) throws {
+        guard spec != configuration.camera else { return }
+        let feed = try spec.map { spec throws(DeviceError) in try LiveVideoFeed.start(spec) }
+        camera?.stop()
+        camera = feed
+        localFrame = nil
+        if (spec == nil) != (configuration.camera == nil) { setCamera(on: spec != nil) }
+        configuration.camera = spec
+    }
+
+    /// Switches the microphone (or the tone) during the call; the new one opens first.
+    public func replaceMicrophone(_ input: CallConfiguration.AudioInput) throws {
+        guard input != configuration.microphone else { return }
+        var stream: AudioStream?
+        if case let .device(name) = input { stream = try AudioStream.start(device: name, direction: .capture) }
+        microphone?.stop()
+        microphone = stream
+        tone = nil
+        if case let .tone(frequency) = input { tone = ToneSource(frequency: frequency, level: -20) }
+        nextAudioTick = peer.ice.now
+        if (input == .none) != (configuration.microphone == .none) {
+            if input == .none { peer.removeTrack(.audio) } else { peer.addTrack(.audio) }
+        }
+        configuration.microphone = input
+    }
+
+    /// Switches the speaker during the call (nil: play nowhere); the new one opens first.
+    public func replaceSpeaker(_ name: String?) throws {
+        guard name != configuration.speaker else { return }
+        let stream = try name.map { try AudioStream.start(device: $0, direction: .playback) }
+        speaker?.stop()
+        speaker = stream
+        configuration.speaker = name
     }
 
     /// Ends the call: SCTP and DTLS say goodbye to the peer, devices close.

@@ -40,6 +40,8 @@ struct CallScreen {
     var statsText = ""
     var showHelp = false
     var showStats = false
+    /// The device menu over the call (`d`), while it is open.
+    var devices: DeviceChooser?
     /// Shown in a box over the video until the far end's picture arrives (a host's address to share).
     var banner: [String] = []
     /// Messages that arrived while the chat line was not focused.
@@ -134,6 +136,20 @@ struct CallScreen {
             }
             return false
         }
+        if devices != nil {
+            switch devices!.handle(key) {
+            case .apply?:
+                let chooser = devices!
+                devices = nil
+                renderer.mode = RenderMode(rawValue: chooser.value("render")) ?? renderer.mode
+                let problems = chooser.apply(to: call)
+                selfView = nil
+                chat.append(ChatLine(who: "", text: problems.isEmpty ? "devices changed" : problems.joined(separator: "; ")))
+            case .close?: devices = nil
+            case nil: if key == .interrupt { return true }
+            }
+            return false
+        }
         if showHelp, key != .character("q") { showHelp = false; return false } // any key closes the help
         switch key {
         case .character("q"), .character("Q"), .interrupt: return true
@@ -141,6 +157,7 @@ struct CallScreen {
         case .character("m"): call.microphoneMuted.toggle()
         case .character("v"): call.cameraPaused.toggle()
         case .character("s"): showStats.toggle()
+        case .character("d"): devices = DeviceChooser(configuration: call.configuration, mode: renderer.mode)
         case .character("?"), .character("h"): showHelp = true
         case .character("r") where renderer.depth != .none:
             renderer.mode = RenderMode.allCases[(RenderMode.allCases.firstIndex(of: renderer.mode)! + 1) % RenderMode.allCases.count]
@@ -172,6 +189,11 @@ struct CallScreen {
         if chatWidth > 0 { canvas.blit(chatPane(columns: chatWidth, rows: videoRows), row: 0, column: videoColumns) }
         if showStats { drawBox(statisticsLines(), on: &canvas, row: 1, column: 2) }
         else if call.remoteFrame == nil, !banner.isEmpty { drawBox(banner, on: &canvas, row: 1, column: 2) }
+        if let devices {
+            let lines = devices.lines
+            let width = lines.map { DisplayWidth.of($0) }.max() ?? 0
+            drawBox(lines, on: &canvas, row: max(0, (screen.rows - lines.count) / 2 - 1), column: max(0, (screen.columns - width) / 2 - 2))
+        }
         if showHelp {
             let lines = Self.help
             let width = lines.map { DisplayWidth.of($0) }.max() ?? 0
@@ -191,6 +213,7 @@ struct CallScreen {
         "v            camera off / on",
         "r            render mode (half-blocks, ASCII, ASCII colour)",
         "s            call statistics",
+        "d            devices: camera, microphone, speaker, render mode",
         "?            this help (any key closes it)",
     ]
 
@@ -259,7 +282,7 @@ struct CallScreen {
             statsText = "\(rtt) | \(String(format: "%.0f", video?.framesPerSecond ?? 0)) fps | \(Int((video?.bitrate ?? 0) / 1000)) kb/s | lost \(loss)"
         }
         let mic = (call.microphoneMuted ? "muted" : "mic on") + (call.cameraPaused ? " | camera off" : "") + (unread > 0 ? " | ● \(unread) new" : "")
-        let keysHelp = chatFocused ? "Enter send  Esc back" : "q hang up  m mute  v camera  Enter chat  ? help"
+        let keysHelp = chatFocused ? "Enter send  Esc back" : "q hang up  m mute  v camera  d devices  Enter chat  ? help"
         let text = " \(peerName) | \(status) | \(statsText) | \(mic) | \(keysHelp)"
         var grid = CellGrid(columns: screen.columns, rows: 1, fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))
         put(text, into: &grid, row: 0, column: 0, fg: 0xE0E0E0, bg: 0x303030)

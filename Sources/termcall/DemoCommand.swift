@@ -48,7 +48,19 @@ struct DemoCommand: ParsableCommand {
             return .failed("the demo call could not start: \(error)")
         }
         var screen = CallScreen(session: session, call: you, peerName: "echo", depth: depth, mode: mode)
-        let outcome = screen.run(sideStep: {
+        // Renegotiation (the device menu adding or removing the camera) is signalled in-process.
+        let outcome = screen.run(step: {
+            let events = you.step(maximumWait: 4)
+            if events.contains(.negotiationNeeded), you.peer.signalingState == .stable {
+                do {
+                    try echo.peer.setRemoteDescription(try you.peer.createOffer())
+                    try you.peer.setRemoteDescription(try echo.peer.createAnswer())
+                } catch {
+                    return events + [.problem("renegotiation failed: \(error)")]
+                }
+            }
+            return events
+        }, sideStep: {
             for event in echo.step(maximumWait: 0) {
                 if case let .chat(text) = event { echo.sendChat("you said: \(text)") }
             }

@@ -57,4 +57,57 @@ import Testing
             "\(error)".contains("/dev/video-none")
         }
     }
+
+    /// The device menu's switches during a call: a new camera's picture size reaches the far end
+    /// with no renegotiation; no camera removes the track and one brings it back (renegotiated, as
+    /// signalling would carry it); a speaker and a microphone device replace the tone and nothing;
+    /// a device that cannot open leaves the call as it was.
+    @Test func devicesChangeDuringTheCall() throws {
+        let a = try Call(configuration: configuration(camera: .testPattern(width: 160, height: 120, fps: 30), microphone: .tone(frequency: 440), speaker: nil))
+        let b = try Call(configuration: configuration(camera: nil, microphone: .tone(frequency: 660), speaker: nil))
+        func negotiate() throws {
+            try b.peer.setRemoteDescription(try a.peer.createOffer())
+            try a.peer.setRemoteDescription(try b.peer.createAnswer())
+        }
+        try negotiate()
+        var bEvents: [Call.Event] = []
+        /// Steps both until `done` (virtual-time bound: a failure guard only).
+        func run(until done: () -> Bool) -> Bool {
+            let start = a.peer.ice.now
+            while a.peer.ice.now - start < 10_000 {
+                for event in a.step(maximumWait: 1) where event == .negotiationNeeded && a.peer.signalingState == .stable { try? negotiate() }
+                bEvents += b.step(maximumWait: 1)
+                if done() { return true }
+            }
+            return false
+        }
+        #expect(run { b.remoteFrame?.width == 160 })
+        // Another source at another size: the encoder follows, the far end decodes it.
+        try a.replaceCamera(.testPattern(width: 320, height: 240, fps: 30))
+        #expect(run { b.remoteFrame?.width == 320 }, "the new camera's picture never arrived")
+        #expect(a.configuration.camera == .testPattern(width: 320, height: 240, fps: 30))
+        // A camera that cannot open: an error, and the old one keeps sending.
+        #expect(throws: DeviceError.self) { try a.replaceCamera(.camera(path: "/dev/video-none", width: 320, height: 240, fps: 30)) }
+        let before = b.remoteFramesDecoded
+        #expect(run { b.remoteFramesDecoded >= before + 5 })
+        // No camera: the video track ends at the far end.
+        try a.replaceCamera(nil)
+        #expect(run { bEvents.contains(.trackEnded(.video)) }, "removing the camera did not end the track")
+        #expect(!a.peer.canSend(.video))
+        // A camera again: the track comes back and pictures flow.
+        bEvents = []
+        try a.replaceCamera(.testPattern(width: 160, height: 120, fps: 30))
+        let resumed = b.remoteFramesDecoded
+        #expect(run { bEvents.contains(.track(.video)) && b.remoteFramesDecoded >= resumed + 5 && b.remoteFrame?.width == 160 })
+        // Audio: the null speaker and microphone replace nothing and the tone; the far end still hears a.
+        try a.replaceSpeaker("null")
+        try a.replaceMicrophone(.device("null"))
+        #expect(a.configuration.speaker == "null" && a.configuration.microphone == .device("null"))
+        #expect(throws: DeviceError.self) { try a.replaceSpeaker("nosuch") }
+        #expect(a.configuration.speaker == "null")
+        let heard = b.audioPacketsReceived, played = a.audio.receiver.buffer.statistics.played
+        #expect(run { b.audioPacketsReceived > heard && a.audio.receiver.buffer.statistics.played >= played + 50 })
+        a.hangUp()
+        b.hangUp()
+    }
 }

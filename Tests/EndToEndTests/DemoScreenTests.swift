@@ -22,6 +22,31 @@ import Testing
         #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
     }
 
+    /// The device menu during the call (`d`): no camera and ASCII rendering, applied without
+    /// hanging up (the camera's removal is renegotiated with the echoing peer).
+    @Test func deviceMenuDuringTheCall() throws {
+        let tmux = try Tmux("\(Tmux.termcall) demo", environment: ["COLORTERM": "truecolor"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor { $0.contains("in call") && $0.contains("chat with echo is open") && $0.contains("▀") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("d")
+        #expect(tmux.waitFor { $0.contains("devices for this call") && $0.contains("‹ test pattern ›") && $0.contains("‹ half-blocks ›") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("Left")
+        #expect(tmux.waitFor { $0.contains("Camera       ‹ none ›") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("Down", "Down", "Down", "Right")
+        #expect(tmux.waitFor { $0.contains("‹ ASCII ›") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("Down", "Enter")
+        let applied = tmux.waitFor { $0.contains("devices changed") && !$0.contains("devices for this call") && !$0.contains("▀") && $0.contains("in call") }
+        #expect(applied != nil, "\(tmux.capture())")
+        // The call goes on: the chat still echoes.
+        tmux.sendKeys("Enter")
+        tmux.sendKeys("-l", "ok?")
+        tmux.sendKeys("Enter")
+        #expect(tmux.waitFor { $0.contains("you said: ok?") } != nil, "\(tmux.capture())")
+        tmux.sendKeys("Escape")
+        tmux.sendKeys("q")
+        #expect(tmux.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
+    }
+
     /// 80x24 and 200x60: the status line stays on the last row, the video fills the rows above,
     /// and the chat pane keeps its place at the right.
     @Test func relayoutOnResize() throws {
