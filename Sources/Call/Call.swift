@@ -43,12 +43,35 @@ public struct CallConfiguration: Sendable {
     }
 }
 
-/// One call: devices → pipelines → peer connection and back (ARCHITECTURE.md, "a call"). The
+/// One far end of a call: its peer connection, its chat channel, its latest picture. A 1:1 call has
+/// one leg; a group call in a room has one per other participant (a mesh: each leg encodes and
+/// sends our media on its own). Owned by the call's thread, like the call.
+public final class CallLeg {
+    /// Stable for the call's lifetime (0 is the first leg); also the far end's id in `CallAudio`.
+    public let id: Int
+    public let peer: PeerConnection
+    /// The far end's newest decoded picture (the renderer's latest-frame slot).
+    public internal(set) var remoteFrame: VideoFrame?
+    public internal(set) var remoteFramesDecoded = 0
+    public internal(set) var audioPacketsReceived = 0
+    public internal(set) var chatReceived = 0
+    public internal(set) var isSecured = false
+    public internal(set) var isClosed = false
+    var chatChannel: UInt16?
+
+    init(id: Int, peer: PeerConnection) {
+        self.id = id
+        self.peer = peer
+    }
+}
+
+/// One call: devices → pipelines → peer connection(s) and back (ARCHITECTURE.md, "a call"). The
 /// camera's newest frame goes to VP8; the microphone (or a tone) goes through echo cancellation
-/// and Opus on the mic's own clock (a 10 ms timer for the tone); the far end's Opus goes through
-/// the adaptive jitter buffer to the speaker, and its video into `remoteFrame`, the slot the
-/// renderer reads. Chat rides the data channel labelled `chat`. Owned by one thread, which calls
-/// `step` in a loop; device threads only fill rings and slots.
+/// and Opus on the mic's own clock (a 10 ms timer for the tone); each far end's Opus goes through
+/// its own adaptive jitter buffer and the mix to the speaker, and its video into its leg's
+/// `remoteFrame`, the slot the renderer reads. Chat rides the data channel labelled `chat`, sent
+/// to every leg. Owned by one thread, which calls `step` in a loop; device threads only fill rings
+/// and slots.
 public final class Call {
     public enum Event: Sendable, Equatable {
         case connectionState(IceConnectionState)
@@ -56,31 +79,35 @@ public final class Call {
         case secured
         case chatOpen
         case chat(String)
-        /// A new remote frame is in `remoteFrame`.
+        /// A new remote frame is in the leg's `remoteFrame`.
         case remoteVideo
         case track(MediaKind)
         case trackEnded(MediaKind)
         /// Signalling must carry a new offer (`peer.createOffer()`).
         case negotiationNeeded
         case iceCandidate(String)
-        /// The call ended: by us (`hangUp`) or by the peer.
+        /// The call (or, in a group call, this leg) ended: by us (`hangUp`) or by the peer.
         case ended(byPeer: Bool)
         /// One line for the user.
         case problem(String)
     }
 
-    public let peer: PeerConnection
+    /// The far ends, oldest first; never empty until the call ends.
+    public private(set) var legs: [CallLeg]
+    /// The first leg's peer connection: a 1:1 call's only one.
+    public var peer: PeerConnection { legs[0].peer }
     public let audio: CallAudio
     /// The devices in use now (the device menu can change them during the call).
     public private(set) var configuration: CallConfiguration
-    /// The far end's newest decoded picture (the renderer's latest-frame slot).
-    public private(set) var remoteFrame: VideoFrame?
+    /// The first leg's newest decoded picture.
+    public var remoteFrame: VideoFrame? { legs[0].remoteFrame }
     /// The newest picture we sent (the self view).
     public private(set) var localFrame: VideoFrame?
-    public private(set) var remoteFramesDecoded = 0
-    public private(set) var audioPacketsReceived = 0
-    public private(set) var chatReceived = 0
-    public private(set) var isSecured = false
+    public var remoteFramesDecoded: Int { legs[0].remoteFramesDecoded }
+    public var audioPacketsReceived: Int { legs[0].audioPacketsReceived }
+    public var chatReceived: Int { legs[0].chatReceived }
+    /// True once any leg's media is secured.
+    public var isSecured: Bool { legs.contains { $0.isSecured } }
     public private(set) var hasEnded = false
     /// Mutes the microphone: silence is encoded (Opus DTX keeps it to a packet every 400 ms).
     public var microphoneMuted = false
@@ -88,7 +115,14 @@ public final class Call {
     /// keeps running so turning it back on is instant.
     public var cameraPaused = false
 
-    private var chatChannel: UInt16?
+    private var nextLegID = 1
+    /// The call's own millisecond clock: audio ticks, jitter buffers and video timestamps (each
+    /// leg's transport has its own epoch).
+    private let origin = ContinuousClock.now
+    public var now: Int64 {
+        let elapsed = ContinuousClock.now - origin
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
     private var camera: LiveVideoFeed?
     private var microphone: AudioStream?
     private var speaker: AudioStream?
@@ -96,17 +130,14 @@ public final class Call {
     private var micFrame = [Int16](repeating: 0, count: AudioStream.frameSamples)
     private let silence = [Int16](repeating: 0, count: AudioStream.frameSamples)
     private var nextAudioTick: Int64 = 0
+    private var audioRunning = false
     private var videoStart: Int64?
 
-    /// Opens the devices and the peer connection. Device errors come out here, as one line each,
-    /// before anything is sent.
+    /// Opens the devices and the first leg's peer connection. Device errors come out here, as one
+    /// line each, before anything is sent.
     public init(configuration: CallConfiguration) throws {
         self.configuration = configuration
-        var tracks: Set<MediaKind> = []
-        if configuration.microphone != .none { tracks.insert(.audio) }
-        if configuration.camera != nil { tracks.insert(.video) }
-        peer = try PeerConnection(configuration: configuration.iceConfiguration, addresses: configuration.addresses,
-                                  includeLoopback: configuration.includeLoopback, tracks: tracks)
+        legs = [CallLeg(id: 0, peer: try Self.makePeer(configuration))]
         audio = CallAudio(sender: AudioSender(canceller: try WebRTCAudioProcessor(), encoder: try OpusEncoder()), receiver: try AudioReceiver())
         switch configuration.microphone {
         case let .tone(frequency): tone = ToneSource(frequency: frequency, level: -20)
@@ -119,67 +150,130 @@ public final class Call {
 
     deinit { stopDevices() }
 
+    private static func makePeer(_ configuration: CallConfiguration) throws -> PeerConnection {
+        var tracks: Set<MediaKind> = []
+        if configuration.microphone != .none { tracks.insert(.audio) }
+        if configuration.camera != nil { tracks.insert(.video) }
+        return try PeerConnection(configuration: configuration.iceConfiguration, addresses: configuration.addresses,
+                                  includeLoopback: configuration.includeLoopback, tracks: tracks)
+    }
+
+    /// A new far end (a group call's next participant): its own peer connection with our current
+    /// tracks, its own jitter buffer in the mix. Signalling then offers or answers on `leg.peer`.
+    public func addLeg() throws -> CallLeg {
+        let leg = CallLeg(id: nextLegID, peer: try Self.makePeer(configuration))
+        nextLegID += 1
+        audio.addFarEnd(id: leg.id, receiver: try AudioReceiver())
+        legs.append(leg)
+        return leg
+    }
+
+    /// Ends one far end of a group call (it left); the last leg cannot be removed — `hangUp` ends
+    /// the call. Returns false when `id` is not a removable leg.
+    @discardableResult
+    public func removeLeg(_ id: Int) -> Bool {
+        guard legs.count > 1, let index = legs.firstIndex(where: { $0.id == id }) else { return false }
+        let leg = legs.remove(at: index)
+        if !leg.isClosed {
+            leg.peer.close()
+            _ = leg.peer.step(maximumWait: 0)
+        }
+        audio.removeFarEnd(id: id)
+        return true
+    }
+
+    public func leg(_ id: Int) -> CallLeg? { legs.first { $0.id == id } }
+
     /// Runs one turn of the call: network input and timers (waiting up to `maximumWait` ms),
     /// audio ticks that are due, and the camera's newest frame.
     public func step(maximumWait: Int64 = 5) -> [Event] {
+        stepLegs(maximumWait: maximumWait).map(\.event)
+    }
+
+    /// `step`, with each event's leg: what a group call needs. A leg whose peer closes (it hung
+    /// up) reports `.ended` and stays until `removeLeg`; the call itself ends when its only leg
+    /// closes.
+    public func stepLegs(maximumWait: Int64 = 5) -> [(leg: Int, event: Event)] {
         guard !hasEnded else { return [] }
-        var out: [Event] = []
-        for event in peer.step(maximumWait: maximumWait) {
-            switch event {
-            case let .connectionState(state): out.append(.connectionState(state))
-            case .secured:
-                isSecured = true
-                nextAudioTick = peer.ice.now
-                out.append(.secured)
-                // The side that offered first opens the chat channel (DCEP, RFC 8832); the other one
-                // sees it arrive. Created now, it opens as soon as SCTP is up.
-                if peer.isInitialOfferer, chatChannel == nil { peer.createDataChannel(label: configuration.chatLabel) }
-            case let .dataChannelOpen(id, label) where label == configuration.chatLabel && chatChannel == nil:
-                chatChannel = id
-                out.append(.chatOpen)
-            case let .message(id, .text(text)) where id == chatChannel:
-                chatReceived += 1
-                out.append(.chat(text))
-            case let .audio(sequence, timestamp, payload):
-                audioPacketsReceived += 1
-                audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: peer.ice.now)
-            case let .video(frame):
-                remoteFrame = frame
-                remoteFramesDecoded += 1
-                out.append(.remoteVideo)
-            case let .track(kind): out.append(.track(kind))
-            case let .trackEnded(kind): out.append(.trackEnded(kind))
-            case .negotiationNeeded: out.append(.negotiationNeeded)
-            case let .iceCandidate(line): out.append(.iceCandidate(line))
-            case let .problem(text): out.append(.problem(text))
-            case .closed:
-                out.append(.ended(byPeer: !hasEnded))
-                hasEnded = true
-                stopDevices()
-                return out
-            default: break
+        var out: [(leg: Int, event: Event)] = []
+        // Only one leg waits for input; the others are polled (their sockets are all due together
+        // with the audio clock anyway).
+        for (i, leg) in legs.enumerated() where !leg.isClosed {
+            for event in leg.peer.step(maximumWait: i == 0 ? maximumWait : 0) {
+                if let e = handle(event, on: leg) { out.append((leg.id, e)) }
             }
         }
+        if legs.allSatisfy(\.isClosed) {
+            hasEnded = true
+            stopDevices()
+            return out
+        }
         guard isSecured else { return out }
+        if !audioRunning {
+            audioRunning = true
+            nextAudioTick = now
+        }
         do {
             try runAudio()
         } catch {
-            out.append(.problem("\(error)"))
+            out.append((legs[0].id, .problem("\(error)")))
         }
         sendCameraFrame(&out)
         return out
     }
 
-    /// Sends a chat line; false until the chat channel is open.
-    @discardableResult
-    public func sendChat(_ text: String) -> Bool {
-        guard let chatChannel else { return false }
-        return (try? peer.send(.text(text), on: chatChannel)) != nil
+    private func handle(_ event: PeerConnection.Event, on leg: CallLeg) -> Event? {
+        switch event {
+        case let .connectionState(state): return .connectionState(state)
+        case .secured:
+            leg.isSecured = true
+            // The side that offered first opens the chat channel (DCEP, RFC 8832); the other one
+            // sees it arrive. Created now, it opens as soon as SCTP is up.
+            if leg.peer.isInitialOfferer, leg.chatChannel == nil { leg.peer.createDataChannel(label: configuration.chatLabel) }
+            return .secured
+        case let .dataChannelOpen(id, label) where label == configuration.chatLabel && leg.chatChannel == nil:
+            leg.chatChannel = id
+            return .chatOpen
+        case let .message(id, .text(text)) where id == leg.chatChannel:
+            leg.chatReceived += 1
+            return .chat(text)
+        case let .audio(sequence, timestamp, payload):
+            leg.audioPacketsReceived += 1
+            audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now, farEnd: leg.id)
+            return nil
+        case let .video(frame):
+            leg.remoteFrame = frame
+            leg.remoteFramesDecoded += 1
+            return .remoteVideo
+        case let .track(kind): return .track(kind)
+        case let .trackEnded(kind): return .trackEnded(kind)
+        case .negotiationNeeded: return .negotiationNeeded
+        case let .iceCandidate(line): return .iceCandidate(line)
+        case let .problem(text): return .problem(text)
+        case .closed:
+            guard !leg.isClosed else { return nil }
+            leg.isClosed = true
+            return .ended(byPeer: !hasEnded)
+        default: return nil
+        }
     }
 
-    /// Turns the camera track on or off; the change is renegotiated (`negotiationNeeded`).
+    /// Sends a chat line to every leg whose chat is open; false when none is.
+    @discardableResult
+    public func sendChat(_ text: String) -> Bool {
+        var sent = false
+        for leg in legs where !leg.isClosed {
+            guard let channel = leg.chatChannel else { continue }
+            if (try? leg.peer.send(.text(text), on: channel)) != nil { sent = true }
+        }
+        return sent
+    }
+
+    /// Turns the camera track on or off on every leg; each change is renegotiated (`negotiationNeeded`).
     public func setCamera(on: Bool) {
-        if on { peer.addTrack(.video) } else { peer.removeTrack(.video) }
+        for leg in legs where !leg.isClosed {
+            if on { leg.peer.addTrack(.video) } else { leg.peer.removeTrack(.video) }
+        }
     }
 
     /// Switches the camera during the call (the device menu). The new source opens before the old
@@ -205,9 +299,11 @@ public final class Call {
         microphone = stream
         tone = nil
         if case let .tone(frequency) = input { tone = ToneSource(frequency: frequency, level: -20) }
-        nextAudioTick = peer.ice.now
+        nextAudioTick = now
         if (input == .none) != (configuration.microphone == .none) {
-            if input == .none { peer.removeTrack(.audio) } else { peer.addTrack(.audio) }
+            for leg in legs where !leg.isClosed {
+                if input == .none { leg.peer.removeTrack(.audio) } else { leg.peer.addTrack(.audio) }
+            }
         }
         configuration.microphone = input
     }
@@ -225,8 +321,10 @@ public final class Call {
     public func hangUp() {
         guard !hasEnded else { return }
         hasEnded = true
-        peer.close()
-        _ = peer.step(maximumWait: 0)
+        for leg in legs where !leg.isClosed {
+            leg.peer.close()
+            _ = leg.peer.step(maximumWait: 0)
+        }
         stopDevices()
     }
 
@@ -238,7 +336,7 @@ public final class Call {
             while try microphone.read(into: &micFrame) { try tick(microphone: microphoneMuted ? silence : micFrame) }
             return
         }
-        let now = peer.ice.now
+        let now = self.now
         // After a stall (a paused process), skip ahead instead of sending a burst.
         if now - nextAudioTick > 200 { nextAudioTick = now }
         while now >= nextAudioTick {
@@ -251,26 +349,31 @@ public final class Call {
 
     private func tick(microphone frame: [Int16]) throws {
         let delay = (speaker?.queuedMilliseconds ?? 0) + 20
-        let result = try audio.tick(microphone: frame[...], now: peer.ice.now, speakerDelayMilliseconds: delay)
+        let result = try audio.tick(microphone: frame[...], now: now, speakerDelayMilliseconds: delay)
         try speaker?.write(result.speaker)
         guard configuration.microphone != .none, let packet = result.packet else { return }
-        if packet.transmit { peer.sendAudio(packet.payload, timestampAdvance: packet.timestampAdvance) }
-        else { peer.skipAudio(timestampAdvance: packet.timestampAdvance) }
+        // Encoded once, sent to every leg (each with its own SSRC, sequence and SRTP context).
+        for leg in legs where leg.isSecured && !leg.isClosed {
+            if packet.transmit { leg.peer.sendAudio(packet.payload, timestampAdvance: packet.timestampAdvance) }
+            else { leg.peer.skipAudio(timestampAdvance: packet.timestampAdvance) }
+        }
     }
 
     /// The camera's newest frame, stamped with its capture time on the 90 kHz clock.
-    private func sendCameraFrame(_ out: inout [Event]) {
+    private func sendCameraFrame(_ out: inout [(leg: Int, event: Event)]) {
         guard let camera else { return }
         do throws(DeviceError) {
             guard let frame = try camera.take() else { return }
             localFrame = frame
             if cameraPaused { return }
-            let now = peer.ice.now
+            let now = self.now
             let start = videoStart ?? now
             videoStart = start
-            peer.sendVideo(frame, timestamp: UInt32(truncatingIfNeeded: (now - start) * 90))
+            for leg in legs where leg.isSecured && !leg.isClosed {
+                leg.peer.sendVideo(frame, timestamp: UInt32(truncatingIfNeeded: (now - start) * 90))
+            }
         } catch {
-            out.append(.problem("the camera stopped: \(error)"))
+            out.append((legs[0].id, .problem("the camera stopped: \(error)")))
             self.camera = nil
         }
     }

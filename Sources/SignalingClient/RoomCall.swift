@@ -2,46 +2,76 @@ import Call
 import PeerConnection
 import Signaling
 
-/// A `Call` carried by a room on `termcall serve`: the newcomer offers to whoever is there; both
-/// sides may renegotiate later, and a glare is settled by the perfect-negotiation rule (the polite
-/// peer — the one with the greater id — rolls its offer back and answers, the impolite one ignores
-/// the other's offer); candidates trickle both ways. One remote peer (a 1:1 call); others in the
-/// room are left alone. Owned by the call's thread, which calls `step` in its loop.
+/// A `Call` carried by a room on `termcall serve`, with everyone in it: one leg (peer connection)
+/// per other participant, a full mesh like the browser page's. The newcomer offers to whoever is
+/// there; either side may renegotiate later, and a glare is settled per pair by the
+/// perfect-negotiation rule (the polite peer — the one with the greater id — rolls its offer back
+/// and answers, the impolite one ignores the other's offer); candidates trickle both ways. A
+/// participant who says bye is dropped from the mesh; the call ends when the last one has gone.
+/// Owned by the call's thread, which calls `step` in its loop.
 public final class RoomCall {
     public enum Event: Sendable, Equatable {
-        case call(Call.Event)
+        /// Something on the call, from participant `from` (its signalling id).
+        case call(Call.Event, from: String)
         /// In the room; how many others are there.
         case joined(room: String, others: Int)
         /// Back in the room after the signalling connection dropped (the call went on meanwhile).
         case rejoined(others: Int)
+        case peerJoined(id: String, name: String)
         case peerLeft(String)
         /// One line about the signalling connection or the server.
         case signalling(String)
     }
 
+    /// One other person in the room and the leg that reaches them.
+    public struct Participant {
+        public let id: String
+        public var name: String
+        public let leg: CallLeg
+    }
+
+    /// Per-participant negotiation state (perfect negotiation is per pair).
+    private final class Remote {
+        let id: String
+        var name: String
+        let leg: CallLeg
+        var ignoringOffer = false
+        var described = false
+        var pendingCandidates: [String] = []
+
+        init(id: String, name: String, leg: CallLeg) {
+            self.id = id
+            self.name = name
+            self.leg = leg
+        }
+    }
+
     public let call: Call
     public let connection: SignalingConnection
     public private(set) var ownID: String?
-    public private(set) var remoteID: String?
+    /// Most calls are at most this many people (ourselves included); later arrivals are told.
+    public let maximumParticipants: Int
+    private var remotes: [Remote] = []
+    private var firstLegTaken = false
+    private var unassignedCandidates: [String] = []
     private var joined = false
     private var awaitingRejoin = false
-    private var ignoringOffer = false
-    private var described = false
-    private var pendingCandidates: [String] = []
+    private var backlog: [SignalingConnection.Event]
 
     /// - Parameter received: what the connection delivered before the call was made
     ///   (`SignalingConnection.waitUntilJoined`); handled on the first `step`.
-    public init(call: Call, connection: SignalingConnection, received: [SignalingConnection.Event] = []) {
+    public init(call: Call, connection: SignalingConnection, received: [SignalingConnection.Event] = [], maximumParticipants: Int = 6) {
         self.call = call
         self.connection = connection
+        self.maximumParticipants = maximumParticipants
         backlog = received
     }
 
-    private var backlog: [SignalingConnection.Event]
+    /// The others in the call, in the order they were met.
+    public var participants: [Participant] { remotes.map { Participant(id: $0.id, name: $0.name, leg: $0.leg) } }
 
-    private var pc: PeerConnection { call.peer }
-    /// Perfect negotiation's roles, fixed per pair without a message: the greater id is polite.
-    private var polite: Bool { (ownID ?? "") > (remoteID ?? "") }
+    /// The first participant's id (a 1:1 call's only one).
+    public var remoteID: String? { remotes.first?.id }
 
     public func step(maximumWait: Int64 = 5) -> [Event] {
         var out: [Event] = []
@@ -54,15 +84,28 @@ public final class RoomCall {
             case let .message(message): handle(message, &out)
             }
         }
-        for event in call.step(maximumWait: maximumWait) {
+        for (legID, event) in call.stepLegs(maximumWait: maximumWait) {
+            guard let remote = remotes.first(where: { $0.leg.id == legID }) else {
+                // The first leg while we are alone: its candidates wait for whoever comes.
+                switch event {
+                case let .iceCandidate(line): unassignedCandidates.append(line)
+                case .problem: out.append(.call(event, from: ""))
+                default: break
+                }
+                continue
+            }
             switch event {
             case let .iceCandidate(line):
-                if described, let remoteID { connection.send(.candidate(to: remoteID, line, mid: firstMid)) } else { pendingCandidates.append(line) }
+                if remote.described { connection.send(.candidate(to: remote.id, line, mid: firstMid(remote))) } else { remote.pendingCandidates.append(line) }
             case .negotiationNeeded:
-                if pc.signalingState == .stable, remoteID != nil { offer(&out) }
+                if remote.leg.peer.signalingState == .stable { offer(to: remote, &out) }
+            case .ended where remotes.count > 1:
+                // One of several hung up (its DTLS said goodbye before its bye arrived).
+                drop(remote, &out)
+                continue
             default: break
             }
-            out.append(.call(event))
+            out.append(.call(event, from: remote.id))
         }
         return out
     }
@@ -81,47 +124,56 @@ public final class RoomCall {
                 awaitingRejoin = false
                 out.append(.rejoined(others: others.count))
             }
+            let newcomer = !joined
             if !joined {
                 joined = true
                 out.append(.joined(room: message.room ?? connection.room, others: others.count))
-                // The newcomer offers.
-                if remoteID == nil, let first = others.first {
-                    remoteID = first.id
-                    offer(&out)
+            }
+            for other in others {
+                if let known = remotes.first(where: { $0.id == other.id }) {
+                    known.name = other.name
+                    continue
                 }
-            } else if remoteID == nil, let first = others.first {
-                remoteID = first.id // it is the newcomer: its offer is on the way
+                // The newcomer offers to everyone there; those there wait for its offer.
+                guard let remote = meet(other.id, name: other.name, &out) else { continue }
+                if newcomer { offer(to: remote, &out) }
             }
         case .offer:
             guard let from = message.from, let sdp = message.sdp else { return }
-            if remoteID == nil { remoteID = from }
-            guard from == remoteID else { return }
+            guard let remote = remotes.first(where: { $0.id == from }) ?? meet(from, name: nil, &out) else { return }
+            let pc = remote.leg.peer
             let collision = pc.signalingState != .stable
-            ignoringOffer = !polite && collision
+            let polite = (ownID ?? "") > from
+            remote.ignoringOffer = !polite && collision
             if collision {
                 out.append(.signalling(polite ? "offers crossed: ours rolled back, theirs answered" : "offers crossed: theirs ignored, ours stands"))
             }
-            if ignoringOffer { return }
+            if remote.ignoringOffer { return }
             if collision { pc.rollback() }
             do {
                 try pc.setRemoteDescription(sdp)
                 connection.send(.description(.answer, to: from, sdp: try pc.createAnswer()))
-                describedTo(from)
+                described(remote)
             } catch {
-                out.append(.signalling("the peer's offer was refused: \(error)"))
+                out.append(.signalling("\(remote.name)'s offer was refused: \(error)"))
             }
         case .answer:
-            guard message.from == remoteID, let sdp = message.sdp, pc.signalingState == .haveLocalOffer else { return }
-            do { try pc.setRemoteDescription(sdp) } catch { out.append(.signalling("the peer's answer was refused: \(error)")) }
+            guard let remote = remotes.first(where: { $0.id == message.from }), let sdp = message.sdp,
+                  remote.leg.peer.signalingState == .haveLocalOffer else { return }
+            do { try remote.leg.peer.setRemoteDescription(sdp) } catch { out.append(.signalling("\(remote.name)'s answer was refused: \(error)")) }
         case .candidate:
-            guard message.from == remoteID, !ignoringOffer else { return }
-            pc.addIceCandidate(message.candidate ?? "")
+            guard let remote = remotes.first(where: { $0.id == message.from }), !remote.ignoringOffer else { return }
+            remote.leg.peer.addIceCandidate(message.candidate ?? "")
         case .bye:
-            guard let from = message.from, from == remoteID else { return }
-            out.append(.peerLeft(from))
-            if !call.hasEnded {
-                call.hangUp()
-                out.append(.call(.ended(byPeer: true)))
+            guard let remote = remotes.first(where: { $0.id == message.from }) else { return }
+            if remotes.count > 1 {
+                drop(remote, &out)
+            } else {
+                out.append(.peerLeft(remote.id))
+                if !call.hasEnded {
+                    call.hangUp()
+                    out.append(.call(.ended(byPeer: true), from: remote.id))
+                }
             }
         case .error:
             out.append(.signalling("server: \(message.message ?? message.code ?? "error")"))
@@ -130,22 +182,54 @@ public final class RoomCall {
         }
     }
 
-    private func offer(_ out: inout [Event]) {
-        guard let remoteID else { return }
+    /// A participant we have not met: the first gets the call's first leg, the others new ones.
+    private func meet(_ id: String, name: String?, _ out: inout [Event]) -> Remote? {
+        guard remotes.count + 1 < maximumParticipants else {
+            out.append(.signalling("\(name ?? id) is in the room too, but this call takes at most \(maximumParticipants) people"))
+            return nil
+        }
+        let leg: CallLeg
+        if !firstLegTaken {
+            firstLegTaken = true
+            leg = call.legs[0]
+        } else {
+            do { leg = try call.addLeg() } catch {
+                out.append(.signalling("could not call \(name ?? id): \(error)"))
+                return nil
+            }
+        }
+        let remote = Remote(id: id, name: name ?? "peer", leg: leg)
+        if leg.id == call.legs[0].id {
+            remote.pendingCandidates = unassignedCandidates
+            unassignedCandidates = []
+        }
+        remotes.append(remote)
+        if remotes.count > 1 { out.append(.peerJoined(id: id, name: remote.name)) }
+        return remote
+    }
+
+    /// One of several left: its leg closes; the call goes on with the others.
+    private func drop(_ remote: Remote, _ out: inout [Event]) {
+        remotes.removeAll { $0 === remote }
+        call.removeLeg(remote.leg.id)
+        out.append(.peerLeft(remote.id))
+    }
+
+    private func offer(to remote: Remote, _ out: inout [Event]) {
         do {
-            connection.send(.description(.offer, to: remoteID, sdp: try pc.createOffer()))
-            describedTo(remoteID)
+            connection.send(.description(.offer, to: remote.id, sdp: try remote.leg.peer.createOffer()))
+            described(remote)
         } catch {
-            out.append(.signalling("could not make an offer: \(error)"))
+            out.append(.signalling("could not make an offer to \(remote.name): \(error)"))
         }
     }
 
     /// Candidates gathered before the peer had our description follow it now.
-    private func describedTo(_ peer: String) {
-        described = true
-        for line in pendingCandidates { connection.send(.candidate(to: peer, line, mid: firstMid)) }
-        pendingCandidates = []
+    private func described(_ remote: Remote) {
+        remote.described = true
+        for line in remote.pendingCandidates { connection.send(.candidate(to: remote.id, line, mid: firstMid(remote))) }
+        remote.pendingCandidates = []
     }
 
-    private var firstMid: String { pc.agreement?.sections.first { $0.accepted }?.mid ?? "0" }
+    private func firstMid(_ remote: Remote) -> String { remote.leg.peer.agreement?.sections.first { $0.accepted }?.mid ?? "0" }
 }

@@ -70,8 +70,11 @@ public final class SignalingConnection: Sendable {
         let clock = ContinuousClock(), deadline = clock.now + timeout
         var seen: [Event] = []
         while clock.now < deadline {
-            for event in poll() {
-                seen.append(event)
+            // The whole batch goes back: what came after the answer (a newer peer list, an offer)
+            // must reach the call too.
+            let batch = poll()
+            seen += batch
+            for event in batch {
                 if case let .message(m) = event, m.type == .peers { return (m, seen) }
                 if case let .message(m) = event, m.type == .error { return (nil, seen) }
             }

@@ -142,9 +142,10 @@ struct CallCommand: ParsableCommand {
                 var out: [Call.Event] = []
                 for event in roomCall.step(maximumWait: 5) {
                     switch event {
-                    case let .call(e): out.append(e)
+                    case let .call(e, _): out.append(e)
                     case let .joined(room, others): emit(["event": "joined", "room": room, "others": others])
                     case let .rejoined(others): emit(["event": "rejoined", "others": others])
+                    case let .peerJoined(id, name): emit(["event": "peer-joined", "id": id, "name": name])
                     case let .peerLeft(id): emit(["event": "peer-left", "id": id])
                     case let .signalling(text): emit(["event": "signalling", "text": text])
                     }
@@ -261,6 +262,12 @@ struct CallCommand: ParsableCommand {
             "signaling": call.peer.signalingState.rawValue,
         ]
         if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
+        // A group call: each far end's figures.
+        line["legs"] = call.legs.map { leg -> [String: Any] in
+            ["id": leg.id, "video_frames_decoded": leg.remoteFramesDecoded, "audio_packets_received": leg.audioPacketsReceived,
+             "audio_played": call.audio.receiver(leg.id)?.buffer.statistics.played ?? 0, "chat_received": leg.chatReceived,
+             "secured": leg.isSecured, "closed": leg.isClosed]
+        }
         return line
     }
 

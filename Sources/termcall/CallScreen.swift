@@ -42,6 +42,9 @@ struct CallScreen {
     var showStats = false
     /// The device menu over the call (`d`), while it is open.
     var devices: DeviceChooser?
+    /// The others in a group call (a room): their names and latest pictures, laid out as a grid
+    /// when there are two or more. Nil for a 1:1 call (the call's own remote frame).
+    var participants: (() -> [(name: String, frame: VideoFrame?)])?
     /// Shown in a box over the video until the far end's picture arrives (a host's address to share).
     var banner: [String] = []
     /// Messages that arrived while the chat line was not focused.
@@ -61,9 +64,9 @@ struct CallScreen {
         screen = TerminalScreen(columns: size.columns, rows: size.rows, depth: depth)
     }
 
-    /// `step` runs the call for one turn (the call alone, or with its room's signalling);
-    /// `sideStep` runs beside it (the demo's echoing peer).
-    mutating func run(step: (() -> [Call.Event])? = nil, sideStep: () -> Void = {}) -> Outcome {
+    /// `step` runs the call for one turn (the call alone, or with its room's signalling) and says
+    /// who each event is from (nil: `peerName`); `sideStep` runs beside it (the demo's echoing peer).
+    mutating func run(step: (() -> [(event: Call.Event, from: String?)])? = nil, sideStep: () -> Void = {}) -> Outcome {
         screen.invalidate()
         var fds = [pollfd(fd: session.input, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: session.interruptDescriptor, events: Int16(POLLIN), revents: 0)]
@@ -80,12 +83,12 @@ struct CallScreen {
                 }
             }
             sideStep()
-            for event in step?() ?? call.step(maximumWait: 4) {
+            for (event, from) in step?() ?? call.step(maximumWait: 4).map({ ($0, nil) }) {
                 switch event {
                 case .remoteVideo: drawPending = true
                 case .chatOpen: chat.append(ChatLine(who: "", text: "chat with \(peerName) is open")); drawPending = true
                 case let .chat(text):
-                    chat.append(ChatLine(who: peerName, text: text.precomposedStringWithCanonicalMapping))
+                    chat.append(ChatLine(who: from ?? peerName, text: text.precomposedStringWithCanonicalMapping))
                     if !chatFocused { unread += 1 }
                     drawPending = true
                 case let .connectionState(state): status = "\(state)"; drawPending = true
@@ -171,7 +174,10 @@ struct CallScreen {
         let videoColumns = screen.columns - chatWidth, videoRows = screen.rows - 1
         guard videoColumns >= 4, videoRows >= 2 else { return }
         var video = CellGrid(columns: videoColumns, rows: videoRows, fill: .text(0x20, fg: 0x808080, bg: 0x000000))
-        if let remote = call.remoteFrame {
+        let others = participants?() ?? []
+        if others.count >= 2 {
+            video = grid(others, columns: videoColumns, rows: videoRows)
+        } else if let remote = call.remoteFrame {
             video = renderer.render(remote, columns: videoColumns, rows: videoRows)
         } else {
             put("waiting for \(peerName)'s video…", into: &video, row: videoRows / 2, column: max(0, videoColumns / 2 - 14), fg: 0x909090, bg: 0x000000)
@@ -202,6 +208,43 @@ struct CallScreen {
         canvas.blit(statusLine(), row: screen.rows - 1, column: 0)
         screen.draw(canvas, row: 0, column: 0)
         session.frames.send(screen.takeFrameBytes())
+    }
+
+    /// Several people: a grid of tiles as near square as the window allows, each with its picture
+    /// (aspect kept) and its name under it.
+    private func grid(_ people: [(name: String, frame: VideoFrame?)], columns: Int, rows: Int) -> CellGrid {
+        var canvas = CellGrid(columns: columns, rows: rows, fill: .text(0x20, fg: 0x808080, bg: 0x000000))
+        let layout = Self.tiles(count: people.count, columns: columns, rows: rows)
+        for (i, person) in people.enumerated() {
+            let tile = layout[i]
+            guard tile.columns >= 4, tile.rows >= 2 else { continue }
+            let pictureRows = tile.rows - 1
+            if let frame = person.frame {
+                let picture = renderer.render(frame, columns: tile.columns - 1, rows: pictureRows)
+                canvas.blit(picture, row: tile.row, column: tile.column)
+            } else {
+                put("waiting for video…", into: &canvas, row: tile.row + pictureRows / 2, column: tile.column + 1, fg: 0x909090, bg: 0x000000)
+            }
+            put(String(TextWrap.suffix(person.name, fitting: tile.columns - 2)), into: &canvas, row: tile.row + pictureRows, column: tile.column + 1,
+                fg: 0xE0E0E0, bg: 0x000000)
+        }
+        return canvas
+    }
+
+    /// Tile rectangles for `count` people in a `columns` x `rows` area: the grid shape (c x r)
+    /// whose tiles are closest to a 4:3 picture (a cell is about twice as tall as wide).
+    static func tiles(count: Int, columns: Int, rows: Int) -> [(row: Int, column: Int, columns: Int, rows: Int)] {
+        guard count > 0 else { return [] }
+        var best = (across: 1, down: count), bestScore = Double.infinity
+        for across in 1...count {
+            let down = (count + across - 1) / across
+            let w = Double(columns / across), h = Double(rows / down) * 2
+            guard w > 0, h > 0 else { continue }
+            let score = abs(log((w / h) / (4.0 / 3.0)))
+            if score < bestScore { bestScore = score; best = (across, down) }
+        }
+        let w = columns / best.across, h = rows / best.down
+        return (0..<count).map { i in (row: (i / best.across) * h, column: (i % best.across) * w, columns: w, rows: h) }
     }
 
     static let help = [

@@ -56,10 +56,10 @@ struct DemoCommand: ParsableCommand {
                     try echo.peer.setRemoteDescription(try you.peer.createOffer())
                     try you.peer.setRemoteDescription(try echo.peer.createAnswer())
                 } catch {
-                    return events + [.problem("renegotiation failed: \(error)")]
+                    return events.map { ($0, nil) } + [(.problem("renegotiation failed: \(error)"), nil)]
                 }
             }
-            return events
+            return events.map { ($0, nil) }
         }, sideStep: {
             for event in echo.step(maximumWait: 0) {
                 if case let .chat(text) = event { echo.sendChat("you said: \(text)") }

@@ -202,14 +202,17 @@ extension CallScreen {
         let roomCall = RoomCall(call: call, connection: signalling, received: events)
         var screen = CallScreen(session: session, call: call, peerName: "room \(room)", depth: depth, mode: mode)
         screen.banner = banner
+        screen.participants = { roomCall.participants.map { (name: $0.name, frame: $0.leg.remoteFrame) } }
         let outcome = screen.run(step: {
-            roomCall.step(maximumWait: 4).compactMap { event -> Call.Event? in
+            let names = Dictionary(roomCall.participants.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            return roomCall.step(maximumWait: 4).compactMap { event -> (event: Call.Event, from: String?)? in
                 switch event {
-                case let .call(e): return e
-                case let .signalling(text): return .problem(text)
-                case let .joined(_, others): return .problem(others == 0 ? "waiting in \(room) — share its name" : "joined \(room)")
-                case .rejoined: return .problem("back in touch with the server")
-                case .peerLeft: return nil
+                case let .call(e, from): return (e, roomCall.participants.first { $0.id == from }?.name)
+                case let .signalling(text): return (.problem(text), nil)
+                case let .joined(_, others): return (.problem(others == 0 ? "waiting in \(room) — share its name" : "joined \(room)"), nil)
+                case .rejoined: return (.problem("back in touch with the server"), nil)
+                case let .peerJoined(_, name): return (.problem("\(name) joined"), nil)
+                case let .peerLeft(id): return roomCall.participants.isEmpty ? nil : (.problem("\(names[id] ?? "someone") left"), nil)
                 }
             }
         })

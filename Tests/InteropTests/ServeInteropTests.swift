@@ -60,6 +60,48 @@ struct ServeInteropTests {
         _ = server
     }
 
+    /// Three terminals in one room: a full mesh (each has two legs with pictures and sound from
+    /// both others), chat reaches everyone, and one leaving leaves the other two talking.
+    @Test func threeTerminalsMakeAGroupCall() throws {
+        let (server, port) = try startServer()
+        let (alice, bob) = try twoInARoom("three", port: port)
+        let carol = try terminal(room: "three", port: port)
+        #expect(waitFor(carol, milliseconds: 5_000) { $0["event"] as? String == "joined" }?["others"] as? Int == 2)
+        #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "peer-joined" } != nil, "\(alice.errorLog)")
+        /// Each leg's decoded frames and played audio, once every leg has enough (or the deadline).
+        func legs(_ peer: PeerProcess, count: Int) throws -> [[String: Any]] {
+            var legs: [[String: Any]] = []
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline {
+                legs = (try stats(peer)?["legs"] as? [[String: Any]] ?? []).filter { $0["closed"] as? Bool == false }
+                if legs.count == count, legs.allSatisfy({ ($0["video_frames_decoded"] as? Int ?? 0) >= 10 && ($0["audio_played"] as? Int ?? 0) >= 40 }) { break }
+            }
+            return legs
+        }
+        for (name, peer) in [("alice", alice), ("bob", bob), ("carol", carol)] {
+            let found = try legs(peer, count: 2)
+            let flowing = found.count == 2 && found.allSatisfy { ($0["video_frames_decoded"] as? Int ?? 0) >= 10 && ($0["audio_played"] as? Int ?? 0) >= 40 }
+            #expect(flowing, "\(name): \(found) \(peer.errorLog.suffix(400))")
+        }
+        try carol.send(["chat": "hello both"])
+        #expect(waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "hello both")
+        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "hello both")
+        // Carol leaves: the others are told, and their call goes on between the two of them.
+        try carol.send(["cmd": "hangup"])
+        #expect(waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "peer-left" || $0["event"] as? String == "closed" }?["event"] as? String == "peer-left")
+        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "peer-left" || $0["event"] as? String == "closed" }?["event"] as? String == "peer-left")
+        let before = try legs(alice, count: 1).first?["video_frames_decoded"] as? Int ?? 0
+        try bob.send(["chat": "still here"])
+        #expect(waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "still here")
+        let deadline = Date().addingTimeInterval(10)
+        var after = before
+        while Date() < deadline, after < before + 10 { after = try legs(alice, count: 1).first?["video_frames_decoded"] as? Int ?? 0 }
+        #expect(after >= before + 10, "alice stopped receiving bob's video after carol left: \(before) -> \(after)")
+        try alice.send(["cmd": "hangup"])
+        #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "closed" }?["by"] as? String == "peer")
+        _ = server
+    }
+
     @Test(arguments: [true, false])
     func aBrowserAndATerminalCall(terminalOffers: Bool) throws {
         let (server, port) = try startServer()
