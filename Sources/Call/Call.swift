@@ -213,6 +213,7 @@ public final class Call {
             audioRunning = true
             nextAudioTick = now
         }
+        adaptAudioProtection()
         do {
             try runAudio()
         } catch {
@@ -257,6 +258,25 @@ public final class Call {
         default: return nil
         }
     }
+
+    private var nextProtectionUpdate: Int64 = 0
+
+    /// Opus in-band FEC follows the loss the far ends report (RFC 7587 §3.3: the receiver's loss
+    /// decides how much redundancy is worth its bits), with a margin, once a second.
+    private func adaptAudioProtection() {
+        let now = self.now
+        guard now >= nextProtectionUpdate else { return }
+        nextProtectionUpdate = now + 1_000
+        let loss = legs.compactMap { $0.peer.statistics().outbound(.audio)?.remoteFractionLost }.max() ?? 0
+        let percent = min(40, max(5, Int((loss * 100 * 1.5).rounded(.up))))
+        if percent != expectedLossPercent {
+            expectedLossPercent = percent
+            try? audio.sender.encoder.setExpectedLoss(percent: percent)
+        }
+    }
+
+    /// What the Opus encoder was last told to protect against.
+    public private(set) var expectedLossPercent = 10
 
     /// Sends a chat line to every leg whose chat is open; false when none is.
     @discardableResult

@@ -14,6 +14,15 @@ struct MediaCounters: Sendable {
     var sentBytes: [MediaKind: RateMeter] = [.audio: RateMeter(), .video: RateMeter()]
     var receivedBytes: [MediaKind: RateMeter] = [.audio: RateMeter(), .video: RateMeter()]
     var decodedFrames = RateMeter()
+    /// Loss repair: NACKed packets we resent / they resent to us; frames we skipped while waiting
+    /// for a keyframe; sequence numbers we asked for.
+    var retransmittedPacketsSent = 0, retransmittedBytesSent = 0, retransmittedPacketsReceived = 0
+    var framesDropped = 0, nackSequenceNumbersSent = 0
+    /// Freezes (W3C webrtc-stats: a gap between decoded frames longer than max(3 × the mean
+    /// interval, the mean + 150 ms)) and the longest gap, both in ms.
+    var lastDecodedAt: Int64?
+    var meanFrameInterval = 33.0
+    var freezeCount = 0, totalFreezeMilliseconds = 0, longestFrameGap: Int64 = 0
 }
 
 extension PeerConnection {
@@ -40,17 +49,24 @@ extension PeerConnection {
     @discardableResult
     public func sendVideo(_ frame: VideoFrame, timestamp: UInt32) -> Bool {
         guard let outbound = srtpOutbound, let pt = videoPayloadType, canSend(.video) else { return false }
-        if videoEncoder?.width != frame.width || videoEncoder?.height != frame.height {
-            videoEncoder = try? Vp8Encoder(width: frame.width, height: frame.height)
-        }
-        guard let encoder = videoEncoder, let encoded = try? encoder.encode(frame) else { return false }
+        // The estimate decides the picture size and rate; the encoder aims a little under it
+        // (RTP, SRTP and retransmissions need the rest).
         let now = ice.now
+        guard videoScale.admit(frameSequence: frame.sequence, target: sendRate.target, sourceWidth: frame.width, sourceHeight: frame.height, now: now) else { return true }
+        var frame = frame
+        for _ in 0..<videoScale.halvings { frame = frame.halved() }
+        if videoEncoder?.width != frame.width || videoEncoder?.height != frame.height {
+            videoEncoder = try? Vp8Encoder(width: frame.width, height: frame.height, bitrateKbps: UInt32(max(30, sendRate.target * 85 / 100_000)))
+        }
+        videoEncoder?.setTargetBitrate(kbps: UInt32(max(30, sendRate.target * 85 / 100_000)))
+        guard let encoder = videoEncoder, let encoded = try? encoder.encode(frame) else { return false }
         for picture in encoded {
             let payloads = videoPacketizer.packetize(picture.data)
             for (i, payload) in payloads.enumerated() {
                 videoSequence &+= 1
                 let packet = RtpPacket(marker: i == payloads.count - 1, payloadType: pt, sequenceNumber: videoSequence, timestamp: timestamp, ssrc: videoSSRC, payload: payload)
                 if let protected = try? outbound.protect(packet.serialized()) {
+                    sentVideo.sent(packet)
                     rtcp.sent(packet, now: now)
                     counters.sentBytes[.video]?.add(payload.count, now: now)
                     ice.send(protected)
@@ -76,7 +92,14 @@ extension PeerConnection {
         if (192...223).contains(bytes[1]) {
             guard let plain = try? inbound.unprotectRTCP(bytes) else { counters.srtpFailures += 1; return }
             for request in rtcp.receivedCompound(plain, now: now) {
-                if case .keyframe = request { videoEncoder?.requestKeyframe() }
+                switch request {
+                case .keyframe: videoEncoder?.requestKeyframe()
+                case let .reportReceived(ssrc) where ssrc == videoSSRC:
+                    if let out = rtcp.outbound[ssrc] { sendRate.report(fractionLost: out.remoteFractionLost ?? 0, roundTrip: out.roundTripTime, now: now) }
+                case let .estimatedBitrate(bps): sendRate.remoteEstimate(Int(min(bps, UInt64(Int.max))), now: now)
+                case let .retransmit(ssrc, sequenceNumbers) where ssrc == videoSSRC: retransmit(sequenceNumbers, now: now)
+                default: break
+                }
             }
             return
         }
@@ -89,30 +112,119 @@ extension PeerConnection {
         } else if packet.payloadType == videoPayloadType {
             rtcp.received(packet, kind: .video, now: now)
             counters.receivedBytes[.video]?.add(packet.payload.count, now: now)
-            for event in videoDepacketizer.push(packet) {
-                switch event {
-                case let .frame(frame):
-                    do throws(CodecError) {
-                        for picture in try videoDecoder?.decode(frame.data) ?? [] {
-                            counters.framesDecoded += 1
-                            counters.decodedFrames.add(1, now: now)
-                            counters.frameWidth = picture.width
-                            counters.frameHeight = picture.height
-                            events.append(.video(picture))
-                        }
-                    } catch {
-                        // The decoder lost its reference: only a keyframe repairs that (RFC 4585 §6.3.1).
-                        counters.decodeErrors += 1
-                        rtcp.requestKeyframe(ssrc: packet.ssrc, now: now)
-                    }
-                case .incompleteFrame:
-                    counters.framesIncomplete += 1
-                    rtcp.requestKeyframe(ssrc: packet.ssrc, now: now) // NACK/RTX repair comes with #10
-                }
-            }
+            if remoteVideoSsrc == nil { remoteVideoSsrc = packet.ssrc }
+            guard packet.ssrc == remoteVideoSsrc else { return }
+            noteForNack(packet, now: now)
+            for ordered in videoPackets.insert(packet, now: now) { assemble(ordered, now: now) }
+        } else if let rtx = videoRtxPayloadType, packet.payloadType == rtx {
+            // A retransmission (RFC 4588 §4): the original packet, back in its own stream. Padding-only
+            // RTX packets (bandwidth probes) carry no original and are dropped here.
+            guard let ssrc = remoteVideoSsrc, let pt = videoPayloadType,
+                  let original = try? RtxPayload.unwrap(packet, originalSsrc: ssrc, originalPayloadType: pt) else { return }
+            counters.retransmittedPacketsReceived += 1
+            counters.receivedBytes[.video]?.add(packet.payload.count, now: now)
+            noteForNack(original, now: now)
+            for ordered in videoPackets.insert(original, now: now) { assemble(ordered, now: now) }
         } else {
-            counters.rtpUnknownPayload += 1 // RTX and payload types we did not agree on
+            counters.rtpUnknownPayload += 1 // payload types we did not agree on
         }
+    }
+
+    /// Resends NACKed packets of our video from the history, as RTX when it was negotiated (a
+    /// repeat in the media stream itself would trip SRTP's replay protection at the receiver).
+    func retransmit(_ sequenceNumbers: [UInt16], now: Int64) {
+        guard let outbound = srtpOutbound, let rtxPayloadType = videoRtxPayloadType else { return }
+        // Once per round trip at most: the peer asks again if the first copy is lost too.
+        let interval = max(10, Int64((rtcp.outbound[videoSSRC]?.roundTripTime ?? 0.05) * 1000 * 0.8))
+        for sequence in sequenceNumbers {
+            guard let original = sentVideo.resend(sequence, now: now, minimumInterval: interval) else { continue }
+            videoRtxSequence &+= 1
+            let rtx = RtxPayload.wrap(original, rtxSsrc: videoRtxSSRC, rtxPayloadType: rtxPayloadType, rtxSequenceNumber: videoRtxSequence)
+            if let protected = try? outbound.protect(rtx.serialized()) {
+                ice.send(protected)
+                counters.retransmittedPacketsSent += 1
+                counters.retransmittedBytesSent += rtx.payload.count
+                counters.sentBytes[.video]?.add(rtx.payload.count, now: now)
+            }
+        }
+    }
+
+    /// The NACK generator watches the media stream (recovered packets included, so it stops
+    /// asking), its timing following the round trip.
+    private func noteForNack(_ packet: RtpPacket, now: Int64) {
+        if videoNack == nil {
+            videoNack = NackGenerator(configuration: .init(senderSsrc: rtcp.feedbackSsrc, mediaSsrc: packet.ssrc))
+        }
+        videoNack?.incoming(packet, now: now)
+    }
+
+    /// Frames whose missing packets waited too long go to assembly without them; due NACKs go out.
+    func releaseWaitingVideo() {
+        let now = ice.now
+        // Retry about once a round trip, and wait for repairs about three: a first NACK, a lost
+        // retransmission and a second try. Without a measured round trip, assume 100 ms.
+        let rtt = Int64((rtcp.outbound[videoSSRC]?.roundTripTime ?? rtcp.outbound[audioSSRC]?.roundTripTime ?? 0.1) * 1000)
+        videoPackets.maximumWait = min(900, max(120, 3 * rtt + 60))
+        if var nack = videoNack {
+            nack.configuration.retryInterval = min(400, max(20, rtt + rtt / 4))
+            nack.configuration.maximumAge = videoPackets.maximumWait
+            let feedback = nack.poll(now: now)
+            videoNack = nack
+            for case let .genericNack(_, _, lost) in feedback { counters.nackSequenceNumbersSent += lost.count }
+            rtcp.sendFeedback(feedback)
+        }
+        for ordered in videoPackets.poll(now: now) { assemble(ordered, now: now) }
+    }
+
+    /// In-order packets → VP8 frames → pictures. Only decodable frames reach the decoder: after a
+    /// lost frame every delta frame waits for the keyframe we ask for (RFC 4585 §6.3.1 PLI).
+    private func assemble(_ packet: RtpPacket, now: Int64) {
+        for event in videoDepacketizer.push(packet) {
+            switch event {
+            case let .frame(frame):
+                if frame.followsLoss && !frame.isKeyframe { awaitingKeyframe = true }
+                if frame.isKeyframe { awaitingKeyframe = false }
+                if awaitingKeyframe {
+                    counters.framesDropped += 1
+                    rtcp.requestKeyframe(ssrc: packet.ssrc, now: now)
+                    continue
+                }
+                do throws(CodecError) {
+                    for picture in try videoDecoder?.decode(frame.data) ?? [] {
+                        decoded(picture, now: now)
+                    }
+                } catch {
+                    // The decoder lost its reference: only a keyframe repairs that.
+                    counters.decodeErrors += 1
+                    awaitingKeyframe = true
+                    rtcp.requestKeyframe(ssrc: packet.ssrc, now: now)
+                }
+            case .incompleteFrame:
+                counters.framesIncomplete += 1
+                awaitingKeyframe = true
+                rtcp.requestKeyframe(ssrc: packet.ssrc, now: now)
+            }
+        }
+    }
+
+    private func decoded(_ picture: VideoFrame, now: Int64) {
+        counters.framesDecoded += 1
+        counters.decodedFrames.add(1, now: now)
+        counters.frameWidth = picture.width
+        counters.frameHeight = picture.height
+        if let last = counters.lastDecodedAt {
+            let gap = now - last
+            let mean = counters.meanFrameInterval
+            if Double(gap) > max(3 * mean, mean + 150) {
+                counters.freezeCount += 1
+                counters.totalFreezeMilliseconds += Int(gap)
+            }
+            counters.longestFrameGap = max(counters.longestFrameGap, gap)
+            // The mean follows the stream's frame rate (about the last 30 frames).
+            counters.meanFrameInterval = mean + (Double(min(gap, 1_000)) - mean) / 30
+        }
+        counters.lastDecodedAt = now
+        events.append(.video(picture))
     }
 
     /// Sends due RTCP: reports on schedule, keyframe requests at once.
@@ -152,6 +264,13 @@ extension PeerConnection {
             s.pliReceived = out.pliReceived
             s.firReceived = out.firReceived
             s.nackReceived = out.nackReceived
+            if kind == .video {
+                s.targetBitrate = sendRate.target
+                s.frameWidth = videoEncoder?.width ?? 0
+                s.frameHeight = videoEncoder?.height ?? 0
+                s.retransmittedPacketsSent = counters.retransmittedPacketsSent
+                s.retransmittedBytesSent = counters.retransmittedBytesSent
+            }
             s.remotePacketsLost = out.remotePacketsLost
             s.remoteFractionLost = out.remoteFractionLost
             s.remoteJitter = out.remoteJitter
@@ -174,6 +293,13 @@ extension PeerConnection {
                 s.frameWidth = counters.frameWidth
                 s.frameHeight = counters.frameHeight
                 s.framesPerSecond = counters.decodedFrames.rate(now: now)
+                s.framesDropped = counters.framesDropped
+                s.freezeCount = counters.freezeCount
+                s.totalFreezesDuration = Double(counters.totalFreezeMilliseconds) / 1000
+                s.longestFrameGap = Double(counters.longestFrameGap) / 1000
+                s.nackCount = counters.nackSequenceNumbersSent
+                s.retransmittedPacketsReceived = counters.retransmittedPacketsReceived
+                s.gapsSkipped = videoPackets.statistics.gapsSkipped
             }
             stats.inbound.append(s)
         }

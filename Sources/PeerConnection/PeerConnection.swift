@@ -93,6 +93,23 @@ public final class PeerConnection {
     var videoEncoder: Vp8Encoder?
     var videoPacketizer = Vp8Packetizer(maxPayloadSize: 1_100, initialPictureId: 0)
     var videoDepacketizer = Vp8Depacketizer()
+    /// Retransmission (RFC 4588) and loss repair (PeerConnection+Media.swift).
+    let videoRtxSSRC = UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 8
+    var videoRtxSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
+    var videoRtxPayloadType: UInt8?
+    var sentVideo = RtpPacketHistory()
+    var videoPackets = VideoPacketBuffer()
+    var videoNack: NackGenerator?
+    var remoteVideoSsrc: UInt32?
+    /// Send-side bandwidth estimate and what the encoder makes of it (PeerConnection+Media.swift).
+    var sendRate = SendRateController()
+    var videoScale = VideoSendScale()
+    /// The largest picture width the far end can use (it draws on a terminal); nil: any.
+    public var remoteViewWidth: Int? {
+        didSet { videoScale.viewWidth = remoteViewWidth }
+    }
+    /// After a lost frame, delta frames reference a picture the decoder never had: wait for a keyframe.
+    var awaitingKeyframe = false
     let videoDecoder = try? Vp8Decoder()
     var rtcp: RtcpSession
     var counters = MediaCounters()
@@ -252,6 +269,8 @@ public final class PeerConnection {
     public func step(maximumWait: Int64 = 10) -> [Event] {
         var wait = channels == nil ? maximumWait : min(maximumWait, 10) // SCTP wants a 10 ms tick
         if let due = rtcp.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
+        if let due = videoPackets.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
+        if let due = videoNack?.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
         for event in ice.step(maximumWait: wait) {
             switch event {
             case let .ice(.connectionState(state)):
@@ -277,6 +296,7 @@ public final class PeerConnection {
         }
         dtls?.handleTimeout(now: ice.now)
         channels?.handleTimeout(now: ice.now)
+        releaseWaitingVideo()
         flushSecure()
         flushRtcp()
         defer { events = [] }
@@ -287,7 +307,8 @@ public final class PeerConnection {
 
     /// What we send, for msid/ssrc lines: only the kinds with a track.
     private var localTracks: JsepAnswerer.LocalTracks {
-        .init(audioSSRC: tracks.contains(.audio) ? audioSSRC : nil, videoSSRC: tracks.contains(.video) ? videoSSRC : nil)
+        .init(audioSSRC: tracks.contains(.audio) ? audioSSRC : nil, videoSSRC: tracks.contains(.video) ? videoSSRC : nil,
+              videoRtxSSRC: tracks.contains(.video) ? videoRtxSSRC : nil)
     }
 
     /// New local ICE credentials, in the agent and in our next description (RFC 8445 §9).
@@ -358,6 +379,7 @@ public final class PeerConnection {
         if transceivers.contains(where: { $0.kind == "application" && $0.accepted }) { wantsDataChannel = false }
         audioPayloadType = transceivers.first { $0.kind == "audio" && $0.accepted }?.payloadType
         videoPayloadType = transceivers.first { $0.kind == "video" && $0.accepted }?.payloadType
+        videoRtxPayloadType = transceivers.first { $0.kind == "video" && $0.accepted }?.rtxPayloadType
         // The peer's sending, as tracks (W3C "track" events).
         let sending = Set(transceivers.filter(\.receives).compactMap(\.mediaKind))
         for kind in MediaKind.allCases {

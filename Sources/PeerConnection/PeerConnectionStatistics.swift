@@ -33,6 +33,11 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var bitrate = 0.0
         public var framesEncoded = 0, keyframesEncoded = 0
         public var pliReceived = 0, firReceived = 0, nackReceived = 0
+        /// The bandwidth estimate for video (bit/s) and the picture size it allows.
+        public var targetBitrate = 0
+        public var frameWidth = 0, frameHeight = 0
+        /// RTX copies of NACKed packets.
+        public var retransmittedPacketsSent = 0, retransmittedBytesSent = 0
         public var remotePacketsLost: Int?
         public var remoteFractionLost: Double?
         /// Seconds.
@@ -55,6 +60,15 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         /// Frames decoded per second over the last second.
         public var framesPerSecond = 0.0
         public var pliSent = 0
+        /// Complete frames not decoded because they followed a loss (waiting for a keyframe).
+        public var framesDropped = 0
+        /// W3C freezeCount / totalFreezesDuration (seconds), and the longest gap between decoded
+        /// frames (seconds) — what a person sees as the picture stopping.
+        public var freezeCount = 0
+        public var totalFreezesDuration = 0.0
+        public var longestFrameGap = 0.0
+        /// Sequence numbers we NACKed, retransmissions that arrived, gaps given up on.
+        public var nackCount = 0, retransmittedPacketsReceived = 0, gapsSkipped = 0
     }
 
     public struct DataChannels: Sendable, Equatable {

@@ -46,6 +46,10 @@ public struct RtcpSession: Sendable {
         case keyframe(ssrc: UInt32)
         /// The peer's receive estimate (REMB), bits per second.
         case estimatedBitrate(UInt64)
+        /// A report block on our stream `ssrc` arrived (its loss and round trip are updated).
+        case reportReceived(ssrc: UInt32)
+        /// A generic NACK (RFC 4585 §6.2.1): resend these packets of our stream `ssrc`.
+        case retransmit(ssrc: UInt32, sequenceNumbers: [UInt16])
     }
 
     /// At most this many remote SSRCs are tracked (only authenticated SRTP reaches here).
@@ -112,9 +116,15 @@ public struct RtcpSession: Sendable {
             switch packet {
             case let .senderReport(report):
                 inbound[report.ssrc]?.statistics.senderReportReceived(ntpTimestamp: report.ntpTimestamp, now: now)
-                for block in report.reports { apply(block, now: now) }
+                for block in report.reports where outbound[block.ssrc] != nil {
+                    apply(block, now: now)
+                    requests.append(.reportReceived(ssrc: block.ssrc))
+                }
             case let .receiverReport(report):
-                for block in report.reports { apply(block, now: now) }
+                for block in report.reports where outbound[block.ssrc] != nil {
+                    apply(block, now: now)
+                    requests.append(.reportReceived(ssrc: block.ssrc))
+                }
             case let .pictureLossIndication(_, media):
                 guard outbound[media]?.kind == .video else { continue }
                 outbound[media]?.pliReceived += 1
@@ -125,7 +135,9 @@ public struct RtcpSession: Sendable {
                     requests.append(.keyframe(ssrc: entry.ssrc))
                 }
             case let .genericNack(_, media, lost):
+                guard outbound[media] != nil else { continue }
                 outbound[media]?.nackReceived += lost.count
+                requests.append(.retransmit(ssrc: media, sequenceNumbers: lost))
             case let .remb(_, bitrate, _):
                 lastRemoteEstimate = bitrate
                 requests.append(.estimatedBitrate(bitrate))
@@ -146,6 +158,16 @@ public struct RtcpSession: Sendable {
         inbound[ssrc] = stream
         pending.append([.receiverReport(ReceiverReport(ssrc: senderSsrc)), .pictureLossIndication(sender: senderSsrc, media: ssrc)])
     }
+
+    /// Queues feedback (NACKs) to go out with the next `poll`, behind a receiver report as
+    /// every compound must start with one (RFC 3550 §6.1).
+    public mutating func sendFeedback(_ packets: [RtcpPacket]) {
+        guard !packets.isEmpty else { return }
+        pending.append([.receiverReport(ReceiverReport(ssrc: senderSsrc))] + packets)
+    }
+
+    /// Our SSRC as the sender of feedback.
+    public var feedbackSsrc: UInt32 { senderSsrc }
 
     /// Compound packets due now: queued feedback, and the periodic reports — one compound per
     /// stream we send, SR then SDES CNAME (RFC 3550 §6.1: every compound starts with a report and

@@ -33,7 +33,8 @@ public struct NackGenerator: RtpStreamProcessor, Equatable {
         var requests: Int
     }
 
-    public let configuration: Configuration
+    /// The owner may retune retry interval and age as the round trip changes.
+    public var configuration: Configuration
     public private(set) var mediaSsrc: UInt32?
     private var unwrapper = SequenceUnwrapper()
     /// Keyed by extended sequence number.

@@ -260,6 +260,12 @@ struct CallCommand: ParsableCommand {
             "video_bitrate": st.inbound(.video)?.bitrate ?? 0, "keyframes_sent": st.outbound(.video)?.keyframesEncoded ?? 0,
             "pli_received": st.outbound(.video)?.pliReceived ?? 0, "pli_sent": st.inbound(.video)?.pliSent ?? 0,
             "signaling": call.peer.signalingState.rawValue,
+            "freeze_count": st.inbound(.video)?.freezeCount ?? 0, "longest_frame_gap_ms": Int((st.inbound(.video)?.longestFrameGap ?? 0) * 1000),
+            "frames_dropped": st.inbound(.video)?.framesDropped ?? 0, "nack_sent": st.inbound(.video)?.nackCount ?? 0,
+            "rtx_received": st.inbound(.video)?.retransmittedPacketsReceived ?? 0, "rtx_sent": st.outbound(.video)?.retransmittedPacketsSent ?? 0,
+            "nack_received": st.outbound(.video)?.nackReceived ?? 0, "video_packets_lost": st.inbound(.video)?.packetsLost ?? 0,
+            "video_bitrate_sent": st.outbound(.video)?.bitrate ?? 0, "video_target_bitrate": st.outbound(.video)?.targetBitrate ?? 0,
+            "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "opus_expected_loss": call.expectedLossPercent,
         ]
         if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
         // A group call: each far end's figures.

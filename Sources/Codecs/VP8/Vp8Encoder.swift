@@ -14,10 +14,12 @@ public final class Vp8Encoder {
     private var context = vpx_codec_ctx_t()
     private var pts: Int64 = 0
     private var forceKeyframe = true
+    private var config = vpx_codec_enc_cfg_t()
+    /// The rate control's target, kbit/s (bandwidth estimation moves it during the call).
+    public private(set) var targetBitrateKbps: UInt32
 
     public init(width: Int, height: Int, bitrateKbps: UInt32 = 800, framesPerSecond: Int32 = 30) throws(CodecError) {
         guard (16...4096).contains(width), (16...4096).contains(height) else { throw .invalidArgument("VP8 picture \(width)x\(height) is out of range") }
-        var config = vpx_codec_enc_cfg_t()
         guard vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &config, 0) == VPX_CODEC_OK else { throw .library("vpx_codec_enc_config_default", -1) }
         config.g_w = UInt32(width)
         config.g_h = UInt32(height)
@@ -28,12 +30,28 @@ public final class Vp8Encoder {
         config.g_error_resilient = vpx_codec_er_flags_t(VPX_ERROR_RESILIENT_DEFAULT)
         config.kf_mode = VPX_KF_DISABLED
         config.g_threads = 1
+        // A short rate-control buffer and frame dropping: when the target falls (a congested
+        // path), the encoder must get under it within a second, not average over six.
+        config.rc_buf_sz = 1000
+        config.rc_buf_initial_sz = 500
+        config.rc_buf_optimal_sz = 600
+        config.rc_dropframe_thresh = 30
+        config.rc_undershoot_pct = 50
+        config.rc_overshoot_pct = 10
+        targetBitrateKbps = bitrateKbps
         guard tc_vpx_enc_init(&context, &config, 0) == VPX_CODEC_OK else { throw .library("vpx_codec_enc_init", -1) }
         self.width = width
         self.height = height
     }
 
     deinit { vpx_codec_destroy(&context) }
+
+    /// Moves the rate control's target (kbit/s) without restarting the encoder.
+    public func setTargetBitrate(kbps: UInt32) {
+        guard kbps != targetBitrateKbps, kbps > 0 else { return }
+        config.rc_target_bitrate = kbps
+        if vpx_codec_enc_config_set(&context, &config) == VPX_CODEC_OK { targetBitrateKbps = kbps }
+    }
 
     /// The next frame will be a keyframe (the peer lost the picture: PLI/FIR).
     public func requestKeyframe() { forceKeyframe = true }

@@ -1,0 +1,24 @@
+/// The packets a stream sent lately, kept for retransmission (RFC 4588): NACKed sequence numbers
+/// are looked up here. A ring indexed by sequence number; each entry remembers when it was last
+/// resent, so a burst of NACKs for one packet inside a round trip costs one retransmission.
+public struct RtpPacketHistory: Sendable {
+    private var slots: [(packet: RtpPacket, resentAt: Int64?)?]
+
+    public init(capacity: Int = 1_024) {
+        slots = Array(repeating: nil, count: max(16, capacity))
+    }
+
+    public mutating func sent(_ packet: RtpPacket) {
+        slots[Int(packet.sequenceNumber) % slots.count] = (packet, nil)
+    }
+
+    /// The packet to resend for `sequenceNumber`, or nil when it is gone from the history or was
+    /// resent less than `minimumInterval` ms ago.
+    public mutating func resend(_ sequenceNumber: UInt16, now: Int64, minimumInterval: Int64) -> RtpPacket? {
+        let index = Int(sequenceNumber) % slots.count
+        guard let slot = slots[index], slot.packet.sequenceNumber == sequenceNumber else { return nil }
+        if let last = slot.resentAt, now - last < minimumInterval { return nil }
+        slots[index] = (slot.packet, now)
+        return slot.packet
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// Calls over a bad network (Tests/Interop/impaired_link.py between two namespaces): loss and
+/// jitter are repaired by NACK/RTX, video keeps flowing, an outage heals by itself. Figures come
+/// from the peers' own statistics.
+@Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and root for namespaces (scripts/test provides both)"), .serialized)
+struct ImpairedCallTests {
+    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+
+    func waitFor(_ peer: PeerProcess, milliseconds: Int, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        while Date() < deadline {
+            if let line = peer.readJSON(timeoutMilliseconds: 100), match(line) { return line }
+        }
+        return nil
+    }
+
+    func stats(_ call: PeerProcess) throws -> [String: Any] {
+        try call.send(["cmd": "stats"])
+        return waitFor(call, milliseconds: 3_000) { $0["event"] as? String == "stats" } ?? [:]
+    }
+
+    /// Two termcalls on either side of `link`, connected (stdio signalling through this test).
+    func call(over link: ImpairedLink, video: String = "test") throws -> (a: PeerProcess, b: PeerProcess) {
+        let a = try link.spawn(on: .a, Self.termcall, ["call", "--signal", "stdio", "--offer", "--camera", video])
+        let b = try link.spawn(on: .b, Self.termcall, ["call", "--signal", "stdio", "--camera", video])
+        let offer = try #require(waitFor(a, milliseconds: 10_000) { $0["type"] as? String == "offer" }, "no offer: \(a.errorLog)")
+        try b.send(["type": "offer", "sdp": offer["sdp"] as! String])
+        let answer = try #require(waitFor(b, milliseconds: 10_000) { $0["type"] as? String == "answer" }, "no answer: \(b.errorLog)")
+        try a.send(["type": "answer", "sdp": answer["sdp"] as! String])
+        #expect(waitFor(a, milliseconds: 15_000) { $0["event"] as? String == "chat-open" } != nil, "no call: \(a.errorLog.suffix(500))")
+        return (a, b)
+    }
+
+    /// 5 % loss and up to 50 ms of jitter each way for 60 s: NACKs go out, retransmissions come
+    /// back and fill the gaps, and the picture never stops for a second.
+    @Test func lossAndJitterAreRepairedAndVideoKeepsFlowing() throws {
+        let link = try ImpairedLink(seed: 5, ["loss": 5, "delay": 20, "jitter": 50])
+        let (a, b) = try call(over: link)
+        let start = Date()
+        var last: [String: Any] = [:]
+        // Sixty seconds of call; the statistics are read every few seconds (the wait is on the
+        // peer's output, the bound only a guard).
+        while Date().timeIntervalSince(start) < 60 {
+            _ = waitFor(b, milliseconds: 5_000) { _ in false }
+            last = try stats(b)
+        }
+        let decoded = last["video_frames_decoded"] as? Int ?? 0
+        #expect(decoded >= 60 * 15, "only \(decoded) frames in 60 s: \(last)")
+        #expect((last["longest_frame_gap_ms"] as? Int ?? 9_999) <= 1_000, "the picture stopped: \(last)")
+        #expect((last["nack_sent"] as? Int ?? 0) > 0 && (last["rtx_received"] as? Int ?? 0) > 0, "no repair: \(last)")
+        let sender = try stats(a)
+        #expect((sender["rtx_sent"] as? Int ?? 0) > 0 && (sender["nack_received"] as? Int ?? 0) > 0, "\(sender)")
+        let network = try link.statistics()
+        let ab = network["ab"] as? [String: Any] ?? [:]
+        #expect((ab["lost"] as? Int ?? 0) > 100, "the link lost too little to test anything: \(network)")
+        try a.send(["cmd": "hangup"])
+        try b.send(["cmd": "hangup"])
+    }
+
+    /// A 300 kbit/s bottleneck with a 200 ms queue: within 10 s the sender's estimate is under
+    /// what the path carries besides audio, and from then on the link drops under 2 % of packets.
+    @Test func aBandwidthCapIsFoundAndRespected() throws {
+        let link = try ImpairedLink(seed: 9, ["rate": 300, "queue": 200, "delay": 15])
+        let (a, b) = try call(over: link)
+        _ = waitFor(a, milliseconds: 10_000) { _ in false }
+        let adapted = try stats(a)
+        #expect((adapted["video_target_bitrate"] as? Int ?? .max) <= 260_000, "not adapted within 10 s: \(adapted)")
+        let first = try link.statistics()["ab"] as? [String: Any] ?? [:]
+        _ = waitFor(a, milliseconds: 20_000) { _ in false }
+        let second = try link.statistics()["ab"] as? [String: Any] ?? [:]
+        func count(_ d: [String: Any], _ key: String) -> Int { d[key] as? Int ?? 0 }
+        let sent = count(second, "in") - count(first, "in")
+        let dropped = count(second, "lost") + count(second, "queue_drops") - count(first, "lost") - count(first, "queue_drops")
+        let received = try stats(b), sender = try stats(a)
+        #expect(sent > 500 && Double(dropped) / Double(sent) < 0.02, "\(dropped) of \(sent) dropped over 20 s; sender \(sender)")
+        // Still a moving picture at the far end.
+        #expect((received["video_fps"] as? Double ?? 0) >= 10, "\(received)")
+        try a.send(["cmd": "hangup"])
+    }
+
+    /// Three seconds of nothing either way: the call recovers by itself and video flows again.
+    @Test func aThreeSecondOutageHealsByItself() throws {
+        let link = try ImpairedLink(seed: 7, ["delay": 10])
+        let (a, b) = try call(over: link)
+        _ = waitFor(b, milliseconds: 2_000) { _ in false }
+        let before = try stats(b)["video_frames_decoded"] as? Int ?? 0
+        try link.outage(milliseconds: 3_000)
+        _ = waitFor(b, milliseconds: 3_500) { _ in false }
+        let during = try stats(b)["video_frames_decoded"] as? Int ?? 0
+        var after = during
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, after < during + 60 {
+            _ = waitFor(b, milliseconds: 500) { _ in false }
+            after = try stats(b)["video_frames_decoded"] as? Int ?? 0
+        }
+        #expect(before > 30, "\(before)")
+        let final = try stats(b)
+        #expect(after >= during + 60, "no video after the outage: \(during) → \(after); \(final)")
+        try a.send(["chat": "still there?"])
+        #expect(waitFor(b, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "still there?")
+        try a.send(["cmd": "hangup"])
+    }
+}

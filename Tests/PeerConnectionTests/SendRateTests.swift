@@ -1,0 +1,76 @@
+import PeerConnection
+import Testing
+
+/// The send-side estimate against a simulated bottleneck (virtual time), and the picture size the
+/// estimate and the viewer's screen allow.
+@Suite struct SendRateTests {
+    /// A drop-tail bottleneck of `capacity` bit/s with a 200 ms queue and a 40 ms round trip, one
+    /// receiver report a second. Returns the loss of each second and the targets.
+    func simulate(capacity: Double, seconds: Int, start: Int = 600_000) -> (loss: [Double], target: [Int]) {
+        var controller = SendRateController(start: start)
+        var queueBits = 0.0
+        var losses: [Double] = [], targets: [Int] = []
+        let audio = 40_000.0
+        for second in 0..<seconds {
+            let offered = Double(controller.target) + audio
+            queueBits += offered - capacity
+            let limit = capacity * 0.2
+            var lost = 0.0
+            if queueBits > limit { lost = (queueBits - limit) / offered; queueBits = limit }
+            queueBits = max(0, queueBits)
+            let rtt = 0.04 + queueBits / capacity
+            controller.report(fractionLost: lost, roundTrip: rtt, now: Int64(second) * 1000)
+            losses.append(lost)
+            targets.append(controller.target)
+        }
+        return (losses, targets)
+    }
+
+    @Test func aCappedPathIsFoundWithinTenSecondsAndLossStaysLow() {
+        let run = simulate(capacity: 300_000, seconds: 60)
+        // Within 10 s the video target is under what the path carries besides audio.
+        #expect(run.target[9] <= 260_000, "\(run.target.prefix(12))")
+        // From then on, loss averages under 2 %.
+        let settled = run.loss[10...]
+        #expect(settled.reduce(0, +) / Double(settled.count) < 0.02, "\(Array(settled))")
+        // And the path is used: on average at least half of it.
+        #expect(run.target[10...].reduce(0, +) / run.target[10...].count >= 130_000, "\(run.target)")
+    }
+
+    @Test func aCleanPathIsClimbedAndHeavyLossIsBackedOffFrom() {
+        var controller = SendRateController(start: 300_000)
+        for second in 0..<20 { controller.report(fractionLost: 0, roundTrip: 0.03, now: Int64(second) * 1000) }
+        #expect(controller.target >= 1_000_000)
+        let before = controller.target
+        controller.report(fractionLost: 0.3, roundTrip: 0.03, now: 21_000)
+        #expect(controller.target == Int(0.85 * Double(before) * 0.7))
+        // The peer's own estimate caps it.
+        controller.remoteEstimate(200_000, now: 22_000)
+        controller.report(fractionLost: 0, roundTrip: 0.03, now: 23_000)
+        #expect(controller.target == 200_000)
+    }
+
+    @Test func thePictureFollowsTheEstimateAndTheViewersScreen() {
+        var scale = VideoSendScale()
+        #expect(scale.admit(frameSequence: 0, target: 600_000, sourceWidth: 640, sourceHeight: 480, now: 0) && scale.halvings == 0)
+        // 100 kbit/s: 320x240 (about 92 kbit/s needed).
+        _ = scale.admit(frameSequence: 1, target: 100_000, sourceWidth: 640, sourceHeight: 480, now: 10_000)
+        #expect(scale.halvings == 1 && !scale.halfFrameRate)
+        // Not back up at once, nor without a margin.
+        _ = scale.admit(frameSequence: 2, target: 400_000, sourceWidth: 640, sourceHeight: 480, now: 12_000)
+        #expect(scale.halvings == 1)
+        _ = scale.admit(frameSequence: 3, target: 400_000, sourceWidth: 640, sourceHeight: 480, now: 16_000)
+        #expect(scale.halvings == 1) // 400k < 1.3 × 368k
+        _ = scale.admit(frameSequence: 4, target: 500_000, sourceWidth: 640, sourceHeight: 480, now: 16_000)
+        #expect(scale.halvings == 0)
+        // Very little: the smallest size at half the frame rate.
+        var starved = VideoSendScale()
+        let sent = (0..<10).filter { starved.admit(frameSequence: UInt64($0), target: 10_000, sourceWidth: 640, sourceHeight: 480, now: 0) }.count
+        #expect(starved.halvings == 2 && starved.halfFrameRate && sent == 5)
+        // A terminal viewer 160 pixels wide needs no more than 160x120, however fast the path.
+        var terminal = VideoSendScale()
+        terminal.viewWidth = 160
+        _ = terminal.admit(frameSequence: 0, target: 2_000_000, sourceWidth: 640, sourceHeight: 480, now: 0)
+        #expect(terminal.halvings == 2)
+    }
+}
