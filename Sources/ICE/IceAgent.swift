@@ -41,6 +41,8 @@ public struct IceAgent: Sendable {
         var priority: UInt64
         var state: PairState = .waiting
         var nominated = false
+        /// Milliseconds, from this pair's latest check answered first time.
+        var roundTrip: Int64?
         /// Controlled side: the peer nominated it before our own check succeeded.
         var nominateOnSuccess = false
     }
@@ -63,6 +65,9 @@ public struct IceAgent: Sendable {
     var nextCheckAt: Int64 = 0
     var firstValidAt: Int64?
     var selected: Int?
+    private var lastCheckRoundTrip: Int64?
+    /// The selected pair's round trip (ms) from its connectivity or consent checks.
+    public var selectedRoundTrip: Int64? { selected.flatMap { pairs.indices.contains($0) ? pairs[$0].roundTrip : nil } ?? lastCheckRoundTrip }
     var lastAlive: Int64 = 0
     var lastConsent: Int64 = 0
     var nextConsentAt: Int64?
@@ -572,7 +577,7 @@ extension IceAgent {
                 statistics.unauthenticated += 1
                 return // a forged or stray answer: the transaction keeps retransmitting
             }
-            _ = transactions.finish(id: answer.transactionID)
+            let finished = transactions.finish(id: answer.transactionID)
             guard generation == self.generation, pairs.indices.contains(pair) else { return }
             // §7.2.5.2.1: the answer must come back over the same path (symmetric).
             let expected = remoteCandidates[pairs[pair].remote].address
@@ -594,6 +599,13 @@ extension IceAgent {
                 return
             }
             noteAlive(from: source, authenticated: true, now: now)
+            // The check's round trip, from answers to requests sent once (Karn's rule): before
+            // media flows it is the path's round trip without queues.
+            if let finished, finished.sends == 1 {
+                let rtt = now - finished.startedAt
+                pairs[pair].roundTrip = rtt
+                if pairs[pair].nominated || selected == pair { lastCheckRoundTrip = rtt }
+            }
             if consent { return }
             pairs[pair].state = .succeeded
             if firstValidAt == nil { firstValidAt = now }

@@ -95,6 +95,7 @@ extension PeerConnection {
                 switch request {
                 case .keyframe: videoEncoder?.requestKeyframe()
                 case let .reportReceived(ssrc) where ssrc == videoSSRC:
+                    if let rtt = ice.agent.selectedRoundTrip { sendRate.pathRoundTrip(Double(rtt) / 1000, now: now) }
                     if let out = rtcp.outbound[ssrc] { sendRate.report(fractionLost: out.remoteFractionLost ?? 0, roundTrip: out.roundTripTime, now: now) }
                 case let .estimatedBitrate(bps): sendRate.remoteEstimate(Int(min(bps, UInt64(Int.max))), now: now)
                 case let .retransmit(ssrc, sequenceNumbers) where ssrc == videoSSRC: retransmit(sequenceNumbers, now: now)

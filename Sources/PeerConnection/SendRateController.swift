@@ -1,9 +1,10 @@
 /// How fast to send video, from what the peer's RTCP says about the path: the loss-based half of
 /// GCC (draft-ietf-rmcat-gcc-02 §6: over 10 % loss cut, under 2 % grow 8 %), with a delay signal
 /// from the RTCP round trip standing in for its delay-based half (a round trip well above the
-/// lowest seen means a queue is building: back off before it overflows), and moderate loss that
-/// persists (a queue a fixed rate keeps full) counted as overuse too. A cut goes to 0.85 × what got
-/// through, as GCC's does. Capped by the peer's own estimate when it sends one (REMB). Sans-IO: one call per report, time passed in.
+/// lowest seen means a queue is building: back off before it overflows). The lowest round trip
+/// starts from ICE's connectivity checks, made before any media could queue (a path already full
+/// when the first report comes would otherwise look normal). A cut goes to 0.85 × what got
+/// through, as GCC's does; 2–10 % loss with no queue (a lossy radio link) holds the rate. Capped by the peer's own estimate when it sends one (REMB). Sans-IO: one call per report, time passed in.
 public struct SendRateController: Sendable, Equatable {
     public let minimum: Int, maximum: Int
     /// Bits per second for video now.
@@ -12,8 +13,7 @@ public struct SendRateController: Sendable, Equatable {
     private var baseSince: Int64 = 0
     private var remoteEstimate: (bps: Int, at: Int64)?
     private var lastDecreaseAt: Int64?
-    /// Consecutive reports with moderate (2–10 %) loss: a full queue that a fixed rate keeps full.
-    private var moderateLossReports = 0
+
 
     public init(start: Int = 600_000, minimum: Int = 60_000, maximum: Int = 2_000_000) {
         self.minimum = minimum
@@ -31,13 +31,11 @@ public struct SendRateController: Sendable, Equatable {
             queueing = rtt > baseRoundTrip! + max(0.06, baseRoundTrip! * 0.5)
         }
         var next = Double(target)
-        moderateLossReports = fractionLost >= 0.02 ? moderateLossReports + 1 : 0
-        if fractionLost > 0.10 || queueing || moderateLossReports >= 2 {
+        if fractionLost > 0.10 || queueing {
             // Overuse: back to a little under what got through (GCC's 0.85 × the incoming rate),
             // and never less of a cut than the loss-based rule's.
             next = min(next * (1 - 0.5 * fractionLost), 0.85 * next * (1 - fractionLost))
             lastDecreaseAt = now
-            moderateLossReports = 0
         } else if fractionLost < 0.02 {
             // Grow more carefully right after a cut: the path just said where its limit is.
             let recentlyCut = lastDecreaseAt.map { now - $0 < 4_000 } ?? false
@@ -45,6 +43,11 @@ public struct SendRateController: Sendable, Equatable {
         }
         if let remote = remoteEstimate, now - remote.at < 5_000 { next = min(next, Double(remote.bps)) }
         target = Int(min(Double(maximum), max(Double(minimum), next)))
+    }
+
+    /// A round trip (seconds) measured without media queued: ICE's checks.
+    public mutating func pathRoundTrip(_ seconds: Double, now: Int64) {
+        if baseRoundTrip == nil || seconds < baseRoundTrip! { baseRoundTrip = seconds; baseSince = now }
     }
 
     /// The peer's receive estimate (REMB), bits per second.

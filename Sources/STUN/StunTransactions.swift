@@ -7,7 +7,7 @@ public struct StunTransactions<Context: Sendable>: Sendable {
         public var bytes: [UInt8]
         public var destination: TransportAddress
         public var context: Context
-        var sends: Int
+        public internal(set) var sends: Int
         var interval: Int64
         var nextAt: Int64
         public let startedAt: Int64

@@ -64,9 +64,15 @@ struct ImpairedCallTests {
     @Test func aBandwidthCapIsFoundAndRespected() throws {
         let link = try ImpairedLink(seed: 9, ["rate": 300, "queue": 200, "delay": 15])
         let (a, b) = try call(over: link)
-        _ = waitFor(a, milliseconds: 10_000) { _ in false }
-        let adapted = try stats(a)
-        #expect((adapted["video_target_bitrate"] as? Int ?? .max) <= 260_000, "not adapted within 10 s: \(adapted)")
+        // Within 10 s the estimate has come under what the path carries besides audio (after that
+        // it probes upwards and backs off again, a sawtooth around the cap).
+        var targets: [Int] = []
+        let start = Date()
+        while Date().timeIntervalSince(start) < 10 {
+            _ = waitFor(a, milliseconds: 500) { _ in false }
+            targets.append(try stats(a)["video_target_bitrate"] as? Int ?? .max)
+        }
+        #expect(targets.contains { $0 <= 260_000 }, "not adapted within 10 s: \(targets)")
         let first = try link.statistics()["ab"] as? [String: Any] ?? [:]
         _ = waitFor(a, milliseconds: 20_000) { _ in false }
         let second = try link.statistics()["ab"] as? [String: Any] ?? [:]
