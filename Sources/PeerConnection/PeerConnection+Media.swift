@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Codecs
 import MediaCore
 import RTP
@@ -106,6 +109,9 @@ extension PeerConnection {
         }
         guard let plain = try? inbound.unprotect(bytes) else { counters.srtpFailures += 1; return }
         guard let packet = try? RtpPacket.parse(plain) else { counters.rtpMalformed += 1; return }
+        if transportFeedback != nil, let sequence = packet.transportSequenceNumber(in: receiveExtensions) {
+            transportFeedback?.received(transportSequenceNumber: sequence, mediaSsrc: packet.ssrc, arrivalMicroseconds: Self.microseconds(), now: now)
+        }
         if packet.payloadType == audioPayloadType {
             rtcp.received(packet, kind: .audio, now: now)
             counters.receivedBytes[.audio]?.add(packet.payload.count, now: now)
@@ -159,9 +165,18 @@ extension PeerConnection {
         videoNack?.incoming(packet, now: now)
     }
 
-    /// Frames whose missing packets waited too long go to assembly without them; due NACKs go out.
+    /// A monotonic clock in microseconds: transport feedback reports arrival in 250 µs steps.
+    static func microseconds() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1_000
+    }
+
+    /// Frames whose missing packets waited too long go to assembly without them; due NACKs and
+    /// transport feedback go out.
     func releaseWaitingVideo() {
         let now = ice.now
+        if transportFeedback != nil { rtcp.sendFeedback(transportFeedback!.poll(now: now)) }
         // Retry about once a round trip, and wait for repairs about three: a first NACK, a lost
         // retransmission and a second try. Without a measured round trip, assume 100 ms.
         let rtt = Int64((rtcp.outbound[videoSSRC]?.roundTripTime ?? rtcp.outbound[audioSSRC]?.roundTripTime ?? 0.1) * 1000)

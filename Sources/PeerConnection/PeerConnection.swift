@@ -101,6 +101,10 @@ public final class PeerConnection {
     var videoPackets = VideoPacketBuffer()
     var videoNack: NackGenerator?
     var remoteVideoSsrc: UInt32?
+    /// Transport-wide feedback for a sender that estimates bandwidth itself (Chromium), when
+    /// transport-cc was agreed; the extension ids of the agreement.
+    var transportFeedback: TransportFeedbackGenerator?
+    var receiveExtensions = RtpExtensionMap()
     /// Send-side bandwidth estimate and what the encoder makes of it (PeerConnection+Media.swift).
     var sendRate = SendRateController()
     var videoScale = VideoSendScale()
@@ -271,6 +275,7 @@ public final class PeerConnection {
         if let due = rtcp.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
         if let due = videoPackets.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
         if let due = videoNack?.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
+        if let due = transportFeedback?.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
         for event in ice.step(maximumWait: wait) {
             switch event {
             case let .ice(.connectionState(state)):
@@ -380,6 +385,14 @@ public final class PeerConnection {
         audioPayloadType = transceivers.first { $0.kind == "audio" && $0.accepted }?.payloadType
         videoPayloadType = transceivers.first { $0.kind == "video" && $0.accepted }?.payloadType
         videoRtxPayloadType = transceivers.first { $0.kind == "video" && $0.accepted }?.rtxPayloadType
+        receiveExtensions = RtpExtensionMap()
+        for section in agreed.sections where section.accepted {
+            for (id, uri) in section.headerExtensions { receiveExtensions.register(id: id, uri: uri) }
+        }
+        let transportCC = agreed.sections.contains { $0.accepted && $0.feedback.contains("transport-cc") }
+            && receiveExtensions.id(of: .transportSequenceNumber) != nil
+        if transportCC, transportFeedback == nil { transportFeedback = TransportFeedbackGenerator(senderSsrc: rtcp.feedbackSsrc) }
+        if !transportCC { transportFeedback = nil }
         // The peer's sending, as tracks (W3C "track" events).
         let sending = Set(transceivers.filter(\.receives).compactMap(\.mediaKind))
         for kind in MediaKind.allCases {

@@ -48,8 +48,20 @@ async function stats(pc) {
       out.video_height = s.frameHeight;
       out.video_codec = codecs[s.codecId];
       out.video_packets_lost = s.packetsLost;
+      out.video_nack_sent = s.nackCount || 0;
+      out.video_retransmitted_received = s.retransmittedPacketsReceived || 0;
+      out.video_freeze_count = s.freezeCount || 0;
+      out.video_freezes_duration = s.totalFreezesDuration || 0;
+      out.video_fps = s.framesPerSecond || 0;
+      out.video_bytes_received = s.bytesReceived || 0;
     }
     if (s.type === "outbound-rtp") out[s.kind + "_packets_sent"] = s.packetsSent;
+    if (s.type === "outbound-rtp" && s.kind === "video") {
+      out.video_nack_received = s.nackCount || 0;
+      out.video_retransmitted_sent = s.retransmittedPacketsSent || 0;
+      out.video_target_bitrate = s.targetBitrate || 0;
+      out.video_width_sent = s.frameWidth || 0;
+    }
     if (s.type === "remote-inbound-rtp") out[s.kind + "_remote_rtt"] = s.roundTripTime;
     if (s.type === "transport") {
       out.dtls_cipher = s.dtlsCipher;
