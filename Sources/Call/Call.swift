@@ -27,6 +27,9 @@ public struct CallConfiguration: Sendable {
     /// Host addresses to gather on (nil: every interface).
     public var addresses: [TransportAddress.IP]?
     public var includeLoopback = false
+    /// Echo cancellation, noise suppression and gain control on the microphone. Off for music, a
+    /// headset whose system already processes it, or measuring the codec and network alone.
+    public var voiceProcessing = true
     /// The data channel that carries chat.
     public var chatLabel = "chat"
 
@@ -58,6 +61,12 @@ public final class CallLeg {
     public internal(set) var isSecured = false
     public internal(set) var isClosed = false
     var chatChannel: UInt16?
+    /// termcall's own control channel ("termcall-control"): tells the far end the size we draw
+    /// its picture at. Browsers never open it.
+    var controlChannel: UInt16?
+    /// The picture size we draw this far end at, and what we last told it.
+    var viewSize: (width: Int, height: Int)?
+    var viewSizeSent: (width: Int, height: Int)?
 
     init(id: Int, peer: PeerConnection) {
         self.id = id
@@ -138,7 +147,8 @@ public final class Call {
     public init(configuration: CallConfiguration) throws {
         self.configuration = configuration
         legs = [CallLeg(id: 0, peer: try Self.makePeer(configuration))]
-        audio = CallAudio(sender: AudioSender(canceller: try WebRTCAudioProcessor(), encoder: try OpusEncoder()), receiver: try AudioReceiver())
+        audio = CallAudio(sender: AudioSender(canceller: configuration.voiceProcessing ? try WebRTCAudioProcessor() : nil, encoder: try OpusEncoder()),
+                          receiver: try AudioReceiver())
         switch configuration.microphone {
         case let .tone(frequency): tone = ToneSource(frequency: frequency, level: -20)
         case let .device(name): microphone = try AudioStream.start(device: name, direction: .capture)
@@ -230,8 +240,18 @@ public final class Call {
             leg.isSecured = true
             // The side that offered first opens the chat channel (DCEP, RFC 8832); the other one
             // sees it arrive. Created now, it opens as soon as SCTP is up.
-            if leg.peer.isInitialOfferer, leg.chatChannel == nil { leg.peer.createDataChannel(label: configuration.chatLabel) }
+            if leg.peer.isInitialOfferer, leg.chatChannel == nil {
+                leg.peer.createDataChannel(label: configuration.chatLabel)
+                leg.peer.createDataChannel(label: Self.controlLabel)
+            }
             return .secured
+        case let .dataChannelOpen(id, label) where label == Self.controlLabel && leg.controlChannel == nil:
+            leg.controlChannel = id
+            sendViewSize(on: leg)
+            return nil
+        case let .message(id, .text(text)) where id == leg.controlChannel:
+            handleControl(text, on: leg)
+            return nil
         case let .dataChannelOpen(id, label) where label == configuration.chatLabel && leg.chatChannel == nil:
             leg.chatChannel = id
             return .chatOpen
@@ -257,6 +277,35 @@ public final class Call {
             return .ended(byPeer: !hasEnded)
         default: return nil
         }
+    }
+
+    static let controlLabel = "termcall-control"
+
+    /// Tells the far end of `leg` (every leg when nil) how large we draw its picture, in pixels:
+    /// a termcall there then encodes no more than that (a terminal shows ~160x96), saving both
+    /// ends bandwidth and CPU. Sent when it changes; browsers never hear of it.
+    public func setViewSize(width: Int, height: Int, leg id: Int? = nil) {
+        for leg in legs where id == nil || leg.id == id {
+            leg.viewSize = (max(16, width), max(16, height))
+            sendViewSize(on: leg)
+        }
+    }
+
+    private func sendViewSize(on leg: CallLeg) {
+        guard let channel = leg.controlChannel, let size = leg.viewSize, leg.viewSizeSent.map({ $0 != size }) ?? true else { return }
+        if (try? leg.peer.send(.text(#"{"type":"view","width":\#(size.width),"height":\#(size.height)}"#), on: channel)) != nil {
+            leg.viewSizeSent = size
+        }
+    }
+
+    /// A control message from the far end: only `view` so far; anything else is ignored.
+    private func handleControl(_ text: String, on leg: CallLeg) {
+        guard text.utf8.count < 256, text.contains(#""type":"view""#) else { return }
+        func number(_ key: String) -> Int? {
+            guard let range = text.range(of: "\"\(key)\":") else { return nil }
+            return Int(text[range.upperBound...].prefix { $0.isNumber })
+        }
+        if let width = number("width"), (16...8192).contains(width) { leg.peer.remoteViewWidth = width }
     }
 
     private var nextProtectionUpdate: Int64 = 0

@@ -119,8 +119,16 @@ extension PeerConnection {
         } else if packet.payloadType == videoPayloadType {
             rtcp.received(packet, kind: .video, now: now)
             counters.receivedBytes[.video]?.add(packet.payload.count, now: now)
-            if remoteVideoSsrc == nil { remoteVideoSsrc = packet.ssrc }
-            guard packet.ssrc == remoteVideoSsrc else { return }
+            if packet.ssrc != remoteVideoSsrc {
+                // A new sender SSRC (the peer re-added its camera on a fresh m-line): follow it once
+                // the old stream has gone quiet, starting clean — its first frame is a keyframe.
+                if let last = lastRemoteVideoAt, now - last < 300, remoteVideoSsrc != nil { return }
+                remoteVideoSsrc = packet.ssrc
+                videoPackets = VideoPacketBuffer()
+                videoDepacketizer = Vp8Depacketizer()
+                videoNack = nil
+            }
+            lastRemoteVideoAt = now
             noteForNack(packet, now: now)
             for ordered in videoPackets.insert(packet, now: now) { assemble(ordered, now: now) }
         } else if let rtx = videoRtxPayloadType, packet.payloadType == rtx {

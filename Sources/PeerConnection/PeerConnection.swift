@@ -101,6 +101,7 @@ public final class PeerConnection {
     var videoPackets = VideoPacketBuffer()
     var videoNack: NackGenerator?
     var remoteVideoSsrc: UInt32?
+    var lastRemoteVideoAt: Int64?
     /// Transport-wide feedback for a sender that estimates bandwidth itself (Chromium), when
     /// transport-cc was agreed; the extension ids of the agreement.
     var transportFeedback: TransportFeedbackGenerator?

@@ -15,7 +15,7 @@ public struct SendRateController: Sendable, Equatable {
     private var lastDecreaseAt: Int64?
 
 
-    public init(start: Int = 600_000, minimum: Int = 60_000, maximum: Int = 2_000_000) {
+    public init(start: Int = 300_000, minimum: Int = 60_000, maximum: Int = 2_000_000) {
         self.minimum = minimum
         self.maximum = maximum
         target = min(max(start, minimum), maximum)
@@ -26,9 +26,16 @@ public struct SendRateController: Sendable, Equatable {
     public mutating func report(fractionLost: Double, roundTrip: Double?, now: Int64) {
         var queueing = false
         if let rtt = roundTrip {
-            // The lowest round trip of the last 30 s is the path without a queue.
-            if baseRoundTrip == nil || rtt < baseRoundTrip! || now - baseSince > 30_000 { baseRoundTrip = rtt; baseSince = now }
+            // The lowest round trip seen is the path without a queue. It only falls: a queue kept
+            // full would otherwise become the new "normal". Only when the round trip stays high at
+            // the lowest rate without loss for 10 s (the route itself got longer) is it taken anew.
+            if baseRoundTrip == nil || rtt < baseRoundTrip! { baseRoundTrip = rtt; baseSince = now }
             queueing = rtt > baseRoundTrip! + max(0.06, baseRoundTrip! * 0.5)
+            if queueing, fractionLost < 0.02, target == minimum {
+                if now - baseSince > 10_000 { baseRoundTrip = rtt; baseSince = now; queueing = false }
+            } else if !queueing {
+                baseSince = now
+            }
         }
         var next = Double(target)
         if fractionLost > 0.10 || queueing {

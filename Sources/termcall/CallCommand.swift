@@ -51,6 +51,9 @@ struct CallCommand: ParsableCommand {
     @Flag(name: .long, help: "JSON lines on stdin/stdout even on a terminal (no call screen).")
     var headless = false
 
+    @Flag(name: .long, help: "Send the microphone as it is: no echo cancellation, noise suppression or gain control (music; a headset that already does it).")
+    var noVoiceProcessing = false
+
     @Flag(name: .long, help: "Connect only through a TURN relay (hides your addresses from the peer; needs a server with --turn-secret).")
     var relayOnly = false
 
@@ -97,6 +100,7 @@ struct CallCommand: ParsableCommand {
             configuration.includeLoopback = true
         }
         configuration.iceConfiguration.relayOnly = relayOnly
+        configuration.voiceProcessing = !noVoiceProcessing
         // On a terminal, a room call runs on the call screen; through pipes it stays headless.
         if let server, let room, isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, !headless {
             let environment = ProcessInfo.processInfo.environment
@@ -265,7 +269,7 @@ struct CallCommand: ParsableCommand {
             "rtx_received": st.inbound(.video)?.retransmittedPacketsReceived ?? 0, "rtx_sent": st.outbound(.video)?.retransmittedPacketsSent ?? 0,
             "nack_received": st.outbound(.video)?.nackReceived ?? 0, "video_packets_lost": st.inbound(.video)?.packetsLost ?? 0,
             "video_bitrate_sent": st.outbound(.video)?.bitrate ?? 0, "video_target_bitrate": st.outbound(.video)?.targetBitrate ?? 0,
-            "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "opus_expected_loss": call.expectedLossPercent,
+            "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "video_bytes_received": st.inbound(.video)?.bytesReceived ?? 0, "opus_expected_loss": call.expectedLossPercent,
         ]
         if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
         // A group call: each far end's figures.

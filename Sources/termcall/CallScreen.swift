@@ -44,7 +44,7 @@ struct CallScreen {
     var devices: DeviceChooser?
     /// The others in a group call (a room): their names and latest pictures, laid out as a grid
     /// when there are two or more. Nil for a 1:1 call (the call's own remote frame).
-    var participants: (() -> [(name: String, frame: VideoFrame?)])?
+    var participants: (() -> [(name: String, frame: VideoFrame?, leg: Int)])?
     /// Shown in a box over the video until the far end's picture arrives (a host's address to share).
     var banner: [String] = []
     /// Messages that arrived while the chat line was not focused.
@@ -175,6 +175,10 @@ struct CallScreen {
         guard videoColumns >= 4, videoRows >= 2 else { return }
         var video = CellGrid(columns: videoColumns, rows: videoRows, fill: .text(0x20, fg: 0x808080, bg: 0x000000))
         let others = participants?() ?? []
+        if others.count < 2 {
+            // The far end need not send more than we draw (a half-block cell is two pixels tall).
+            call.setViewSize(width: videoColumns, height: videoRows * (renderer.mode == .halfBlock ? 2 : 1))
+        }
         if others.count >= 2 {
             video = grid(others, columns: videoColumns, rows: videoRows)
         } else if let remote = call.remoteFrame {
@@ -212,13 +216,14 @@ struct CallScreen {
 
     /// Several people: a grid of tiles as near square as the window allows, each with its picture
     /// (aspect kept) and its name under it.
-    private func grid(_ people: [(name: String, frame: VideoFrame?)], columns: Int, rows: Int) -> CellGrid {
+    private func grid(_ people: [(name: String, frame: VideoFrame?, leg: Int)], columns: Int, rows: Int) -> CellGrid {
         var canvas = CellGrid(columns: columns, rows: rows, fill: .text(0x20, fg: 0x808080, bg: 0x000000))
         let layout = Self.tiles(count: people.count, columns: columns, rows: rows)
         for (i, person) in people.enumerated() {
             let tile = layout[i]
             guard tile.columns >= 4, tile.rows >= 2 else { continue }
             let pictureRows = tile.rows - 1
+            call.setViewSize(width: tile.columns - 1, height: pictureRows * (renderer.mode == .halfBlock ? 2 : 1), leg: person.leg)
             if let frame = person.frame {
                 let picture = renderer.render(frame, columns: tile.columns - 1, rows: pictureRows)
                 canvas.blit(picture, row: tile.row, column: tile.column)

@@ -202,7 +202,7 @@ extension CallScreen {
         let roomCall = RoomCall(call: call, connection: signalling, received: events)
         var screen = CallScreen(session: session, call: call, peerName: "room \(room)", depth: depth, mode: mode)
         screen.banner = banner
-        screen.participants = { roomCall.participants.map { (name: $0.name, frame: $0.leg.remoteFrame) } }
+        screen.participants = { roomCall.participants.map { (name: $0.name, frame: $0.leg.remoteFrame, leg: $0.leg.id) } }
         let outcome = screen.run(step: {
             let names = Dictionary(roomCall.participants.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
             return roomCall.step(maximumWait: 4).compactMap { event -> (event: Call.Event, from: String?)? in

@@ -110,4 +110,26 @@ import Testing
         a.hangUp()
         b.hangUp()
     }
+
+    /// Render-aware sending: a termcall that draws the picture 160 pixels wide tells the sender
+    /// on the control channel, and the sender's 640x480 camera arrives as 160x120.
+    @Test func theSenderEncodesNoLargerThanTheViewerDraws() throws {
+        let a = try Call(configuration: configuration(camera: .testPattern(width: 640, height: 480, fps: 30), microphone: .none, speaker: nil))
+        let b = try Call(configuration: configuration(camera: nil, microphone: .none, speaker: nil))
+        try b.peer.setRemoteDescription(try a.peer.createOffer())
+        try a.peer.setRemoteDescription(try b.peer.createAnswer())
+        let start = a.peer.ice.now
+        var told = false
+        while a.peer.ice.now - start < 10_000 {
+            _ = a.step(maximumWait: 1)
+            _ = b.step(maximumWait: 1)
+            if !told, b.remoteFrame != nil { b.setViewSize(width: 160, height: 96); told = true }
+            if told, b.remoteFrame?.width == 160 { break }
+        }
+        #expect(told, "no picture arrived")
+        #expect(b.remoteFrame?.width == 160 && b.remoteFrame?.height == 120, "\(String(describing: b.remoteFrame?.width))")
+        #expect(a.peer.statistics().outbound(.video)?.frameWidth == 160)
+        a.hangUp()
+        b.hangUp()
+    }
 }
