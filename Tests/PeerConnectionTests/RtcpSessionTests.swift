@@ -54,7 +54,7 @@ import Testing
         let block = ReportBlock(ssrc: 2, fractionLost: 64, cumulativeLost: 3, extendedHighestSequenceNumber: 10, jitter: 900,
                                 lastSenderReport: lsr, delaySinceLastSenderReport: 50 * 65_536 / 1000)
         let rr = RtcpPacket.serializeCompound([.receiverReport(ReceiverReport(ssrc: 55, reports: [block]))])
-        #expect(s.receivedCompound(rr, now: 1_080).isEmpty)
+        #expect(s.receivedCompound(rr, now: 1_080) == [.reportReceived(ssrc: 2)]) // the rate controller hears of it
         let stream = try #require(s.outbound[2])
         #expect(abs((stream.roundTripTime ?? 0) - 0.030) < 0.001)
         #expect(stream.remotePacketsLost == 3 && stream.remoteFractionLost == 0.25 && stream.remoteJitter == 0.01)
