@@ -67,6 +67,10 @@ public final class CallLeg {
     /// The picture size we draw this far end at, and what we last told it.
     var viewSize: (width: Int, height: Int)?
     var viewSizeSent: (width: Int, height: Int)?
+    /// ICE restarts (RFC 8445 §9) this leg made after its path went quiet or failed.
+    public internal(set) var iceRestarts = 0
+    var quietSince: Int64?
+    var lastRestartAt: Int64?
 
     init(id: Int, peer: PeerConnection) {
         self.id = id
@@ -213,6 +217,7 @@ public final class Call {
                 if let e = handle(event, on: leg) { out.append((leg.id, e)) }
             }
         }
+        restartQuietPaths()
         if legs.allSatisfy(\.isClosed) {
             hasEnded = true
             stopDevices()
@@ -235,7 +240,9 @@ public final class Call {
 
     private func handle(_ event: PeerConnection.Event, on leg: CallLeg) -> Event? {
         switch event {
-        case let .connectionState(state): return .connectionState(state)
+        case let .connectionState(state):
+            if state == .disconnected || state == .failed { leg.quietSince = leg.quietSince ?? now } else if state == .connected || state == .completed { leg.quietSince = nil }
+            return .connectionState(state)
         case .secured:
             leg.isSecured = true
             // The side that offered first opens the chat channel (DCEP, RFC 8832); the other one
@@ -280,6 +287,22 @@ public final class Call {
     }
 
     static let controlLabel = "termcall-control"
+
+    /// A path quiet for `restartAfter` ms past ICE's own "disconnected" (or failed) is restarted
+    /// by the side that controls ICE: new credentials in a new offer, checks on every pair
+    /// again, while media waits (RFC 8445 §9). Once per `restartInterval` at most.
+    public static let restartAfter: Int64 = 4_000, restartInterval: Int64 = 15_000
+
+    private func restartQuietPaths() {
+        let now = self.now
+        for leg in legs where !leg.isClosed && leg.peer.isInitialOfferer {
+            guard let since = leg.quietSince, now - since >= Self.restartAfter,
+                  leg.lastRestartAt.map({ now - $0 >= Self.restartInterval }) ?? true else { continue }
+            leg.lastRestartAt = now
+            leg.iceRestarts += 1
+            leg.peer.restartIce()
+        }
+    }
 
     /// Tells the far end of `leg` (every leg when nil) how large we draw its picture, in pixels:
     /// a termcall there then encodes no more than that (a terminal shows ~160x96), saving both

@@ -69,10 +69,10 @@ extension PeerConnection {
                 videoSequence &+= 1
                 let packet = RtpPacket(marker: i == payloads.count - 1, payloadType: pt, sequenceNumber: videoSequence, timestamp: timestamp, ssrc: videoSSRC, payload: payload)
                 if let protected = try? outbound.protect(packet.serialized()) {
-                    sentVideo.sent(packet)
+                    sentVideo.sent(packet, now: now)
                     rtcp.sent(packet, now: now)
+                    videoPacer.enqueue(protected)
                     counters.sentBytes[.video]?.add(payload.count, now: now)
-                    ice.send(protected)
                 }
             }
             counters.framesEncoded += 1
@@ -156,7 +156,7 @@ extension PeerConnection {
             videoRtxSequence &+= 1
             let rtx = RtxPayload.wrap(original, rtxSsrc: videoRtxSSRC, rtxPayloadType: rtxPayloadType, rtxSequenceNumber: videoRtxSequence)
             if let protected = try? outbound.protect(rtx.serialized()) {
-                ice.send(protected)
+                videoPacer.enqueue(protected)
                 counters.retransmittedPacketsSent += 1
                 counters.retransmittedBytesSent += rtx.payload.count
                 counters.sentBytes[.video]?.add(rtx.payload.count, now: now)
@@ -168,7 +168,10 @@ extension PeerConnection {
     /// asking), its timing following the round trip.
     private func noteForNack(_ packet: RtpPacket, now: Int64) {
         if videoNack == nil {
-            videoNack = NackGenerator(configuration: .init(senderSsrc: rtcp.feedbackSsrc, mediaSsrc: packet.ssrc))
+            var configuration = NackGenerator.Configuration(senderSsrc: rtcp.feedbackSsrc, mediaSsrc: packet.ssrc)
+            // An outage's worth of packets is not asked for: a keyframe repairs it sooner.
+            configuration.maximumGap = 100
+            videoNack = NackGenerator(configuration: configuration)
         }
         videoNack?.incoming(packet, now: now)
     }
@@ -198,6 +201,7 @@ extension PeerConnection {
             rtcp.sendFeedback(feedback)
         }
         for ordered in videoPackets.poll(now: now) { assemble(ordered, now: now) }
+        for datagram in videoPacer.poll(now: now, bitsPerSecond: sendRate.target) { ice.send(datagram) }
     }
 
     /// In-order packets → VP8 frames → pictures. Only decodable frames reach the decoder: after a

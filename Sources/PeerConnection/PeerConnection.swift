@@ -109,6 +109,7 @@ public final class PeerConnection {
     /// Send-side bandwidth estimate and what the encoder makes of it (PeerConnection+Media.swift).
     var sendRate = SendRateController()
     var videoScale = VideoSendScale()
+    var videoPacer = VideoPacer()
     /// The largest picture width the far end can use (it draws on a terminal); nil: any.
     public var remoteViewWidth: Int? {
         didSet { videoScale.viewWidth = remoteViewWidth }
@@ -277,6 +278,7 @@ public final class PeerConnection {
         if let due = videoPackets.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
         if let due = videoNack?.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
         if let due = transportFeedback?.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
+        if let due = videoPacer.nextTimeout(now: ice.now, bitsPerSecond: sendRate.target) { wait = max(0, min(wait, due - ice.now)) }
         for event in ice.step(maximumWait: wait) {
             switch event {
             case let .ice(.connectionState(state)):

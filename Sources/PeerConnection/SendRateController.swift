@@ -13,6 +13,7 @@ public struct SendRateController: Sendable, Equatable {
     private var baseSince: Int64 = 0
     private var remoteEstimate: (bps: Int, at: Int64)?
     private var lastDecreaseAt: Int64?
+    private var previousHigh = false
 
 
     public init(start: Int = 300_000, minimum: Int = 60_000, maximum: Int = 2_000_000) {
@@ -30,7 +31,13 @@ public struct SendRateController: Sendable, Equatable {
             // full would otherwise become the new "normal". Only when the round trip stays high at
             // the lowest rate without loss for 10 s (the route itself got longer) is it taken anew.
             if baseRoundTrip == nil || rtt < baseRoundTrip! { baseRoundTrip = rtt; baseSince = now }
-            queueing = rtt > baseRoundTrip! + max(0.06, baseRoundTrip! * 0.5)
+            // Jitter moves single samples by tens of ms; a queue keeps them all high. So the
+            // signal is two reports in a row above the base by max(100 ms, half the base), or one
+            // far above it.
+            let threshold = max(0.1, baseRoundTrip! * 0.5)
+            let high = rtt > baseRoundTrip! + threshold
+            queueing = (high && previousHigh) || rtt > baseRoundTrip! + 1.5 * threshold
+            previousHigh = high
             if queueing, fractionLost < 0.02, target == minimum {
                 if now - baseSince > 10_000 { baseRoundTrip = rtt; baseSince = now; queueing = false }
             } else if !queueing {

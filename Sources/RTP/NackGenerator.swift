@@ -18,6 +18,9 @@ public struct NackGenerator: RtpStreamProcessor, Equatable {
         /// Only this many sequence numbers behind the newest are tracked; a larger jump (a sender
         /// restart, say) tracks just the most recent ones.
         public var maximumTracked: Int64 = 1_000
+        /// A gap longer than this is not asked for at all (an outage): hundreds of retransmissions
+        /// would queue ahead of new frames, and a keyframe repairs the picture sooner.
+        public var maximumGap: Int64 = .max
         /// Sequence numbers per NACK packet, keeping each well inside one MTU.
         public var maximumPerPacket = 256
 
@@ -45,6 +48,9 @@ public struct NackGenerator: RtpStreamProcessor, Equatable {
         self.mediaSsrc = configuration.mediaSsrc
     }
 
+    /// Gaps not asked for because they were longer than `maximumGap`.
+    public private(set) var gapsTooLong = 0
+
     /// Sequence numbers currently awaited, oldest first.
     public var missingSequenceNumbers: [UInt16] {
         missing.keys.sorted().map { UInt16(truncatingIfNeeded: $0) }
@@ -58,6 +64,10 @@ public struct NackGenerator: RtpStreamProcessor, Equatable {
         guard let previousHighest else { return }
         let tracked = max(configuration.maximumTracked, 1)
         if extended > previousHighest &+ 1 {
+            guard extended &- previousHighest &- 1 <= configuration.maximumGap else {
+                gapsTooLong += 1
+                return
+            }
             let from = max(previousHighest &+ 1, extended &- tracked)
             for sequence in from..<extended {
                 missing[sequence] = MissingPacket(detectedAt: now, nextRequestAt: now &+ configuration.firstRequestDelay, requests: 0)

@@ -269,7 +269,7 @@ struct CallCommand: ParsableCommand {
             "rtx_received": st.inbound(.video)?.retransmittedPacketsReceived ?? 0, "rtx_sent": st.outbound(.video)?.retransmittedPacketsSent ?? 0,
             "nack_received": st.outbound(.video)?.nackReceived ?? 0, "video_packets_lost": st.inbound(.video)?.packetsLost ?? 0,
             "video_bitrate_sent": st.outbound(.video)?.bitrate ?? 0, "video_target_bitrate": st.outbound(.video)?.targetBitrate ?? 0,
-            "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "video_bytes_received": st.inbound(.video)?.bytesReceived ?? 0, "opus_expected_loss": call.expectedLossPercent,
+            "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "ice_restarts": call.legs.map(\.iceRestarts).reduce(0, +), "video_bytes_received": st.inbound(.video)?.bytesReceived ?? 0, "opus_expected_loss": call.expectedLossPercent,
         ]
         if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
         // A group call: each far end's figures.

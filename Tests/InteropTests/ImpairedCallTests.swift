@@ -114,6 +114,35 @@ struct ImpairedCallTests {
         try call.send(["cmd": "hangup"])
     }
 
+    /// Fourteen seconds of nothing: ICE calls the path disconnected, the offerer restarts ICE with
+    /// a new offer (relayed here, as signalling would), and once the path is back the call runs
+    /// on under the new credentials.
+    @Test func aLongOutageRestartsIceAndTheCallGoesOn() throws {
+        let link = try ImpairedLink(seed: 13, ["delay": 10])
+        let (a, b) = try call(over: link)
+        _ = waitFor(b, milliseconds: 1_000) { _ in false }
+        try link.outage(milliseconds: 14_000)
+        let restart = try #require(waitFor(a, milliseconds: 20_000) { $0["type"] as? String == "offer" }, "no restart offer: \(a.errorLog.suffix(400))")
+        let offer = restart["sdp"] as? String ?? ""
+        try b.send(["type": "offer", "sdp": offer])
+        let answer = try #require(waitFor(b, milliseconds: 10_000) { $0["type"] as? String == "answer" })
+        try a.send(["type": "answer", "sdp": answer["sdp"] as! String])
+        _ = waitFor(b, milliseconds: 6_000) { _ in false }
+        let before = try stats(b)["video_frames_decoded"] as? Int ?? 0
+        var after = before
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, after < before + 60 {
+            _ = waitFor(b, milliseconds: 500) { _ in false }
+            after = try stats(b)["video_frames_decoded"] as? Int ?? 0
+        }
+        let sender = try stats(a)
+        #expect((sender["ice_restarts"] as? Int ?? 0) >= 1, "\(sender)")
+        #expect(after >= before + 60, "no video after the restart: \(before) → \(after); \(sender)")
+        try a.send(["chat": "back"])
+        #expect(waitFor(b, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "back")
+        try a.send(["cmd": "hangup"])
+    }
+
     /// Three seconds of nothing either way: the call recovers by itself and video flows again.
     @Test func aThreeSecondOutageHealsByItself() throws {
         let link = try ImpairedLink(seed: 7, ["delay": 10])

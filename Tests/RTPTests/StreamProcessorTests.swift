@@ -61,6 +61,15 @@ import Testing
             return lost
         }
         #expect(lost == Array(UInt16(4000)..<UInt16(5000)))
+        // With a maximum gap, an outage's worth is not asked for at all.
+        var config = NackGenerator.Configuration(senderSsrc: 1, mediaSsrc: 2)
+        config.maximumGap = 100
+        var bounded = NackGenerator(configuration: config)
+        bounded.incoming(RtpPacket(payloadType: 96, sequenceNumber: 10, timestamp: 0, ssrc: 2, payload: []), now: 0)
+        bounded.incoming(RtpPacket(payloadType: 96, sequenceNumber: 500, timestamp: 0, ssrc: 2, payload: []), now: 1)
+        #expect(bounded.missingSequenceNumbers.isEmpty && bounded.gapsTooLong == 1)
+        bounded.incoming(RtpPacket(payloadType: 96, sequenceNumber: 503, timestamp: 0, ssrc: 2, payload: []), now: 2)
+        #expect(bounded.missingSequenceNumbers == [501, 502])
     }
 
     static func reportTimes(seed: UInt64) -> [Int64] {

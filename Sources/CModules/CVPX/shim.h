@@ -23,6 +23,12 @@ static inline vpx_codec_err_t tc_vpx_encode_i420(vpx_codec_ctx_t *ctx, const uns
     return vpx_codec_encode(ctx, &img, pts, 1, force_key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME);
 }
 
+/* Caps a keyframe at pct % of an average frame's bits (VP8E_SET_MAX_INTRA_BITRATE_PCT): a keyframe
+   ten times a delta frame's size overflows a slow path's queue as one burst. */
+static inline vpx_codec_err_t tc_vpx_set_max_intra_pct(vpx_codec_ctx_t *ctx, unsigned int pct) {
+    return vpx_codec_control(ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT, pct);
+}
+
 /* The next compressed frame after an encode call; 0 when there is none. */
 static inline int tc_vpx_next_frame(vpx_codec_ctx_t *ctx, vpx_codec_iter_t *iter, const void **data, size_t *size, int *key) {
     const vpx_codec_cx_pkt_t *pkt;

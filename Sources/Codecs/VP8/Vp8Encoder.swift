@@ -40,6 +40,8 @@ public final class Vp8Encoder {
         config.rc_overshoot_pct = 10
         targetBitrateKbps = bitrateKbps
         guard tc_vpx_enc_init(&context, &config, 0) == VPX_CODEC_OK else { throw .library("vpx_codec_enc_init", -1) }
+        // A keyframe at most about nine average frames (libwebrtc's choice for a 600 ms buffer).
+        _ = tc_vpx_set_max_intra_pct(&context, 900)
         self.width = width
         self.height = height
     }
