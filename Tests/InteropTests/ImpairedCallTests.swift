@@ -9,11 +9,7 @@ struct ImpairedCallTests {
     static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
 
     func waitFor(_ peer: PeerProcess, milliseconds: Int, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
-        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
-        while Date() < deadline {
-            if let line = peer.readJSON(timeoutMilliseconds: 100), match(line) { return line }
-        }
-        return nil
+        peer.waitFor(milliseconds: milliseconds, match)
     }
 
     func stats(_ call: PeerProcess) throws -> [String: Any] {

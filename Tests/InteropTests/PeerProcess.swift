@@ -68,6 +68,15 @@ final class PeerProcess {
         }
     }
 
+    /// The next line matching `match`, reading (and dropping) others, or nil at the deadline.
+    func waitFor(milliseconds: Int, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        while Date() < deadline {
+            if let line = readJSON(timeoutMilliseconds: 100), match(line) { return line }
+        }
+        return nil
+    }
+
     var errorLog: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 }
 

@@ -1,17 +1,7 @@
+import MediaCore
 import PeerConnection
 import Testing
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The send-side estimate against a simulated bottleneck (virtual time), and the picture size the
 /// estimate and the viewer's screen allow.
@@ -57,7 +47,7 @@ struct SplitMix: RandomNumberGenerator {
     @Test func randomLossAndJitterWithoutAQueueHoldTheRate() {
         var controller = SendRateController(start: 600_000)
         controller.pathRoundTrip(0.05, now: 0)
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for second in 1...60 {
             let jitter = Double(rng.next() % 100) / 1000
             controller.report(fractionLost: second % 3 == 0 ? 0.07 : 0.04, roundTrip: 0.05 + jitter, now: Int64(second) * 1000)

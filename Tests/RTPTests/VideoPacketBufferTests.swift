@@ -1,3 +1,4 @@
+import MediaCore
 import RTP
 import Testing
 
@@ -56,7 +57,7 @@ import Testing
     /// Property: whatever the order and loss, what comes out is strictly increasing and nothing
     /// delivered is delivered twice.
     @Test func outputIsAlwaysInOrder() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var buffer = VideoPacketBuffer(maximumWait: 50)
         var sent: [UInt16] = Array(0..<2_000).map { UInt16(truncatingIfNeeded: 60_000 + $0) }
         // Local shuffles (reordering within 8) and 5 % loss.
@@ -70,17 +71,5 @@ import Testing
         for p in buffer.poll(now: 1_000_000) { out.append(unwrap.unwrap(p.sequenceNumber)) }
         #expect(zip(out, out.dropFirst()).allSatisfy { $0 < $1 })
         #expect(out.count >= sent.count - 16)
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
