@@ -99,7 +99,10 @@ extension PeerConnection {
                 case .keyframe: videoEncoder?.requestKeyframe()
                 case let .reportReceived(ssrc) where ssrc == videoSSRC:
                     if let rtt = ice.agent.selectedRoundTrip { sendRate.pathRoundTrip(Double(rtt) / 1000, now: now) }
-                    if let out = rtcp.outbound[ssrc] { sendRate.report(fractionLost: out.remoteFractionLost ?? 0, roundTrip: out.roundTripTime, now: now) }
+                    if let out = rtcp.outbound[ssrc] {
+                        let sent = Int(8 * (counters.sentBytes[.video]?.rate(now: now) ?? 0))
+                        sendRate.report(fractionLost: out.remoteFractionLost ?? 0, roundTrip: out.roundTripTime, sentBitrate: sent, now: now)
+                    }
                 case let .estimatedBitrate(bps): sendRate.remoteEstimate(Int(min(bps, UInt64(Int.max))), now: now)
                 case let .retransmit(ssrc, sequenceNumbers) where ssrc == videoSSRC: retransmit(sequenceNumbers, now: now)
                 default: break

@@ -13,18 +13,22 @@ public struct SendRateController: Sendable, Equatable {
     private var baseSince: Int64 = 0
     private var remoteEstimate: (bps: Int, at: Int64)?
     private var lastDecreaseAt: Int64?
-    private var previousHigh = false
+    private var previousRoundTrip: Double?
+    /// The rate at the last cut: the path's limit as last seen. Near it or above it, growth is
+    /// additive for 15 s after the cut (GCC's near-convergence rule), so a probe overshoots little.
+    private var lastCutFrom: Double?
 
 
-    public init(start: Int = 300_000, minimum: Int = 60_000, maximum: Int = 2_000_000) {
+    public init(start: Int = 260_000, minimum: Int = 60_000, maximum: Int = 2_000_000) {
         self.minimum = minimum
         self.maximum = maximum
         target = min(max(start, minimum), maximum)
     }
 
-    /// A receiver report block on our video: the loss fraction (0...1) since the last one, and the
-    /// round trip in seconds if it could be measured.
-    public mutating func report(fractionLost: Double, roundTrip: Double?, now: Int64) {
+    /// A receiver report block on our video: the loss fraction (0...1) since the last one, the
+    /// round trip in seconds if it could be measured, and what we actually sent (bit/s, video with
+    /// its retransmissions) over the last second, when known.
+    public mutating func report(fractionLost: Double, roundTrip: Double?, sentBitrate: Int? = nil, now: Int64) {
         var queueing = false
         if let rtt = roundTrip {
             // The lowest round trip seen is the path without a queue. It only falls: a queue kept
@@ -32,12 +36,12 @@ public struct SendRateController: Sendable, Equatable {
             // the lowest rate without loss for 10 s (the route itself got longer) is it taken anew.
             if baseRoundTrip == nil || rtt < baseRoundTrip! { baseRoundTrip = rtt; baseSince = now }
             // Jitter moves single samples by tens of ms; a queue keeps them all high. So the
-            // signal is two reports in a row above the base by max(100 ms, half the base), or one
-            // far above it.
-            let threshold = max(0.1, baseRoundTrip! * 0.5)
-            let high = rtt > baseRoundTrip! + threshold
-            queueing = (high && previousHigh) || rtt > baseRoundTrip! + 1.5 * threshold
-            previousHigh = high
+            // signal is the lower of the last two reports above the base by max(80 ms, half the
+            // base), or one sample far above it.
+            let threshold = max(0.08, baseRoundTrip! * 0.5)
+            let lower = min(rtt, previousRoundTrip ?? rtt)
+            queueing = (previousRoundTrip != nil && lower > baseRoundTrip! + threshold) || rtt > baseRoundTrip! + 2 * threshold
+            previousRoundTrip = rtt
             if queueing, fractionLost < 0.02, target == minimum {
                 if now - baseSince > 10_000 { baseRoundTrip = rtt; baseSince = now; queueing = false }
             } else if !queueing {
@@ -48,12 +52,26 @@ public struct SendRateController: Sendable, Equatable {
         if fractionLost > 0.10 || queueing {
             // Overuse: back to a little under what got through (GCC's 0.85 × the incoming rate),
             // and never less of a cut than the loss-based rule's.
-            next = min(next * (1 - 0.5 * fractionLost), 0.85 * next * (1 - fractionLost))
+            // What actually left, not the target: an encoder below its target would otherwise be
+            // "cut" to a rate it still exceeds nothing by, and the queue stays full.
+            let through = Double(sentBitrate.map { min($0, target) } ?? target)
+            lastCutFrom = through
+            next = min(next * (1 - 0.5 * fractionLost), 0.85 * through * (1 - fractionLost))
             lastDecreaseAt = now
         } else if fractionLost < 0.02 {
             // Grow more carefully right after a cut: the path just said where its limit is.
             let recentlyCut = lastDecreaseAt.map { now - $0 < 4_000 } ?? false
-            next = max(next * (recentlyCut ? 1.03 : 1.08), next + 10_000)
+            let sinceCut = lastDecreaseAt.map { now - $0 } ?? .max
+            if let limit = lastCutFrom, next > 0.9 * limit, sinceCut < 15_000 {
+                // Near (or past) the last limit, and it was recent: creep up, a packet or so per
+                // report, so the queue fills slowly enough for the round trip to show it first.
+                next += 8_000
+            } else {
+                next = max(next * (recentlyCut ? 1.03 : 1.08), next + 10_000)
+            }
+            // Never far ahead of what the encoder really sends (GCC: 1.5 × the acknowledged rate):
+            // a target the picture does not need would hide the path's limit until it is hit hard.
+            if let sent = sentBitrate, sent > 0 { next = min(next, max(Double(target), 1.5 * Double(sent) + 20_000)) }
         }
         if let remote = remoteEstimate, now - remote.at < 5_000 { next = min(next, Double(remote.bps)) }
         target = Int(min(Double(maximum), max(Double(minimum), next)))

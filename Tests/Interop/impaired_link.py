@@ -31,6 +31,7 @@ import json
 import os
 import random
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -120,6 +121,8 @@ class Direction:
 
 
 def main():
+    # Killed rather than closed: still take the namespaces' holders down (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     args = sys.argv[1:]
     profile = {"loss": 0.0, "burst": 1.0, "delay": 0.0, "jitter": 0.0, "reorder": 0.0, "rate": 0.0, "queue": 200.0, "outage_until": 0.0}
     seed = 1

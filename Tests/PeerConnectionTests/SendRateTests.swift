@@ -22,7 +22,7 @@ import Testing
             if queueBits > limit { lost = (queueBits - limit) / offered; queueBits = limit }
             queueBits = max(0, queueBits)
             let rtt = 0.04 + queueBits / capacity
-            controller.report(fractionLost: lost, roundTrip: rtt, now: Int64(second) * 1000)
+            controller.report(fractionLost: lost, roundTrip: rtt, sentBitrate: Int(offered - audio), now: Int64(second) * 1000)
             losses.append(lost)
             targets.append(controller.target)
         }
