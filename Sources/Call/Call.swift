@@ -278,6 +278,12 @@ public final class Call {
         case .negotiationNeeded: return .negotiationNeeded
         case let .iceCandidate(line): return .iceCandidate(line)
         case let .problem(text): return .problem(text)
+        case .networkChanged:
+            // Our addresses changed: only we know, so we restart, whichever side offered first.
+            leg.lastRestartAt = now
+            leg.iceRestarts += 1
+            leg.peer.restartIce()
+            return .problem("the network changed: reconnecting")
         case .closed:
             guard !leg.isClosed else { return nil }
             leg.isClosed = true

@@ -65,6 +65,8 @@ public struct IceAgent: Sendable {
     var nextCheckAt: Int64 = 0
     var firstValidAt: Int64?
     var selected: Int?
+    /// Bases whose address went away (a network change).
+    var retiredBases: Set<TransportAddress> = []
     private var lastCheckRoundTrip: Int64?
     /// The selected pair's round trip (ms) from its connectivity or consent checks.
     public var selectedRoundTrip: Int64? { selected.flatMap { pairs.indices.contains($0) ? pairs[$0].roundTrip : nil } ?? lastCheckRoundTrip }
@@ -118,6 +120,12 @@ public struct IceAgent: Sendable {
             turnBases.append(base)
             drainTurn(turn.count - 1, now: now)
         }
+    }
+
+    /// The shell closed the socket bound to `base` (its address went away): its candidates are no
+    /// longer offered or paired; the restart that follows checks what is left.
+    public mutating func removeLocalSocket(_ base: TransportAddress) {
+        retiredBases.insert(base)
     }
 
     /// The shell has added every socket it will: gathering ends once server answers are in.
@@ -188,7 +196,7 @@ public struct IceAgent: Sendable {
         if !restarting { resetChecks() } // the peer's restart may have reset them already
         remoteEndOfCandidates = false
         leaveFailure()
-        for local in localCandidates where local.candidate.kind != .host || !configuration.relayOnly {
+        for local in localCandidates where (local.candidate.kind != .host || !configuration.relayOnly) && !retiredBases.contains(local.base) {
             events.append(.localCandidate(local.candidate))
         }
         if gatheringDone { events.append(.gatheringComplete) }
@@ -322,10 +330,11 @@ extension IceAgent {
         return String(h % 1_000_000_000)
     }
 
-    func isOffered(_ local: LocalCandidate) -> Bool { !configuration.relayOnly || local.candidate.kind == .relay }
+    func isOffered(_ local: LocalCandidate) -> Bool { !retiredBases.contains(local.base) && (!configuration.relayOnly || local.candidate.kind == .relay) }
     /// Server-reflexive candidates are represented by their base (§6.1.2.4); relay-only uses relays.
     func isPairable(_ local: LocalCandidate) -> Bool {
-        (local.candidate.kind == .host && !configuration.relayOnly) || local.candidate.kind == .relay
+        guard !retiredBases.contains(local.base) else { return false }
+        return (local.candidate.kind == .host && !configuration.relayOnly) || local.candidate.kind == .relay
     }
 
     mutating func addLocal(_ local: LocalCandidate, now: Int64) {

@@ -40,6 +40,9 @@ public final class PeerConnection {
         case video(VideoFrame)
         /// The peer closed DTLS (hung up), or `close` was called.
         case closed
+        /// This machine's addresses changed: new host candidates are gathered; `restartIce` (and
+        /// the offer it asks for) lets the peer check them.
+        case networkChanged
     }
 
     /// W3C webrtc-pc §4.3.1.
@@ -293,6 +296,8 @@ public final class PeerConnection {
                 events.append(.problem(text))
             case .ice:
                 break
+            case .interfacesChanged:
+                events.append(.networkChanged)
             case let .data(bytes, _):
                 guard let first = bytes.first else { break }
                 switch DatagramKind(firstByte: first) {

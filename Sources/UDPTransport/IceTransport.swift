@@ -13,6 +13,9 @@ public final class IceTransport {
         case ice(IceEvent)
         /// Application data (DTLS, RTP, …) from the peer, direct or relayed.
         case data([UInt8], from: TransportAddress)
+        /// The machine's interface addresses changed (a new network, a lost one): the owner should
+        /// restart ICE so the peer learns the new candidates and checks them.
+        case interfacesChanged
     }
 
     public private(set) var agent: IceAgent
@@ -21,6 +24,13 @@ public final class IceTransport {
     private var buffer = [UInt8](repeating: 0, count: 65_536)
     private var pending: [Event] = []
     private let start = IceTransport.monotonicMilliseconds()
+    /// Set when the caller let us choose the addresses: they are then watched for changes.
+    private let watchInterfaces: Bool
+    private let includeLoopback: Bool
+    private var knownAddresses: Set<TransportAddress.IP> = []
+    private var nextInterfaceCheck: Int64 = 2_000
+    /// How often the interface list is read again (getifaddrs: microseconds).
+    static let interfaceCheckInterval: Int64 = 1_000
 
     /// Milliseconds since this transport was made (the agent's clock).
     public var now: Int64 { Self.monotonicMilliseconds() - start }
@@ -29,7 +39,10 @@ public final class IceTransport {
     /// address when nil, and starts gathering.
     public init(agent: IceAgent, addresses: [TransportAddress.IP]? = nil, includeLoopback: Bool = false) throws(TransportError) {
         self.agent = agent
+        watchInterfaces = addresses == nil
+        self.includeLoopback = includeLoopback
         let ips = addresses ?? InterfaceAddresses.usable(includeLoopback: includeLoopback)
+        knownAddresses = Set(ips)
         for ip in ips {
             do throws(TransportError) {
                 sockets.append(try UDPSocket(bindTo: TransportAddress(ip: ip, port: 0)))
@@ -88,9 +101,31 @@ public final class IceTransport {
             }
         }
         if let deadline = agent.nextTimeout, deadline <= now { agent.handleTimeout(now: now) }
+        if watchInterfaces, now >= nextInterfaceCheck {
+            nextInterfaceCheck = now + Self.interfaceCheckInterval
+            checkInterfaces()
+        }
         flush()
         defer { pending = [] }
         return pending
+    }
+
+    /// New interface addresses get a socket and a host candidate (trickled, and offered on the
+    /// restart the owner makes); addresses that went away close their sockets. RFC 8445 §9 leaves
+    /// the rest to the restart: new credentials, checks on every pair again.
+    private func checkInterfaces() {
+        let current = Set(InterfaceAddresses.usable(includeLoopback: includeLoopback))
+        guard current != knownAddresses else { return }
+        let added = current.subtracting(knownAddresses), removed = knownAddresses.subtracting(current)
+        knownAddresses = current
+        for socket in sockets where removed.contains(socket.local.ip) { agent.removeLocalSocket(socket.local) }
+        sockets.removeAll { removed.contains($0.local.ip) }
+        for ip in added.sorted(by: { "\($0)" < "\($1)" }) {
+            guard let socket = try? UDPSocket(bindTo: TransportAddress(ip: ip, port: 0)) else { continue }
+            sockets.append(socket)
+            agent.addLocalSocket(socket.local, now: now)
+        }
+        pending.append(.interfacesChanged)
     }
 
     /// Sends what the agent wants sent and collects its events for the next `step`.

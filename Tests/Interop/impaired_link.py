@@ -20,7 +20,8 @@ random.Random(seed, direction), so the same traffic meets the same fate.
 
 Prints {"event":"ready","a":"/proc/P/ns/net","b":...,"a_address":"10.77.0.1","b_address":"10.77.0.2"}.
 Reads JSON lines: {"cmd":"set", <any option above without dashes>} changes the profile;
-{"cmd":"outage","ms":N} drops everything both ways for N ms; {"cmd":"stats"} prints
+{"cmd":"outage","ms":N} drops everything both ways for N ms; {"cmd":"renumber"} moves A to
+10.77.0.3 (its old address disappears, as on a network change); {"cmd":"stats"} prints
 {"event":"stats","ab":{...},"ba":{...}} (packets in, delivered, lost, outage, queue drops, bytes);
 {"cmd":"close"} or end of input removes the namespaces and exits.
 Needs root (it makes namespaces and TUN devices)."""
@@ -120,6 +121,10 @@ class Direction:
         return arrival
 
 
+def run_in(namespace, argv):
+    subprocess.run(["nsenter", f"--net={namespace}"] + argv, check=True)
+
+
 def main():
     # Killed rather than closed: still take the namespaces' holders down (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -188,6 +193,13 @@ def main():
                                     profile[key] = float(value)
                         elif cmd == "outage":
                             profile["outage_until"] = now + float(command.get("ms", 1000)) / 1000
+                        elif cmd == "renumber":
+                            # Side A moves to a new address (a new network): the old one is gone.
+                            new = command.get("address", "10.77.0.3")
+                            run_in(paths[0], ["ip", "addr", "del", addresses[0], "peer", addresses[1], "dev", "link0"])
+                            run_in(paths[0], ["ip", "addr", "add", new, "peer", addresses[1], "dev", "link0"])
+                            run_in(paths[1], ["ip", "route", "add", new, "dev", "link0"])
+                            emit({"event": "renumbered", "a_address": new})
                         elif cmd == "stats":
                             emit({"event": "stats", "ab": directions[0].stats, "ba": directions[1].stats})
                     continue

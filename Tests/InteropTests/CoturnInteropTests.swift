@@ -47,6 +47,8 @@ struct LocalCall {
                     if case .gatheringComplete = e { other.remoteCandidatesComplete() }
                 case let .data(bytes, _):
                     received[i].append(bytes)
+                case .interfacesChanged:
+                    break
                 }
             }
         }

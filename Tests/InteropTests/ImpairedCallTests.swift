@@ -139,6 +139,35 @@ struct ImpairedCallTests {
         try a.send(["cmd": "hangup"])
     }
 
+    /// A's address changes mid-call (its old one vanishes, as when a laptop changes networks): A
+    /// notices, gathers the new address and restarts ICE; once the offer is relayed the call goes
+    /// on over the new path without re-dialling.
+    @Test func aNetworkChangeRestartsIceOverTheNewAddress() throws {
+        let link = try ImpairedLink(seed: 17, ["delay": 10])
+        let (a, b) = try call(over: link)
+        _ = waitFor(b, milliseconds: 1_000) { _ in false }
+        try link.renumberA()
+        let restart = try #require(waitFor(a, milliseconds: 10_000) { $0["type"] as? String == "offer" }, "no restart offer: \(a.errorLog.suffix(400))")
+        let offer = restart["sdp"] as? String ?? ""
+        #expect(offer.contains("10.77.0.3"), "the new address is not a candidate")
+        try b.send(["type": "offer", "sdp": offer])
+        let answer = try #require(waitFor(b, milliseconds: 10_000) { $0["type"] as? String == "answer" })
+        try a.send(["type": "answer", "sdp": answer["sdp"] as! String])
+        let before = try stats(b)["video_frames_decoded"] as? Int ?? 0
+        var after = before, last: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, after < before + 60 {
+            _ = waitFor(b, milliseconds: 500) { _ in false }
+            last = try stats(b)
+            after = last["video_frames_decoded"] as? Int ?? 0
+        }
+        #expect(after >= before + 60, "no video over the new path: \(before) → \(after); \(last)")
+        #expect((last["selected_pair"] as? String ?? "").contains("10.77.0.3"), "\(last)")
+        try a.send(["chat": "moved"])
+        #expect(waitFor(b, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "moved")
+        try a.send(["cmd": "hangup"])
+    }
+
     /// Three seconds of nothing either way: the call recovers by itself and video flows again.
     @Test func aThreeSecondOutageHealsByItself() throws {
         let link = try ImpairedLink(seed: 7, ["delay": 10])

@@ -36,6 +36,9 @@ final class ImpairedLink {
     /// Drops everything both ways for `milliseconds`.
     func outage(milliseconds: Int) throws { try relay.send(["cmd": "outage", "ms": milliseconds]) }
 
+    /// Moves side A to another address (its old one disappears): a change of network.
+    func renumberA() throws { try relay.send(["cmd": "renumber"]) }
+
     /// Packets in, delivered and dropped, each way.
     func statistics() throws -> [String: Any] {
         try relay.send(["cmd": "stats"])
