@@ -17,6 +17,32 @@ struct ImpairedCallTests {
         return waitFor(call, milliseconds: 3_000) { $0["event"] as? String == "stats" } ?? [:]
     }
 
+    /// Reads `b`'s statistics until it has decoded `frames` more pictures than at the start, or
+    /// `seconds` pass (a failure guard); returns the counts before and after, and the last report.
+    func moreFrames(_ b: PeerProcess, _ frames: Int, within seconds: Double) throws -> (before: Int, after: Int, last: [String: Any]) {
+        var last = try stats(b)
+        let before = last["video_frames_decoded"] as? Int ?? 0
+        var after = before
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, after < before + frames {
+            _ = waitFor(b, milliseconds: 500) { _ in false }
+            last = try stats(b)
+            after = last["video_frames_decoded"] as? Int ?? 0
+        }
+        return (before, after, last)
+    }
+
+    /// Hands `a`'s next offer (a restart) to `b` and `b`'s answer back, as signalling would.
+    @discardableResult
+    func relayRestart(from a: PeerProcess, to b: PeerProcess, within milliseconds: Int) throws -> String {
+        let restart = try #require(waitFor(a, milliseconds: milliseconds) { $0["type"] as? String == "offer" }, "no restart offer: \(a.errorLog.suffix(400))")
+        let offer = restart["sdp"] as? String ?? ""
+        try b.send(["type": "offer", "sdp": offer])
+        let answer = try #require(waitFor(b, milliseconds: 10_000) { $0["type"] as? String == "answer" })
+        try a.send(["type": "answer", "sdp": answer["sdp"] as! String])
+        return offer
+    }
+
     /// Two termcalls on either side of `link`, connected (stdio signalling through this test).
     func call(over link: ImpairedLink, video: String = "test") throws -> (a: PeerProcess, b: PeerProcess) {
         let a = try link.spawn(on: .a, Self.termcall, ["call", "--signal", "stdio", "--offer", "--camera", video])
@@ -118,22 +144,12 @@ struct ImpairedCallTests {
         let (a, b) = try call(over: link)
         _ = waitFor(b, milliseconds: 1_000) { _ in false }
         try link.outage(milliseconds: 14_000)
-        let restart = try #require(waitFor(a, milliseconds: 20_000) { $0["type"] as? String == "offer" }, "no restart offer: \(a.errorLog.suffix(400))")
-        let offer = restart["sdp"] as? String ?? ""
-        try b.send(["type": "offer", "sdp": offer])
-        let answer = try #require(waitFor(b, milliseconds: 10_000) { $0["type"] as? String == "answer" })
-        try a.send(["type": "answer", "sdp": answer["sdp"] as! String])
+        try relayRestart(from: a, to: b, within: 20_000)
         _ = waitFor(b, milliseconds: 6_000) { _ in false }
-        let before = try stats(b)["video_frames_decoded"] as? Int ?? 0
-        var after = before
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, after < before + 60 {
-            _ = waitFor(b, milliseconds: 500) { _ in false }
-            after = try stats(b)["video_frames_decoded"] as? Int ?? 0
-        }
+        let video = try moreFrames(b, 60, within: 15)
         let sender = try stats(a)
         #expect((sender["ice_restarts"] as? Int ?? 0) >= 1, "\(sender)")
-        #expect(after >= before + 60, "no video after the restart: \(before) → \(after); \(sender)")
+        #expect(video.after >= video.before + 60, "no video after the restart: \(video.before) → \(video.after); \(sender)")
         try a.send(["chat": "back"])
         #expect(waitFor(b, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "back")
         try a.send(["cmd": "hangup"])
@@ -147,22 +163,11 @@ struct ImpairedCallTests {
         let (a, b) = try call(over: link)
         _ = waitFor(b, milliseconds: 1_000) { _ in false }
         try link.renumberA()
-        let restart = try #require(waitFor(a, milliseconds: 10_000) { $0["type"] as? String == "offer" }, "no restart offer: \(a.errorLog.suffix(400))")
-        let offer = restart["sdp"] as? String ?? ""
+        let offer = try relayRestart(from: a, to: b, within: 10_000)
         #expect(offer.contains("10.77.0.3"), "the new address is not a candidate")
-        try b.send(["type": "offer", "sdp": offer])
-        let answer = try #require(waitFor(b, milliseconds: 10_000) { $0["type"] as? String == "answer" })
-        try a.send(["type": "answer", "sdp": answer["sdp"] as! String])
-        let before = try stats(b)["video_frames_decoded"] as? Int ?? 0
-        var after = before, last: [String: Any] = [:]
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, after < before + 60 {
-            _ = waitFor(b, milliseconds: 500) { _ in false }
-            last = try stats(b)
-            after = last["video_frames_decoded"] as? Int ?? 0
-        }
-        #expect(after >= before + 60, "no video over the new path: \(before) → \(after); \(last)")
-        #expect((last["selected_pair"] as? String ?? "").contains("10.77.0.3"), "\(last)")
+        let video = try moreFrames(b, 60, within: 15)
+        #expect(video.after >= video.before + 60, "no video over the new path: \(video.before) → \(video.after); \(video.last)")
+        #expect((video.last["selected_pair"] as? String ?? "").contains("10.77.0.3"), "\(video.last)")
         try a.send(["chat": "moved"])
         #expect(waitFor(b, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "moved")
         try a.send(["cmd": "hangup"])
@@ -176,16 +181,9 @@ struct ImpairedCallTests {
         let before = try stats(b)["video_frames_decoded"] as? Int ?? 0
         try link.outage(milliseconds: 3_000)
         _ = waitFor(b, milliseconds: 3_500) { _ in false }
-        let during = try stats(b)["video_frames_decoded"] as? Int ?? 0
-        var after = during
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, after < during + 60 {
-            _ = waitFor(b, milliseconds: 500) { _ in false }
-            after = try stats(b)["video_frames_decoded"] as? Int ?? 0
-        }
+        let video = try moreFrames(b, 60, within: 10)
         #expect(before > 30, "\(before)")
-        let final = try stats(b)
-        #expect(after >= during + 60, "no video after the outage: \(during) → \(after); \(final)")
+        #expect(video.after >= video.before + 60, "no video after the outage: \(video.before) → \(video.after); \(video.last)")
         try a.send(["chat": "still there?"])
         #expect(waitFor(b, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "still there?")
         try a.send(["cmd": "hangup"])
