@@ -49,7 +49,7 @@ public final class RoomCall {
     public let call: Call
     public let connection: SignalingConnection
     public private(set) var ownID: String?
-    /// Most calls are at most this many people (ourselves included); later arrivals are told.
+    /// The most people a call takes (ourselves included: a mesh sends to each); later arrivals are named in a line.
     public let maximumParticipants: Int
     private var remotes: [Remote] = []
     private var firstLegTaken = false
