@@ -40,6 +40,8 @@ let package = Package(
         // The signalling server (termcall serve) and its WebSocket client: HTTP/1 + WebSocket on SwiftNIO.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
+        // Already under Hummingbird's TLS; named so the client can trust a CA of your own for wss://.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     ],
     targets: [
         // MARK: C modules (wrapped once each, by the layer that owns the library)
@@ -98,6 +100,7 @@ let package = Package(
         .target(name: "SignalingClient", dependencies: [
             "Signaling", "Call", "PeerConnection", "ICE", "STUN", "TURN",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], swiftSettings: strict),
         /// A call: devices → pipelines → PeerConnection and back.
         .target(name: "Call", dependencies: ["PeerConnection", "AudioPipeline", "Codecs", "MediaCore", "MediaDevices", "ICE", "SCTP", "STUN"], swiftSettings: strict),
@@ -138,7 +141,7 @@ let package = Package(
             "Signaling", "STUN", "UDPTransport", "TestSupport",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ], swiftSettings: strict),
-        .testTarget(name: "CallTests", dependencies: ["Call", "PeerConnection", "MediaDevices", "STUN"], swiftSettings: strict),
+        .testTarget(name: "CallTests", dependencies: ["Call", "PeerConnection", "MediaDevices", "MediaCore", "STUN"], swiftSettings: strict),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "SDP", "STUN", "MediaCore", "MediaDevices"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),

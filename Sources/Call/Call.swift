@@ -67,6 +67,13 @@ public final class CallLeg {
     /// The picture size we draw this far end at, and what we last told it.
     var viewSize: (width: Int, height: Int)?
     var viewSizeSent: (width: Int, height: Int)?
+    /// The short authentication string's exchange on the control channel (SECURITY.md).
+    var verification: VerificationExchange?
+    /// Six digits both people see and read to each other; nil until the exchange finished (and
+    /// for far ends that do not speak termcall-control, such as aiortc).
+    public internal(set) var verificationCode: String?
+    /// Why this leg ended before it was ever secured (a refused certificate), for the user.
+    public internal(set) var endReason: String?
     /// ICE restarts (RFC 8445 §9) this leg made after its path went quiet or failed.
     public internal(set) var iceRestarts = 0
     var quietSince: Int64?
@@ -103,6 +110,9 @@ public final class Call {
         case ended(byPeer: Bool)
         /// One line for the user.
         case problem(String)
+        /// The short authentication string for a leg is ready: both ends show the same six digits
+        /// unless someone is in the middle (`VerificationExchange`).
+        case verificationCode(String)
     }
 
     /// The far ends, oldest first; never empty until the call ends.
@@ -119,6 +129,9 @@ public final class Call {
     public var remoteFramesDecoded: Int { legs[0].remoteFramesDecoded }
     public var audioPacketsReceived: Int { legs[0].audioPacketsReceived }
     public var chatReceived: Int { legs[0].chatReceived }
+    /// Why the call ended before it was secured (e.g. the far end's certificate was not the one
+    /// it signalled), if it did.
+    public var endReason: String? { legs.lazy.compactMap(\.endReason).first }
     /// True once any leg's media is secured.
     public var isSecured: Bool { legs.contains { $0.isSecured } }
     public private(set) var hasEnded = false
@@ -255,16 +268,18 @@ public final class Call {
         case let .dataChannelOpen(id, label) where label == Self.controlLabel && leg.controlChannel == nil:
             leg.controlChannel = id
             sendViewSize(on: leg)
-            return nil
+            return startVerification(on: leg)
         case let .message(id, .text(text)) where id == leg.controlChannel:
-            handleControl(text, on: leg)
-            return nil
+            return handleControl(text, on: leg)
         case let .dataChannelOpen(id, label) where label == configuration.chatLabel && leg.chatChannel == nil:
             leg.chatChannel = id
             return .chatOpen
         case let .message(id, .text(text)) where id == leg.chatChannel:
             leg.chatReceived += 1
-            return .chat(text)
+            let size = text.utf8.count
+            guard size > Self.maximumChatBytes else { return .chat(text) }
+            let kept = String(decoding: text.utf8.prefix(Self.maximumChatBytes), as: UTF8.self)
+            return .chat(kept + " … [\(size - Self.maximumChatBytes) more bytes not shown]")
         case let .audio(sequence, timestamp, payload):
             leg.audioPacketsReceived += 1
             audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now, farEnd: leg.id)
@@ -277,7 +292,9 @@ public final class Call {
         case let .trackEnded(kind): return .trackEnded(kind)
         case .negotiationNeeded: return .negotiationNeeded
         case let .iceCandidate(line): return .iceCandidate(line)
-        case let .problem(text): return .problem(text)
+        case let .problem(text):
+            if leg.peer.signalingState == .closed, !leg.isSecured { leg.endReason = text }
+            return .problem(text)
         case .networkChanged:
             // Our addresses changed: only we know, so we restart, whichever side offered first.
             leg.lastRestartAt = now
@@ -322,19 +339,46 @@ public final class Call {
 
     private func sendViewSize(on leg: CallLeg) {
         guard let channel = leg.controlChannel, let size = leg.viewSize, leg.viewSizeSent.map({ $0 != size }) ?? true else { return }
-        if (try? leg.peer.send(.text(#"{"type":"view","width":\#(size.width),"height":\#(size.height)}"#), on: channel)) != nil {
+        if (try? leg.peer.send(.text(ControlMessage(type: .view, width: size.width, height: size.height).encoded), on: channel)) != nil {
             leg.viewSizeSent = size
         }
     }
 
-    /// A control message from the far end: only `view` so far; anything else is ignored.
-    private func handleControl(_ text: String, on leg: CallLeg) {
-        guard text.utf8.count < 256, text.contains(#""type":"view""#) else { return }
-        func number(_ key: String) -> Int? {
-            guard let range = text.range(of: "\"\(key)\":") else { return nil }
-            return Int(text[range.upperBound...].prefix { $0.isNumber })
+    /// Starts the verification exchange once the control channel is open: the DTLS client commits
+    /// first, the server answers (`VerificationExchange`).
+    private func startVerification(on leg: CallLeg) -> Event? {
+        guard leg.verification == nil, let channel = leg.controlChannel, let dtls = leg.peer.dtls,
+              let remote = dtls.peerFingerprint, remote.algorithm == .sha256 else { return nil }
+        let exchange = VerificationExchange(role: dtls.role == .client ? .committer : .responder,
+                                            localFingerprint: leg.peer.certificate.fingerprint.digest, remoteFingerprint: remote.digest)
+        leg.verification = exchange
+        if let first = exchange.start() { _ = try? leg.peer.send(.text(first.encoded), on: channel) }
+        return nil
+    }
+
+    /// A control message from the far end. Malformed or unknown ones are dropped (counted by the
+    /// data channel's statistics as received, nothing more).
+    private func handleControl(_ text: String, on leg: CallLeg) -> Event? {
+        guard let message = ControlMessage.decode(text) else { return nil }
+        switch message.type {
+        case .view:
+            if let width = message.width, (16...8192).contains(width) { leg.peer.remoteViewWidth = width }
+            return nil
+        case .verifyCommit, .verifyNonce, .verifyReveal:
+            guard var exchange = leg.verification, let channel = leg.controlChannel else { return nil }
+            let reply = exchange.handle(message)
+            leg.verification = exchange
+            if let reply { _ = try? leg.peer.send(.text(reply.encoded), on: channel) }
+            if let failure = exchange.failure, leg.verificationCode == nil {
+                leg.verificationCode = "failed"
+                return .problem(failure.description)
+            }
+            if let code = exchange.code, leg.verificationCode == nil {
+                leg.verificationCode = code
+                return .verificationCode(code)
+            }
+            return nil
         }
-        if let width = number("width"), (16...8192).contains(width) { leg.peer.remoteViewWidth = width }
     }
 
     private var nextProtectionUpdate: Int64 = 0
@@ -356,9 +400,22 @@ public final class Call {
     /// What the Opus encoder was last told to protect against.
     public private(set) var expectedLossPercent = 10
 
-    /// Sends a chat line to every leg whose chat is open; false when none is.
+    /// Chat lines are at most this many bytes of UTF-8 (a long page): bigger is a paste gone wrong,
+    /// and a far end that sends one has it cut for display.
+    public static let maximumChatBytes = 16_384
+
+    /// Why `text` cannot be sent now, in one line for the user (who keeps the line); nil if it can.
+    public func chatRefusal(_ text: String) -> String? {
+        let size = text.utf8.count
+        if size > Self.maximumChatBytes { return "that line is \(size) bytes; a chat line is at most \(Self.maximumChatBytes): send it in parts" }
+        if !legs.contains(where: { !$0.isClosed && $0.chatChannel != nil }) { return "the chat is not open yet: your line is kept, press Enter again" }
+        return nil
+    }
+
+    /// Sends a chat line to every leg whose chat is open; false when `chatRefusal` says why not.
     @discardableResult
     public func sendChat(_ text: String) -> Bool {
+        guard text.utf8.count <= Self.maximumChatBytes else { return false }
         var sent = false
         for leg in legs where !leg.isClosed {
             guard let channel = leg.chatChannel else { continue }

@@ -244,6 +244,15 @@ public struct IceAgent: Sendable {
         handleStun(bytes, from: source, local: local, now: now)
     }
 
+    /// Whether `source` is one of the far end's candidates (signalled, or learnt from its checks
+    /// as peer-reflexive). DTLS and SRTP from anywhere else are dropped unread: a stranger who
+    /// finds our port must not feed the handshake or make us authenticate its junk (RFC 8445 §12.1 keeps
+    /// media on validated pairs; its checks come first, so the far end's address is known by then).
+    public func isRemoteCandidate(_ source: TransportAddress) -> Bool {
+        if let s = selected, remoteCandidates[pairs[s].remote].address == source { return true }
+        return remoteCandidates.contains { $0.address == source }
+    }
+
     /// Non-STUN traffic (DTLS, SRTP) arrived directly from `source`: proof the path is alive.
     public mutating func noteApplicationData(from source: TransportAddress, now: Int64) {
         noteAlive(from: source, now: now)

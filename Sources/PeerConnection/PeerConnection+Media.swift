@@ -284,6 +284,7 @@ extension PeerConnection {
         stats.transport.rtpMalformed = counters.rtpMalformed
         stats.transport.rtcpMalformed = rtcp.malformed
         stats.transport.rtpUnknownPayload = counters.rtpUnknownPayload
+        stats.transport.datagramsDiscarded = ice.discarded
         for kind in MediaKind.allCases {
             let ssrc = kind == .audio ? audioSSRC : videoSSRC
             guard let out = rtcp.outbound[ssrc], out.packetsSent > 0 else { continue }

@@ -459,7 +459,14 @@ public final class PeerConnection {
             case let .data(bytes):
                 channels?.handleDatagram(bytes, now: ice.now)
             case let .failed(error):
+                // A failed handshake (a certificate that is not the signalled one, RFC 8827 §6.5)
+                // ends the connection: media would never be secured, and the user must see why.
                 events.append(.problem(error.description))
+                channels?.association.close()
+                if signalingState != .closed {
+                    signalingState = .closed
+                    events.append(.closed)
+                }
             case .closed:
                 channels?.association.close()
                 if signalingState != .closed {
@@ -484,6 +491,8 @@ public final class PeerConnection {
                 case let .channelClosed(id):
                     counters.channelsClosed += 1
                     events.append(.dataChannelClosed(id))
+                case let .oversizedMessageDropped(id):
+                    events.append(.problem("the far end sent a message on \"\(channels.channel(id)?.label ?? "?")\" larger than \(SctpAssociation.maximumReassembly) bytes (our max-message-size): dropped"))
                 case .bufferedAmountLow, .closed:
                     break
                 }

@@ -20,6 +20,8 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var srtpFailures = 0, rtpMalformed = 0, rtcpMalformed = 0
         /// Authenticated RTP on payload types not agreed (or RTX, until #10), dropped.
         public var rtpUnknownPayload = 0
+        /// Datagrams dropped unread: from an address that is not the far end's, or of no protocol we speak.
+        public var datagramsDiscarded = 0
     }
 
     /// One stream we send (outbound-rtp with its remote-inbound-rtp figures).

@@ -16,6 +16,8 @@ public final class DataChannelEndpoint {
         /// `bufferedAmount` fell to the channel's low-water mark.
         case bufferedAmountLow(UInt16)
         case channelClosed(UInt16)
+        /// The peer sent a message larger than our max-message-size; it was dropped, the channel stays.
+        case oversizedMessageDropped(UInt16)
         case closed
     }
 
@@ -208,6 +210,8 @@ public final class DataChannelEndpoint {
                 for (id, channel) in channels.sorted(by: { $0.key < $1.key }) where channel.options.negotiatedID != nil { events.append(.channelOpened(id)) }
             case let .message(stream, ppid, data):
                 receive(stream: stream, ppid: ppid, data: data)
+            case let .oversizedMessageDropped(stream):
+                events.append(.oversizedMessageDropped(stream))
             case let .streamsReset(streams):
                 for id in streams {
                     guard var channel = channels[id] else { continue }

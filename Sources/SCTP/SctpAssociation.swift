@@ -20,6 +20,8 @@ public final class SctpAssociation: @unchecked Sendable {
         case message(stream: UInt16, ppid: UInt32, data: [UInt8])
         /// The peer reset these incoming streams of ours (it closed its side of a data channel).
         case streamsReset([UInt16])
+        /// A message over `maximumReassembly` (our max-message-size) was dropped.
+        case oversizedMessageDropped(stream: UInt16)
         /// Everything queued has been sent and acknowledged (flow control: bufferedAmount can drop).
         case senderDry
         case closed
@@ -43,8 +45,11 @@ public final class SctpAssociation: @unchecked Sendable {
     public static let mtu: UInt32 = 1_100
 
     private var isConnected = false
-    /// The largest message reassembled from partial deliveries (larger ones are dropped).
-    public static let maximumReassembly = 16 << 20
+    /// The largest message we take: what our SDP advertises as max-message-size (RFC 8841 §6).
+    /// Larger ones are dropped whole, and counted, however they arrive.
+    public static let maximumReassembly = 262_144
+    /// Messages dropped for being larger than `maximumReassembly`.
+    public private(set) var oversizedDropped = 0
     private var socket: OpaquePointer?
     /// The C context usrsctp hands back to our callbacks: our address and the socket's ulp_info.
     private let context: UnsafeMutablePointer<tc_sctp_context>
@@ -159,13 +164,26 @@ public final class SctpAssociation: @unchecked Sendable {
 
     /// Parts of messages usrsctp delivered in pieces (partial delivery of large messages), by stream.
     private var partial: [UInt16: [UInt8]] = [:]
+    /// Streams whose current message went over the limit: the rest of it is skipped, up to its end
+    /// (else its tail would arrive as a message of its own).
+    private var skipping: Set<UInt16> = []
 
     fileprivate func event(kind: Int32, bytes: [UInt8], stream: UInt16, ppid: UInt32, complete: Bool) {
         switch kind {
         case 1:
+            // Bounded: a peer cannot make us hold more than one maximal message per stream.
+            if skipping.contains(stream) {
+                if complete { skipping.remove(stream) }
+                return
+            }
+            if (partial[stream]?.count ?? 0) + bytes.count > Self.maximumReassembly {
+                partial[stream] = nil
+                oversizedDropped += 1
+                events.append(.oversizedMessageDropped(stream: stream))
+                if !complete { skipping.insert(stream) }
+                return
+            }
             guard complete else {
-                // Bounded: a peer cannot make us hold more than one maximal message per stream.
-                if (partial[stream]?.count ?? 0) + bytes.count > Self.maximumReassembly { partial[stream] = nil; return }
                 partial[stream, default: []] += bytes
                 return
             }
@@ -175,6 +193,7 @@ public final class SctpAssociation: @unchecked Sendable {
         case 3: isConnected = false; events.append(.closed)
         case 4:
             partial[stream] = nil
+            skipping.remove(stream)
             events.append(.streamsReset([stream]))
         case 6: events.append(.senderDry)
         default: break

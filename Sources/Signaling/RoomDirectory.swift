@@ -1,3 +1,5 @@
+import CryptoPrimitives
+
 /// The signalling server's rooms, sans-IO: connections come and go, text frames come in, and
 /// what to send (or whom to disconnect) comes out. The server only moves frames; every rule lives
 /// here, where tests drive it with a virtual clock.
@@ -6,6 +8,12 @@
 /// candidates go to one peer of the same room (`to`, or the only other one); frames above
 /// `maximumMessageBytes`, malformed ones and those beyond the rate limit are answered with an
 /// `error` and dropped, and never reach anyone else.
+///
+/// A room may have a passphrase: whoever opens it sets it (or sets none), and everyone after must
+/// give the same one. The directory keeps only a keyed hash of it, compares in constant time, and
+/// allows `passphraseAttempts` wrong ones per room, refilled one a minute, so guessing a room's
+/// passphrase online is slow. There is no way to list rooms: a name is only learnt from whoever
+/// made it (names the page makes are 80 random bits).
 public struct RoomDirectory: Sendable {
     public typealias ConnectionID = Int
 
@@ -16,6 +24,8 @@ public struct RoomDirectory: Sendable {
         /// Messages per connection: a burst of `burst`, then `perSecond`.
         public var burst = 100.0
         public var perSecond = 20.0
+        /// Wrong passphrases per room before it refuses everyone for a while (one more a minute).
+        public var passphraseAttempts = 5.0
         public init() {}
     }
 
@@ -46,13 +56,19 @@ public struct RoomDirectory: Sendable {
     private var members: [ConnectionID: Member] = [:]
     /// Connections per room, in joining order.
     private var rooms: [String: [ConnectionID]] = [:]
+    /// The keyed hash of each locked room's passphrase, and its budget of wrong guesses.
+    private var locks: [String: (hash: [UInt8], guesses: TokenBucket)] = [:]
+    /// The key for those hashes: random per server run, so a dump of memory gives no passphrase
+    /// a dictionary can be run against offline without it too.
+    private let passphraseKey: [UInt8]
     private var nextPeer: UInt64
     public private(set) var rejected = 0
 
     /// - Parameter seed: varies the peer ids between server runs.
-    public init(limits: Limits = .init(), seed: UInt64) {
+    public init(limits: Limits = .init(), seed: UInt64, passphraseKey: [UInt8] = SecureRandom.bytes(32)) {
         self.limits = limits
         nextPeer = seed
+        self.passphraseKey = passphraseKey
     }
 
     public var roomCount: Int { rooms.count }
@@ -98,7 +114,7 @@ public struct RoomDirectory: Sendable {
             message = m
         }
         switch message.type {
-        case .join: return join(connection, room: message.room ?? "", name: message.name, resuming: message.id, iceServers: iceServers)
+        case .join: return join(connection, room: message.room ?? "", name: message.name, passphrase: message.passphrase, resuming: message.id, now: now, iceServers: iceServers)
         case .offer, .answer, .candidate: return relay(message, from: connection)
         case .bye: return leave(connection, sayBye: true)
         case .peers, .error:
@@ -117,7 +133,7 @@ public struct RoomDirectory: Sendable {
 
     // MARK: rules
 
-    private mutating func join(_ connection: ConnectionID, room: String, name: String?, resuming: String?,
+    private mutating func join(_ connection: ConnectionID, room: String, name: String?, passphrase: String?, resuming: String?, now: Int64,
                                iceServers: (String) -> [SignalingMessage.IceServer]) -> [Output] {
         guard var member = members[connection] else { return [] }
         if member.room == room { return [] } // a repeated join (a reconnecting client) changes nothing
@@ -128,6 +144,27 @@ public struct RoomDirectory: Sendable {
         }
         guard !present.isEmpty || rooms.count < limits.maximumRooms else {
             return [.send(connection, .error("server-full", "this server holds no more rooms; try later"))]
+        }
+        // An empty passphrase is none (a form left blank).
+        let given = passphrase.flatMap { $0.isEmpty ? nil : HashFunction.sha256.authenticationCode(key: passphraseKey, Array($0.utf8)) }
+        if present.isEmpty {
+            locks[room] = given.map { ($0, TokenBucket(capacity: limits.passphraseAttempts, perSecond: 1.0 / 60)) }
+        } else if var lock = locks[room] {
+            // Out of guesses, even the right passphrase waits: otherwise the limit would not slow
+            // a guesser down at all.
+            defer { locks[room] = lock }
+            guard lock.guesses.hasToken(now: now) else {
+                rejected += 1
+                return [.send(connection, .error("wrong-passphrase", "too many wrong passphrases for room \(room): try again in a minute"))]
+            }
+            guard let given, constantTimeEqual(given, lock.hash) else {
+                rejected += 1
+                _ = lock.guesses.take(now: now)
+                return [.send(connection, .error("wrong-passphrase", "room \(room) needs its passphrase: ask whoever opened it"))]
+            }
+        } else if given != nil {
+            rejected += 1
+            return [.send(connection, .error("wrong-passphrase", "room \(room) has no passphrase: join without one, or it is not the room you meant"))]
         }
         if let name { member.peer.name = Self.cleaned(name) }
         // A client back after a dropped connection keeps its id, so its peers know it.
@@ -166,6 +203,7 @@ public struct RoomDirectory: Sendable {
         members[connection] = member
         let remaining = (rooms[room] ?? []).filter { $0 != connection }
         rooms[room] = remaining.isEmpty ? nil : remaining
+        if remaining.isEmpty { locks[room] = nil }
         var out: [Output] = []
         for other in remaining {
             if sayBye {

@@ -3,7 +3,7 @@ import Foundation
 /// One message of termcall's signalling protocol (version 1): JSON text frames over a WebSocket,
 /// the same for terminals and browsers (assets/web/app.js speaks it too).
 ///
-/// Client → server: `join` {room, name, id: to resume after a dropped connection}; `offer`/`answer` {to, sdp}; `candidate` {to, candidate, mid};
+/// Client → server: `join` {room, name, passphrase, id: to resume after a dropped connection}; `offer`/`answer` {to, sdp}; `candidate` {to, candidate, mid};
 /// `bye`. Server → client: `peers` {id: yours, peers, iceServers} on joining and whenever the room
 /// changes; `offer`/`answer`/`candidate` with `from`; `bye` {from} when a peer leaves; `error`
 /// {code, message}. A candidate of "" means the sender has no more (end-of-candidates).
@@ -12,6 +12,7 @@ public struct SignalingMessage: Codable, Sendable, Equatable {
     /// Room names: 1–64 of A–Z a–z 0–9 `-` `_` (they appear in URLs and logs).
     public static let maximumRoomName = 64
     public static let maximumName = 64
+    public static let maximumPassphrase = 256
     /// A description with every candidate of a large host still fits; more is abuse.
     public static let maximumSDP = 32_768
 
@@ -44,6 +45,8 @@ public struct SignalingMessage: Codable, Sendable, Equatable {
     public var type: Kind
     public var room: String?
     public var name: String?
+    /// `join`: the room's passphrase, when it has one (the first to join sets it).
+    public var passphrase: String?
     /// `peers`: the receiver's own id.
     public var id: String?
     public var from: String?
@@ -130,6 +133,7 @@ public struct SignalingMessage: Codable, Sendable, Equatable {
             guard let room else { throw .missing("room") }
             guard Self.isValidRoomName(room) else { throw .invalid("room names are 1–\(Self.maximumRoomName) letters, digits, - or _") }
             if let name, name.count > Self.maximumName { throw .invalid("names are at most \(Self.maximumName) characters") }
+            if let passphrase, passphrase.utf8.count > Self.maximumPassphrase { throw .invalid("a passphrase is at most \(Self.maximumPassphrase) bytes") }
         case .offer, .answer:
             guard let sdp else { throw .missing("sdp") }
             guard sdp.utf8.count <= Self.maximumSDP else { throw .invalid("a session description is at most \(Self.maximumSDP) bytes") }

@@ -14,10 +14,15 @@ public struct TokenBucket: Sendable, Equatable {
 
     /// Takes one token if there is one.
     public mutating func take(now: Int64) -> Bool {
-        if let last, now > last { tokens = min(capacity, tokens + Double(now - last) * perSecond / 1000) }
-        last = max(last ?? now, now)
-        guard tokens >= 1 else { return false }
+        guard hasToken(now: now) else { return false }
         tokens -= 1
         return true
+    }
+
+    /// Whether a token is there, without taking it.
+    public mutating func hasToken(now: Int64) -> Bool {
+        if let last, now > last { tokens = min(capacity, tokens + Double(now - last) * perSecond / 1000) }
+        last = max(last ?? now, now)
+        return tokens >= 1
     }
 }

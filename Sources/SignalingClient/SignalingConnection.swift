@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdWSClient
 import Logging
+import NIOSSL
 import Signaling
 import Synchronization
 
@@ -37,18 +38,40 @@ public final class SignalingConnection: Sendable {
     private let shared = Shared()
     private let task = Mutex<Task<Void, Never>?>(nil)
 
+    /// A CA file that cannot be read, said in one line.
+    public struct TrustError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     /// - Parameters:
     ///   - server: `ws://host:port` or `wss://host:port` (an `http(s)://` address works too).
-    public init(server: String, room: String, name: String) {
+    ///   - passphrase: the room's passphrase, when it has one (whoever opens a room sets it).
+    ///   - caFile: for `wss://`, PEM certificates to trust instead of the system's (a server
+    ///     with a certificate from your own CA). The server's name is checked either way.
+    public init(server: String, room: String, name: String, passphrase: String? = nil, caFile: String? = nil) throws(TrustError) {
         var base = server.hasSuffix("/") ? String(server.dropLast()) : server
         if base.hasPrefix("http://") { base = "ws://" + base.dropFirst(7) }
         if base.hasPrefix("https://") { base = "wss://" + base.dropFirst(8) }
         url = base + "/ws"
         self.room = room
-        let url = self.url, shared = self.shared
+        var tls: TLSConfiguration?
+        if url.hasPrefix("wss://") {
+            var configuration = TLSConfiguration.makeClientConfiguration() // full verification, hostname included
+            if let caFile {
+                do {
+                    let roots = try NIOSSLCertificate.fromPEMFile(caFile)
+                    guard !roots.isEmpty else { throw TrustError(description: "no certificate in it") }
+                    configuration.trustRoots = .certificates(roots)
+                } catch {
+                    throw TrustError(description: "cannot use \(caFile) as the CA to trust: \(error); give a PEM certificate file")
+                }
+            }
+            tls = configuration
+        }
+        let url = self.url, shared = self.shared, chosen = tls
         task.withLock {
             $0 = Task.detached {
-                await Self.run(url: url, room: room, name: name, shared: shared)
+                await Self.run(url: url, room: room, name: name, passphrase: passphrase, tls: chosen, shared: shared)
             }
         }
     }
@@ -110,7 +133,7 @@ public final class SignalingConnection: Sendable {
         }
     }
 
-    private static func run(url: String, room: String, name: String, shared: Shared) async {
+    private static func run(url: String, room: String, name: String, passphrase: String?, tls: TLSConfiguration?, shared: Shared) async {
         let state = shared
         var logger = Logger(label: "termcall.signalling")
         logger.logLevel = .critical
@@ -118,7 +141,7 @@ public final class SignalingConnection: Sendable {
         while !Task.isCancelled, !state.state.withLock({ $0.closed }) {
             state.state.withLock { $0.reached = false }
             do {
-                try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) { inbound, outbound, _ in
+                try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                     let (stream, writer) = AsyncStream<String>.makeStream()
                     let (resume, queued) = state.state.withLock { s -> (String?, [String]) in
                         s.writer = writer
@@ -129,6 +152,7 @@ public final class SignalingConnection: Sendable {
                     }
                     var join = SignalingMessage.join(room: room, name: name)
                     join.id = resume
+                    join.passphrase = passphrase
                     try await outbound.write(.text(join.encoded))
                     for text in queued { try await outbound.write(.text(text)) }
                     let pump = Task {
@@ -145,7 +169,8 @@ public final class SignalingConnection: Sendable {
                     }
                 }
             } catch {
-                state.state.withLock { $0.events.append(Event.disconnected($0.reached ? "signalling connection lost: \(error)" : "cannot reach the signalling server at \(url): \(error)")) }
+                let line = Self.describe(error, url: url)
+                state.state.withLock { $0.events.append(Event.disconnected($0.reached ? "signalling connection lost: \(line)" : line)) }
             }
             state.state.withLock { s in
                 s.writer?.finish()
@@ -157,8 +182,17 @@ public final class SignalingConnection: Sendable {
                 backoff = .milliseconds(250)
                 state.state.withLock { $0.events.append(Event.disconnected("signalling connection lost; reconnecting")) }
             }
-            try? await Task.sleep(for: backoff)
+            try? await Task.sleep(for: backoff) // not a synchronisation: the pause between reconnection attempts
             backoff = min(backoff * 2, .seconds(5))
         }
+    }
+
+    /// One line for the user; a refused certificate says what to do about it.
+    static func describe(_ error: any Error, url: String) -> String {
+        let text = "\(error)"
+        if error is NIOSSLError || text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate") {
+            return "the signalling server at \(url) did not prove its identity (\(text)): check the address, or pass --ca-file if its certificate comes from your own CA"
+        }
+        return "cannot reach the signalling server at \(url): \(text)"
     }
 }

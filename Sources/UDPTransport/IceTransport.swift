@@ -93,6 +93,7 @@ public final class IceTransport {
                     agent.handleDatagram(datagram, from: from, local: socket.local, now: now)
                 case .dtls, .rtp:
                     if fromServer { agent.handleDatagram(datagram, from: from, local: socket.local, now: now); break }
+                    guard agent.isRemoteCandidate(from) else { discarded += 1; continue }
                     agent.noteApplicationData(from: from, now: now)
                     pending.append(.data(datagram, from: from))
                 case .zrtp, .unknown:

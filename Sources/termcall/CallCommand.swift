@@ -25,7 +25,8 @@ struct CallCommand: ParsableCommand {
         new offer is printed), {"cmd":"mute","on":true} mutes the microphone, {"type":"offer"|"answer","sdp":...} renegotiates, {"type":"candidate",\
         "candidate":"candidate:..."} adds a trickled candidate, {"cmd":"hangup"} ends the call. Printed: \
         {"event":"chat","text":...}, {"event":"track"|"track-ended","kind":...}, {"event":"first-frame"}, \
-        {"event":"closed"}; with --server also {"event":"joined"}, {"event":"rejoined"}, {"event":"peer-left"}, \
+        {"event":"verification","code":"482 913"} (read it to the far end: SECURITY.md), {"event":"chat-refused","reason":...}, \
+        {"event":"closed"} (with "reason" when the call was refused); with --server also {"event":"joined"}, {"event":"rejoined"}, {"event":"peer-left"}, \
         {"event":"signalling"}.
         """
     )
@@ -38,6 +39,12 @@ struct CallCommand: ParsableCommand {
 
     @Option(name: .long, help: "Your name in the room.")
     var name = "terminal"
+
+    @Option(name: .long, help: ArgumentHelp("The room's passphrase, from the first line of FILE (or TERMCALL_ROOM_PASSPHRASE). Whoever opens a room sets it.", valueName: "FILE"))
+    var passphraseFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("For a wss:// server: trust the CA certificates in FILE (PEM) instead of the system's (or TERMCALL_CA_FILE).", valueName: "FILE"))
+    var caFile: String?
 
     @Option(name: .long, help: "Signalling without a server: 'stdio' (JSON lines on stdin/stdout) or 'paste' (one line each way to copy into any chat).")
     var signal: String = "stdio"
@@ -102,10 +109,12 @@ struct CallCommand: ParsableCommand {
         configuration.iceConfiguration.relayOnly = relayOnly
         configuration.voiceProcessing = !noVoiceProcessing
         // On a terminal, a room call runs on the call screen; through pipes it stays headless.
+        let access: SignalingAccess
+        do { access = try SignalingAccess.resolve(passphraseFile: passphraseFile, caFile: caFile, environment: ProcessInfo.processInfo.environment) } catch { fail("\(error)") }
         if let server, let room, isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, !headless {
             let environment = ProcessInfo.processInfo.environment
             let session = TerminalSession()
-            let outcome = CallScreen.roomCall(session: session, configuration: configuration, server: server, room: room, name: name,
+            let outcome = CallScreen.roomCall(session: session, configuration: configuration, server: server, room: room, name: name, access: access,
                                               depth: TerminalColors.detect(environment: environment),
                                               mode: TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii)
             session.restore()
@@ -119,7 +128,8 @@ struct CallCommand: ParsableCommand {
         // With a server, join first: the call then uses the STUN and TURN servers it hands out.
         var connection: SignalingConnection?, received: [SignalingConnection.Event] = []
         if let server, let room {
-            let signalling = SignalingConnection(server: server, room: room, name: name)
+            let signalling: SignalingConnection
+            do { signalling = try SignalingConnection(server: server, room: room, name: name, access: access) } catch { fail("\(error)") }
             let (peers, events) = signalling.waitUntilJoined()
             guard let peers else {
                 let reason = events.reversed().lazy.compactMap { e -> String? in
@@ -215,14 +225,19 @@ struct CallCommand: ParsableCommand {
                 case .negotiationNeeded where pc.signalingState == .stable && server == nil:
                     emit(["type": "offer", "sdp": try pc.createOffer()])
                 case let .problem(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
+                case let .verificationCode(code): emit(["event": "verification", "code": code])
                 case let .ended(byPeer):
-                    emit(["event": "closed", "by": byPeer ? "peer" : "us"])
+                    var line: [String: Any] = ["event": "closed", "by": byPeer ? "peer" : "us"]
+                    if let reason = call.endReason { line["reason"] = reason }
+                    emit(line)
                     return
                 default: break
                 }
             }
             while let line = input.nextJSON() {
-                if let text = line["chat"] as? String { call.sendChat(text) }
+                if let text = line["chat"] as? String {
+                    if let refusal = call.chatRefusal(text) { emit(["event": "chat-refused", "reason": refusal]) } else { _ = call.sendChat(text) }
+                }
                 switch (line["type"] as? String, line["sdp"] as? String) {
                 case let ("offer", sdp?):
                     do {
@@ -272,11 +287,19 @@ struct CallCommand: ParsableCommand {
             "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "ice_restarts": call.legs.map(\.iceRestarts).reduce(0, +), "video_bytes_received": st.inbound(.video)?.bytesReceived ?? 0, "opus_expected_loss": call.expectedLossPercent,
         ]
         if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
+        if let code = call.legs[0].verificationCode { line["verification"] = code }
+        // Hostile input, dropped and counted; and what a soak watches for growth.
+        line["datagrams_discarded"] = st.transport.datagramsDiscarded
+        line["srtp_failures"] = st.transport.srtpFailures
+        line["rtp_malformed"] = st.transport.rtpMalformed
+        line["rtcp_malformed"] = st.transport.rtcpMalformed
+        line["rss_kib"] = ProcessResources.residentKiB()
+        line["open_fds"] = ProcessResources.openDescriptors()
         // A group call: each far end's figures.
         line["legs"] = call.legs.map { leg -> [String: Any] in
             ["id": leg.id, "video_frames_decoded": leg.remoteFramesDecoded, "audio_packets_received": leg.audioPacketsReceived,
              "audio_played": call.audio.receiver(leg.id)?.buffer.statistics.played ?? 0, "chat_received": leg.chatReceived,
-             "secured": leg.isSecured, "closed": leg.isClosed]
+             "secured": leg.isSecured, "closed": leg.isClosed, "verification": leg.verificationCode ?? ""]
         }
         return line
     }

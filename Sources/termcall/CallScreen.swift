@@ -93,7 +93,13 @@ struct CallScreen {
                     drawPending = true
                 case let .connectionState(state): status = "\(state)"; drawPending = true
                 case .secured: status = "in call"; drawPending = true
-                case .ended: return .peerLeft
+                case .ended:
+                    // A refused certificate ends the call before it began: say why, after the screen is gone.
+                    if let reason = call.endReason { return .failed(reason) }
+                    return .peerLeft
+                case let .verificationCode(code):
+                    chat.append(ChatLine(who: "", text: "verification code \(code): read it to \(from ?? peerName); if theirs differs, someone is in the middle"))
+                    drawPending = true
                 case let .problem(text): chat.append(ChatLine(who: "", text: text)); drawPending = true
                 default: break
                 }
@@ -117,12 +123,20 @@ struct CallScreen {
         if chatFocused {
             switch key {
             case .enter:
-                if !input.isEmpty, call.sendChat(input) {
+                guard !input.isEmpty else { break }
+                // A line that cannot go keeps its place in the input, with the reason above it.
+                if let refusal = call.chatRefusal(input) {
+                    chat.append(ChatLine(who: "", text: refusal))
+                    break
+                }
+                if call.sendChat(input) {
                     chat.append(ChatLine(who: "me", text: input))
                     history.append(input)
+                    input = ""
+                    historyIndex = nil
+                } else {
+                    chat.append(ChatLine(who: "", text: "the chat could not take that line just now: it is kept, press Enter again"))
                 }
-                input = ""
-                historyIndex = nil
             case .up where !history.isEmpty:
                 let i = max(0, (historyIndex ?? history.count) - 1)
                 historyIndex = i
@@ -230,7 +244,9 @@ struct CallScreen {
             } else {
                 put("waiting for video…", into: &canvas, row: tile.row + pictureRows / 2, column: tile.column + 1, fg: 0x909090, bg: 0x000000)
             }
-            put(String(TextWrap.suffix(person.name, fitting: tile.columns - 2)), into: &canvas, row: tile.row + pictureRows, column: tile.column + 1,
+            let code = call.legs.first { $0.id == person.leg }?.verificationCode
+            let label = code.map { "\(person.name) · \($0)" } ?? person.name
+            put(String(TextWrap.suffix(label, fitting: tile.columns - 2)), into: &canvas, row: tile.row + pictureRows, column: tile.column + 1,
                 fg: 0xE0E0E0, bg: 0x000000)
         }
         return canvas
@@ -331,7 +347,9 @@ struct CallScreen {
         }
         let mic = (call.microphoneMuted ? "muted" : "mic on") + (call.cameraPaused ? " | camera off" : "") + (unread > 0 ? " | ● \(unread) new" : "")
         let keysHelp = chatFocused ? "Enter send  Esc back" : "q hang up  m mute  v camera  d devices  Enter chat  ? help"
-        let text = " \(peerName) | \(status) | \(statsText) | \(mic) | \(keysHelp)"
+        // The verification code sits beside the name, where both people look when they compare.
+        let code = call.legs.count == 1 ? call.legs[0].verificationCode.map { " | code \($0)" } ?? "" : ""
+        let text = " \(peerName) | \(status)\(code) | \(statsText) | \(mic) | \(keysHelp)"
         var grid = CellGrid(columns: screen.columns, rows: 1, fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))
         put(text, into: &grid, row: 0, column: 0, fg: 0xE0E0E0, bg: 0x303030)
         return grid

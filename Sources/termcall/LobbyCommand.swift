@@ -190,11 +190,24 @@ extension CallScreen {
     /// Joins `room` on `server` (first, so the call uses the STUN/TURN servers it hands out), then
     /// runs the call on this screen until someone hangs up.
     static func roomCall(session: TerminalSession, configuration: CallConfiguration, server: String, room: String, name: String,
-                         depth: ColorDepth, mode: RenderMode, banner: [String] = []) -> CallScreen.Outcome {
+                         access: SignalingAccess? = nil, depth: ColorDepth, mode: RenderMode, banner: [String] = []) -> CallScreen.Outcome {
         guard SignalingMessage.isValidRoomName(room) else { return .failed("room names are letters, digits, - and _") }
-        let signalling = SignalingConnection(server: server, room: room, name: name)
+        let signalling: SignalingConnection
+        do {
+            let access = try access ?? SignalingAccess.resolve(passphraseFile: nil, caFile: nil, environment: ProcessInfo.processInfo.environment)
+            signalling = try SignalingConnection(server: server, room: room, name: name, access: access)
+        } catch { return .failed("\(error)") }
         let (peers, events) = signalling.waitUntilJoined()
-        guard let peers else { signalling.close(); return .failed("could not join \(room) on \(server)") }
+        guard let peers else {
+            signalling.close()
+            // The server's own reason (a wrong passphrase, a full room) or the connection's.
+            let reason = events.reversed().lazy.compactMap { e -> String? in
+                if case let .message(m) = e, m.type == .error { return m.message }
+                if case let .disconnected(text) = e { return text }
+                return nil
+            }.first ?? "no answer within 10 s"
+            return .failed("could not join \(room) on \(server): \(reason)")
+        }
         var configuration = configuration
         IceServerList.apply(peers.iceServers ?? [], to: &configuration.iceConfiguration)
         let call: Call
