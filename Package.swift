@@ -32,6 +32,8 @@ let package = Package(
         .library(name: "SecureTransport", targets: ["DTLS", "SRTP", "SCTP"]),
         .library(name: "PeerConnection", targets: ["PeerConnection", "SDP"]),
         .library(name: "Signaling", targets: ["Signaling"]),
+        // For the libFuzzer package in Fuzz/ (scripts/fuzz).
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
         .library(name: "Call", targets: ["Call"]),
         .library(name: "SignalingServer", targets: ["SignalingServer"]),
     ],
@@ -88,6 +90,8 @@ let package = Package(
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
         /// termcall's signalling protocol and room rules, sans-IO (no NIO here, so tests are plain).
         .target(name: "Signaling", dependencies: ["CryptoPrimitives", "CZlib"], swiftSettings: strict),
+        /// One entry point per parser of hostile bytes, for libFuzzer (Fuzz/) and the corpus replay test.
+        .target(name: "FuzzTargets", dependencies: ["STUN", "RTP", "SDP", "SCTP", "Signaling", "MediaDevices", "MediaCore"], swiftSettings: strict),
         /// `termcall serve`: Hummingbird HTTP/1 + WebSocket, TLS, the web page, a STUN responder.
         .target(name: "SignalingServer", dependencies: [
             "Signaling", "STUN", "TURN", "UDPTransport",
@@ -137,11 +141,12 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP", "MediaCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SignalingTests", dependencies: ["Signaling"], swiftSettings: strict),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"], swiftSettings: strict),
         .testTarget(name: "SignalingServerTests", dependencies: [
             "Signaling", "STUN", "UDPTransport", "TestSupport",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ], swiftSettings: strict),
-        .testTarget(name: "CallTests", dependencies: ["Call", "PeerConnection", "MediaDevices", "MediaCore", "STUN"], swiftSettings: strict),
+        .testTarget(name: "CallTests", dependencies: ["Call", "PeerConnection", "MediaDevices", "MediaCore", "STUN", "UDPTransport", "SCTP"], swiftSettings: strict),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "SDP", "STUN", "MediaCore", "MediaDevices"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),

@@ -285,6 +285,7 @@ extension PeerConnection {
         stats.transport.rtcpMalformed = rtcp.malformed
         stats.transport.rtpUnknownPayload = counters.rtpUnknownPayload
         stats.transport.datagramsDiscarded = ice.discarded
+        stats.transport.stunRejected = ice.agent.statistics.malformed + ice.agent.statistics.unauthenticated
         for kind in MediaKind.allCases {
             let ssrc = kind == .audio ? audioSSRC : videoSSRC
             guard let out = rtcp.outbound[ssrc], out.packetsSent > 0 else { continue }

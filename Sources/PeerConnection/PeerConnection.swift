@@ -84,6 +84,13 @@ public final class PeerConnection {
     private var wantsDataChannel = true
     private var remoteSending: Set<MediaKind> = []
     private var dtlsStarted = false
+    /// Refused media already told to the user (a renegotiation repeats the offer).
+    private var reportedRefusals: Set<String> = []
+    /// When our pending offer went out: an answer that never comes is said, once (the far end may
+    /// have gone, or its signalling is stuck), rather than waited for in silence.
+    private var offeredAt: Int64?
+    /// How long (ms) an offer may wait for its answer before the user hears of it.
+    public var answerTimeout: Int64 = 15_000
     private var pendingChannels: [(label: String, options: DataChannelOptions)] = []
     var events: [Event] = []
 
@@ -163,6 +170,7 @@ public final class PeerConnection {
         fillTransport()
         sessionVersion += 1
         signalingState = .haveLocalOffer
+        offeredAt = ice.now
         return JsepOfferer.offer(transport: localTransport, tracks: localTracks, sections: offerSections(), sessionVersion: sessionVersion).serialized
     }
 
@@ -178,6 +186,10 @@ public final class PeerConnection {
         do {
             let (answer, agreed) = try JsepAnswerer.answer(to: remote, transport: localTransport, tracks: localTracks, sessionVersion: sessionVersion)
             try apply(agreed, description: remote, weOffered: false)
+            for line in agreed.refused where !reportedRefusals.contains(line) {
+                reportedRefusals.insert(line)
+                events.append(.problem(line))
+            }
             pendingRemoteOffer = nil
             signalingState = .stable
             return answer.serialized
@@ -306,6 +318,10 @@ public final class PeerConnection {
                 default: break
                 }
             }
+        }
+        if let sent = offeredAt, signalingState == .haveLocalOffer, ice.now - sent >= answerTimeout {
+            offeredAt = nil
+            events.append(.problem("no answer from the far end in \(answerTimeout / 1000) s: it may have gone, or its signalling is stuck; still waiting"))
         }
         dtls?.handleTimeout(now: ice.now)
         channels?.handleTimeout(now: ice.now)

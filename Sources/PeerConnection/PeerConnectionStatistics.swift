@@ -22,6 +22,8 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var rtpUnknownPayload = 0
         /// Datagrams dropped unread: from an address that is not the far end's, or of no protocol we speak.
         public var datagramsDiscarded = 0
+        /// STUN that did not parse, or checks that failed authentication (answered 400/401).
+        public var stunRejected = 0
     }
 
     /// One stream we send (outbound-rtp with its remote-inbound-rtp figures).

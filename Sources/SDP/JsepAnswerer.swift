@@ -60,6 +60,9 @@ public enum JsepAnswerer {
         public var remoteMaxMessageSize: Int?
         /// The description carried `a=end-of-candidates` (RFC 8840 §8.2): no more will trickle in.
         public var remoteCandidatesComplete = false
+        /// Offered media we had to refuse, one line each for the user ("video offered as H264
+        /// only; termcall speaks VP8: no video in this call").
+        public var refused: [String] = []
     }
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -105,6 +108,7 @@ public enum JsepAnswerer {
         var sections: [Section] = []
         var remoteCandidates: [String] = [], remoteMaxMessageSize: Int?
         var sendingKinds: Set<String> = []
+        var refusedLines: [String] = []
         for offered in offer.media {
             remoteCandidates += offered.candidates
             let mid = offered.mid ?? String(sections.count)
@@ -145,6 +149,11 @@ public enum JsepAnswerer {
                 }
             }
             guard section.accepted else {
+                if !offered.isRejected {
+                    let names = Array(Set(offered.codecs.map(\.name))).sorted().prefix(4).joined(separator: ", ")
+                    let wanted = offered.kind == "audio" ? "Opus" : offered.kind == "video" ? "VP8" : "Opus, VP8 or a data channel"
+                    refusedLines.append("the far end offered \(offered.kind) as \(names.isEmpty ? "nothing known" : names) only; termcall speaks \(wanted): no \(offered.kind) in this call")
+                }
                 // Rejected (RFC 8829 §5.3.1): port 0, the offered formats, and the mid kept.
                 m.port = 0
                 m.formats = offered.formats
@@ -185,6 +194,7 @@ public enum JsepAnswerer {
         var agreement = Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
                                   dtlsClient: ourSetup == "active", remoteCandidates: remoteCandidates, remoteMaxMessageSize: remoteMaxMessageSize)
         agreement.remoteCandidatesComplete = offer.media.contains(where: \.endOfCandidates) || offer.attributes.contains { $0.name == "end-of-candidates" }
+        agreement.refused = refusedLines
         return (answer, agreement)
     }
 

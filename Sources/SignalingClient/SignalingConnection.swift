@@ -25,6 +25,8 @@ public final class SignalingConnection: Sendable {
         var closed = false
         /// The current attempt reached the server.
         var reached = false
+        /// The server's certificate was refused: retrying cannot help, so the connection stops.
+        var refused = false
     }
 
     /// What the connection task and the call's thread share (the task holds this, not the
@@ -101,6 +103,7 @@ public final class SignalingConnection: Sendable {
                 if case let .message(m) = event, m.type == .peers { return (m, seen) }
                 if case let .message(m) = event, m.type == .error { return (nil, seen) }
             }
+            if shared.state.withLock({ $0.refused }) { return (nil, seen + poll()) }
             usleep(5_000) // signalling arrives on the connection's task; this runs once, before the call
         }
         return (nil, seen)
@@ -170,7 +173,13 @@ public final class SignalingConnection: Sendable {
                 }
             } catch {
                 let line = Self.describe(error, url: url)
-                state.state.withLock { $0.events.append(Event.disconnected($0.reached ? "signalling connection lost: \(line)" : line)) }
+                let refused = Self.isCertificateRefusal(error)
+                state.state.withLock {
+                    $0.events.append(Event.disconnected($0.reached ? "signalling connection lost: \(line)" : line))
+                    if refused { $0.refused = true }
+                }
+                // A server that cannot prove who it is will not on the next attempt either.
+                if refused { return }
             }
             state.state.withLock { s in
                 s.writer?.finish()
@@ -187,10 +196,15 @@ public final class SignalingConnection: Sendable {
         }
     }
 
+    static func isCertificateRefusal(_ error: any Error) -> Bool {
+        let text = "\(error)"
+        return error is NIOSSLError || error is NIOSSLExtraError || text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate")
+    }
+
     /// One line for the user; a refused certificate says what to do about it.
     static func describe(_ error: any Error, url: String) -> String {
         let text = "\(error)"
-        if error is NIOSSLError || text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate") {
+        if isCertificateRefusal(error) {
             return "the signalling server at \(url) did not prove its identity (\(text)): check the address, or pass --ca-file if its certificate comes from your own CA"
         }
         return "cannot reach the signalling server at \(url): \(text)"

@@ -10,7 +10,8 @@ actor SignalingHub {
     struct TurnSettings: Sendable {
         var secret: String
         var urls: [String]
-        var lifetime: Int = 24 * 3600
+        /// Seconds a minted credential works (RFC 8489 REST scheme: the expiry is in the username).
+        var lifetime: Int = 4 * 3600
     }
 
     private var directory: RoomDirectory

@@ -18,6 +18,9 @@ public struct SignalingServer: Sendable {
         public var tlsCertificate: String?
         public var tlsKey: String?
         public var turnSecret: String?
+        /// How long minted TURN credentials work: long enough for a long meeting (a relayed call
+        /// refreshes its allocation with them), short enough that a leaked one soon expires.
+        public var turnCredentialLifetime = 4 * 3600
         public var turnURLs: [String] = []
         public var limits = RoomDirectory.Limits()
         /// Where index.html, app.js and app.css are (nil: found next to the sources or installed).
@@ -36,7 +39,7 @@ public struct SignalingServer: Sendable {
             logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
             return logger
         }()
-        let turn = configuration.turnSecret.map { SignalingHub.TurnSettings(secret: $0, urls: configuration.turnURLs) }
+        let turn = configuration.turnSecret.map { SignalingHub.TurnSettings(secret: $0, urls: configuration.turnURLs, lifetime: configuration.turnCredentialLifetime) }
         let hub = SignalingHub(limits: configuration.limits, turn: turn, logger: logger)
         let web = try WebAssets(root: configuration.webRoot)
         let maximumMessage = configuration.limits.maximumMessageBytes

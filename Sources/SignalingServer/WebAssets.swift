@@ -13,12 +13,13 @@ struct WebAssets: Sendable {
         case notFound([String])
         var description: String {
             switch self {
-            case let .notFound(places): return "the web page (index.html, app.js, app.css) is not in any of \(places.joined(separator: ", ")); pass --web-root DIR"
+            case let .notFound(places): return "the web page (index.html, app.js, verify.js, app.css) is not in any of \(places.joined(separator: ", ")); pass --web-root DIR"
             }
         }
     }
 
-    static let names = ["index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"]
+    static let names = ["index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8", "verify.js": "text/javascript; charset=utf-8",
+                        "app.css": "text/css; charset=utf-8"]
     private let files: [String: File]
 
     init(root: String?) throws {

@@ -291,6 +291,7 @@ struct CallCommand: ParsableCommand {
         // Hostile input, dropped and counted; and what a soak watches for growth.
         line["datagrams_discarded"] = st.transport.datagramsDiscarded
         line["srtp_failures"] = st.transport.srtpFailures
+        line["stun_rejected"] = st.transport.stunRejected
         line["rtp_malformed"] = st.transport.rtpMalformed
         line["rtcp_malformed"] = st.transport.rtcpMalformed
         line["rss_kib"] = ProcessResources.residentKiB()

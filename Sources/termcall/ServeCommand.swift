@@ -33,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("TURN server URL handed to clients, e.g. turn:turn.example.org:3478 (repeatable).", valueName: "URL"))
     var turnUrl: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("How long the TURN credentials handed to each client work (a relayed call longer than this loses its relay).", valueName: "SECONDS"))
+    var turnTtl = 4 * 3600
+
     @Option(name: .long, help: "Most people in one room.")
     var roomSize = 4
 
@@ -44,6 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (turnSecret == nil) || !turnUrl.isEmpty else { throw ValidationError("--turn-secret needs --turn-url (where clients reach the TURN server)") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port is 0...65535") }
         guard (2...16).contains(roomSize) else { throw ValidationError("--room-size is 2...16") }
+        guard (60...7 * 86_400).contains(turnTtl) else { throw ValidationError("--turn-ttl is 60 s to 7 days") }
     }
 
     func run() async throws {
@@ -54,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.tlsKey = tlsKey
         configuration.turnSecret = turnSecret
         configuration.turnURLs = turnUrl
+        configuration.turnCredentialLifetime = turnTtl
         configuration.limits.roomSize = roomSize
         configuration.webRoot = webRoot
         let scheme = tlsCert == nil ? "http" : "https"

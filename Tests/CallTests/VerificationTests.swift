@@ -30,6 +30,14 @@ import Testing
         #expect(codeA?.count == 7 && codeA?.filter(\.isNumber).count == 6 && codeA?.dropFirst(3).first == " ")
     }
 
+    /// Pinned across implementations: the page's verify.js gives the same digits for these bytes
+    /// (and Python's hashlib agrees), so a browser and a terminal compare like two terminals.
+    @Test func theCodeIsTheSameFormulaAsThePage() {
+        let code = VerificationExchange.code(committerFingerprint: [UInt8](repeating: 0xA1, count: 32), responderFingerprint: [UInt8](repeating: 0xB0, count: 32),
+                                             committerNonce: [UInt8](repeating: 1, count: 32), responderNonce: [UInt8](repeating: 2, count: 32))
+        #expect(code == "595 433")
+    }
+
     @Test func theCodeCoversBothFingerprintsAndBothNonces() {
         func code(_ fpA: [UInt8], _ fpB: [UInt8], _ nA: UInt8, _ nB: UInt8) -> String? {
             var a = VerificationExchange(role: .committer, localFingerprint: fpA, remoteFingerprint: fpB, nonce: nonce(nA))

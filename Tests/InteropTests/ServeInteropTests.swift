@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Calls through `termcall serve`: two terminals, and a terminal with headless Chromium on the
@@ -18,8 +19,8 @@ struct ServeInteropTests {
     }
 
     /// `termcall serve --port 0`, and the port it printed.
-    func startServer() throws -> (PeerProcess, Int) {
-        let server = try PeerProcess(Self.termcall, ["serve", "--port", "0"])
+    func startServer(_ extra: [String] = []) throws -> (PeerProcess, Int) {
+        let server = try PeerProcess(Self.termcall, ["serve", "--port", "0"] + extra)
         let line = try #require(server.readTextLine(timeoutMilliseconds: 10_000), "serve printed nothing: \(server.errorLog)")
         let port = try #require(line.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? line.components(separatedBy: "127.0.0.1:").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) })
         return (server, port)
@@ -55,6 +56,9 @@ struct ServeInteropTests {
             bobStats = try #require(try stats(bob))
         }
         #expect((bobStats["video_frames_decoded"] as? Int ?? 0) >= 20 && (bobStats["audio_played"] as? Int ?? 0) >= 40, "\(bobStats)")
+        // Both show the same verification code.
+        let aliceStats = try #require(try stats(alice))
+        #expect(bobStats["verification"] as? String != nil && bobStats["verification"] as? String == aliceStats["verification"] as? String)
         try alice.send(["cmd": "hangup"])
         #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "closed" }?["by"] as? String == "peer")
         _ = server
@@ -143,6 +147,13 @@ struct ServeInteropTests {
         #expect((browser["framesDecoded"] as? Int ?? 0) >= 20 && (browser["audioSamplesReceived"] as? Int ?? 0) >= 48_000, "\(browser)")
         #expect((ours["video_frames_decoded"] as? Int ?? 0) >= 20 && (ours["audio_played"] as? Int ?? 0) >= 40, "\(ours)")
         #expect(browser["dtlsCipher"] as? String == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+        // The page (verify.js) and the terminal computed the same verification code, whichever was the DTLS client.
+        let codeDeadline = Date().addingTimeInterval(5)
+        while Date() < codeDeadline, browser["verification"] as? String == nil || ours["verification"] as? String == nil {
+            browser = (try evaluate("termcall.stats()") as? [[String: Any]])?.first ?? [:]
+            ours = try #require(try stats(terminal))
+        }
+        #expect(browser["verification"] as? String != nil && browser["verification"] as? String == ours["verification"] as? String, "page \(browser["verification"] ?? "none"), terminal \(ours["verification"] ?? "none")")
         let chat = try evaluate("JSON.stringify(termcall.chatLog)") as? String ?? ""
         #expect(chat.contains("hello browser"), "\(chat)")
         // The browser hangs up: the terminal's call ends.
@@ -244,5 +255,51 @@ struct ServeInteropTests {
         #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "pasted")
         try alice.send(["cmd": "hangup"])
         #expect(waitFor(bob, milliseconds: 5_000) { $0["event"] as? String == "closed" } != nil)
+    }
+
+    /// `termcall serve` over TLS with a certificate from our own CA, and a room with a passphrase:
+    /// a terminal that does not trust the CA stops at once with a line that says what to do; one
+    /// with the wrong passphrase is refused by the server; one with both gets in, and the two
+    /// terminals show the same verification code.
+    @Test func tlsSignallingWithOurOwnCAAndARoomPassphrase() throws {
+        let dir = NSTemporaryDirectory() + "termcall-wss-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try spawn("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                                                  "-subj", "/CN=termcall test", "-addext", "subjectAltName=IP:127.0.0.1",
+                                                  "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        #expect(made.status == 0, "\(made.stderr)")
+        try "open sesame\n".write(toFile: dir + "/pass", atomically: true, encoding: .utf8)
+        try "open sesam\n".write(toFile: dir + "/wrong", atomically: true, encoding: .utf8)
+        let (server, port) = try startServer(["--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"])
+        let url = "wss://127.0.0.1:\(port)", room = "locked-room"
+        func join(_ extra: [String]) throws -> PeerProcess {
+            try PeerProcess(Self.termcall, ["call", room, "--server", url, "--loopback"] + extra)
+        }
+        let alice = try join(["--ca-file", dir + "/cert.pem", "--passphrase-file", dir + "/pass"])
+        #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "joined" } != nil, "\(alice.errorLog)")
+        // No --ca-file: the system's roots do not know our CA. The client stops (no 10 s of retries).
+        /// Reads `peer`'s output until its error log says `text` (the bound is a failure guard).
+        func saysOnStderr(_ peer: PeerProcess, _ text: String) -> Bool {
+            let deadline = Date().addingTimeInterval(8)
+            while Date() < deadline, !peer.errorLog.contains(text) { _ = peer.readJSON(timeoutMilliseconds: 100) }
+            return peer.errorLog.contains(text)
+        }
+        let stranger = try join(["--passphrase-file", dir + "/pass"])
+        #expect(saysOnStderr(stranger, "did not prove its identity") && stranger.errorLog.contains("--ca-file"), "\(stranger.errorLog)")
+        let mallory = try join(["--ca-file", dir + "/cert.pem", "--passphrase-file", dir + "/wrong"])
+        #expect(saysOnStderr(mallory, "needs its passphrase"), "\(mallory.errorLog)")
+        let bob = try join(["--ca-file", dir + "/cert.pem", "--passphrase-file", dir + "/pass"])
+        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
+        var aliceCode: String?, bobCode: String?
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, aliceCode == nil || bobCode == nil {
+            aliceCode = try stats(alice)?["verification"] as? String
+            bobCode = try stats(bob)?["verification"] as? String
+        }
+        #expect(aliceCode != nil && aliceCode == bobCode)
+        try alice.send(["cmd": "hangup"])
+        try bob.send(["cmd": "hangup"])
+        _ = server
     }
 }

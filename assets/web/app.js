@@ -2,11 +2,14 @@
 // RTCPeerConnection per peer), with the perfect-negotiation pattern (either side may offer;
 // glare is resolved by the polite peer rolling back), trickle ICE, and chat on a data channel
 // labelled "chat". Speaks signalling protocol version 1 (see Sources/Signaling/SignalingMessage.swift).
+// Each peer's verification code comes from verify.js over the "termcall-control" channel. A room's
+// passphrase comes from the address (#p=…) or is asked for when the server says it is needed.
 "use strict";
 const room = decodeURIComponent(location.pathname.slice(1));
 const $ = (id) => document.getElementById(id);
 const peers = new Map(); // peer id -> { pc, polite, makingOffer, ignoreOffer, chat, video, name }
 let ws = null, myId = null, iceServers = [], local = null, joinedOnce = false, ended = false, inbox = Promise.resolve();
+let passphrase = new URLSearchParams(location.hash.slice(1)).get("p") || null;
 const chatLog = [];
 
 function note(text, who) {
@@ -21,12 +24,14 @@ const send = (m) => { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.s
 
 function connect() {
   ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
-  ws.onopen = () => send({ type: "join", room, name: "browser", ...(myId ? { id: myId } : {}) });
+  ws.onopen = join;
   // One message at a time: a candidate must not overtake the description it belongs to.
   ws.onmessage = (e) => { inbox = inbox.then(() => handle(JSON.parse(e.data))).catch((err) => console.error(err)); };
   // The media does not depend on the server: reconnect quietly, resuming our id.
   ws.onclose = () => { if (!ended) { status("signalling lost, reconnecting…"); setTimeout(connect, 1000); } };
 }
+
+const join = () => send({ type: "join", room, name: "browser", ...(myId ? { id: myId } : {}), ...(passphrase ? { passphrase } : {}) });
 
 async function handle(m) {
   if (m.type === "peers") {
@@ -58,6 +63,9 @@ async function handle(m) {
   } else if (m.type === "bye") {
     const peer = peers.get(m.from);
     if (peer) { note(`${peer.name} hung up`); removePeer(m.from); }
+  } else if (m.type === "error" && m.code === "wrong-passphrase" && !m.message.includes("too many")) {
+    const given = prompt(`${m.message}\n\nPassphrase:`);
+    if (given) { passphrase = given; join(); } else note(`server: ${m.message}`);
   } else if (m.type === "error") {
     note(`server: ${m.message}`);
   }
@@ -72,8 +80,12 @@ function addPeer(id, name, offerer) {
   if (offerer) {
     addTracks(peer);
     wireChat(peer, pc.createDataChannel("chat"));
+    wireControl(peer, pc.createDataChannel("termcall-control"));
   }
-  pc.ondatachannel = (e) => { if (e.channel.label === "chat") wireChat(peer, e.channel); };
+  pc.ondatachannel = (e) => {
+    if (e.channel.label === "chat") wireChat(peer, e.channel);
+    if (e.channel.label === "termcall-control") wireControl(peer, e.channel);
+  };
   pc.onicecandidate = (e) => send({ type: "candidate", to: id, candidate: e.candidate ? e.candidate.candidate : "", mid: e.candidate ? e.candidate.sdpMid : null });
   pc.onnegotiationneeded = async () => {
     try {
@@ -126,6 +138,15 @@ function wireChat(peer, channel) {
   };
 }
 
+/// The verification exchange, once the control channel is open (it may already be, from ondatachannel).
+function wireControl(peer, channel) {
+  const start = () => startVerification(peer.pc, channel, (code) => {
+    peer.code = code;
+    note(`verification code with ${peer.name}: ${code} — read it to them; if theirs differs, someone is in the middle`);
+  }, (reason) => note(`verification with ${peer.name} failed: ${reason}`));
+  if (channel.readyState === "open") start(); else channel.onopen = start;
+}
+
 function say(text) {
   let sent = 0;
   for (const peer of peers.values()) if (peer.chat && peer.chat.readyState === "open") { peer.chat.send(text); sent++; }
@@ -146,7 +167,7 @@ function hangUp() {
 async function stats() {
   const out = [];
   for (const [id, peer] of peers) {
-    const s = { peer: id, name: peer.name, state: peer.pc.connectionState, framesDecoded: 0, audioPacketsReceived: 0, audioSamplesReceived: 0 };
+    const s = { peer: id, name: peer.name, state: peer.pc.connectionState, framesDecoded: 0, audioPacketsReceived: 0, audioSamplesReceived: 0, verification: peer.code || null };
     (await peer.pc.getStats()).forEach((r) => {
       if (r.type === "inbound-rtp" && r.kind === "video") { s.framesDecoded = r.framesDecoded || 0; s.frameWidth = r.frameWidth; s.videoPacketsLost = r.packetsLost; }
       if (r.type === "inbound-rtp" && r.kind === "audio") { s.audioPacketsReceived = r.packetsReceived || 0; s.audioSamplesReceived = r.totalSamplesReceived || 0; }

@@ -1,0 +1,124 @@
+import MediaCore
+import MediaDevices
+import RTP
+import SCTP
+import SDP
+import STUN
+import Signaling
+
+/// Every parser that reads bytes a stranger chose, as one entry point per parser: libFuzzer drives
+/// them (Fuzz/, `scripts/fuzz`), and `FuzzCorpusTests` replays the committed corpus through them on
+/// every test run. Each must return for any input; where a parse succeeds, what it serialises to
+/// must parse back to the same value (a trap here is the finding).
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    case stun, rtp, rtcp, vp8, sdp, dcep, signaling, pasted, y4m, wav
+
+    public func run(_ bytes: [UInt8]) {
+        switch self {
+        case .stun: Self.stun(bytes)
+        case .rtp: Self.rtp(bytes)
+        case .rtcp: Self.rtcp(bytes)
+        case .vp8: Self.vp8(bytes)
+        case .sdp: Self.sdp(bytes)
+        case .dcep: Self.dcep(bytes)
+        case .signaling: Self.signaling(bytes)
+        case .pasted: Self.pasted(bytes)
+        case .y4m: Self.y4m(bytes)
+        case .wav: Self.wav(bytes)
+        }
+    }
+
+    static func stun(_ bytes: [UInt8]) {
+        guard let decoded = try? StunMessage.decode(bytes) else { return }
+        _ = decoded.verifyIntegrity(key: Array("fuzz-password".utf8))
+        _ = (decoded.message.xorMappedAddress, decoded.message.xorRelayedAddress, decoded.message.xorPeerAddress, decoded.message.mappedAddress)
+        // Re-encoding what was read must give a message that reads back the same.
+        let again = decoded.message.encode(fingerprint: true)
+        guard let reread = try? StunMessage.decode(again) else { preconditionFailure("re-encoded STUN does not parse") }
+        precondition(reread.message.method == decoded.message.method && reread.message.messageClass == decoded.message.messageClass && reread.message.transactionID == decoded.message.transactionID)
+    }
+
+    static func rtp(_ bytes: [UInt8]) {
+        guard let packet = try? RtpPacket.parse(bytes) else { return }
+        precondition((try? RtpPacket.parse(packet.serialized())) == packet, "RTP does not round-trip")
+        _ = try? RtxPayload.unwrap(packet, originalSsrc: 1, originalPayloadType: 96)
+    }
+
+    static func rtcp(_ bytes: [UInt8]) {
+        guard let packets = try? RtcpPacket.parseCompound(bytes) else { return }
+        precondition((try? RtcpPacket.parseCompound(RtcpPacket.serializeCompound(packets))) == packets, "RTCP does not round-trip")
+    }
+
+    static func vp8(_ bytes: [UInt8]) {
+        if let parsed = try? Vp8PayloadDescriptor.parse(bytes) {
+            precondition((try? Vp8PayloadDescriptor.parse(parsed.descriptor.serialized()))?.descriptor == parsed.descriptor, "VP8 descriptor does not round-trip")
+        }
+        _ = Vp8Payload.isKeyframe(bytes)
+        // The same bytes as the payloads of a few packets of one frame, through the depacketizer.
+        var depacketizer = Vp8Depacketizer(maximumFrameSize: 4096)
+        let chunks = stride(from: 0, to: bytes.count, by: 48).map { Array(bytes[$0..<min(bytes.count, $0 + 48)]) }
+        for (i, chunk) in chunks.enumerated() {
+            _ = depacketizer.push(RtpPacket(marker: i == chunks.count - 1, payloadType: 96, sequenceNumber: UInt16(truncatingIfNeeded: i),
+                                            timestamp: 90_000, ssrc: 1, payload: chunk))
+        }
+    }
+
+    static func sdp(_ bytes: [UInt8]) {
+        guard let text = String(validating: bytes, as: UTF8.self), let offer = try? SessionDescription.parse(text) else { return }
+        // What we write parses again; an answer to anything parseable is made or refused, never a trap.
+        precondition((try? SessionDescription.parse(offer.serialized)) != nil, "serialised SDP does not parse")
+        let transport = JsepAnswerer.LocalTransport(iceUfrag: "fuzz", icePassword: "fuzzfuzzfuzzfuzzfuzzfuzz",
+                                                    fingerprint: "sha-256 " + Array(repeating: "AB", count: 32).joined(separator: ":"))
+        if let (answer, _) = try? JsepAnswerer.answer(to: offer, transport: transport, tracks: .init(audioSSRC: 1, videoSSRC: 2, videoRtxSSRC: 3)) {
+            precondition((try? SessionDescription.parse(answer.serialized)) != nil, "our answer does not parse")
+        }
+    }
+
+    static func dcep(_ bytes: [UInt8]) {
+        guard let message = try? DataChannelMessage.parse(bytes) else { return }
+        precondition((try? DataChannelMessage.parse(message.serialized)) == message, "DCEP does not round-trip")
+    }
+
+    /// Lines of signalling JSON from two connections into one room directory, as a server gets them.
+    static func signaling(_ bytes: [UInt8]) {
+        var directory = RoomDirectory(limits: .init(), seed: 1, passphraseKey: Array(repeating: 1, count: 32))
+        directory.connected(1)
+        directory.connected(2)
+        _ = directory.received(SignalingMessage.join(room: "fuzz", name: "a").encoded, from: 1, now: 0)
+        let lines = bytes.split(separator: 0x0A, maxSplits: 64, omittingEmptySubsequences: false)
+        for (i, line) in lines.enumerated() {
+            let text = String(decoding: line, as: UTF8.self)
+            if let message = try? SignalingMessage.decode(text) {
+                precondition((try? SignalingMessage.decode(message.encoded)) == message, "signalling does not round-trip")
+            }
+            _ = directory.received(text, from: 1 + i % 2, now: Int64(i) * 10)
+        }
+        _ = directory.disconnected(1)
+        _ = directory.disconnected(2)
+        precondition(directory.roomCount == 0, "an emptied room stayed")
+    }
+
+    static func pasted(_ bytes: [UInt8]) {
+        _ = try? PastedDescription.decode(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// A Y4M "file" in memory: header and up to three frames.
+    static func y4m(_ bytes: [UInt8]) {
+        var offset = 0
+        let read: Y4MReader.ReadBytes = { count in
+            let end = min(bytes.count, offset + max(0, count))
+            defer { offset = end }
+            return Array(bytes[offset..<end])
+        }
+        guard var reader = try? Y4MReader(readBytes: read) else { return }
+        for _ in 0..<3 {
+            guard let frame = try? reader.nextFrame() else { return }
+            precondition(frame.width == reader.header.width && frame.height == reader.header.height, "a frame of the wrong size")
+        }
+    }
+
+    static func wav(_ bytes: [UInt8]) {
+        guard let audio = try? WAVAudio.parse(bytes) else { return }
+        precondition(audio.channels > 0 && audio.sampleRate > 0 && audio.samples.count % audio.channels == 0, "WAV parsed to nonsense")
+    }
+}
