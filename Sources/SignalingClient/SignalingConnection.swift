@@ -58,6 +58,12 @@ public final class SignalingConnection: Sendable {
         self.room = room
         var tls: TLSConfiguration?
         if url.hasPrefix("wss://") {
+            // TLS checks the server's certificate against its name, and names it in SNI, which
+            // cannot carry an address (RFC 6066 §3): a wss:// URL needs the name.
+            let host = url.dropFirst(6).prefix { $0 != "/" }
+            if host.hasPrefix("[") || host.prefix(while: { $0 != ":" }).allSatisfy({ $0.isNumber || $0 == "." }) {
+                throw TrustError(description: "wss:// needs the server's name as its certificate gives it (e.g. wss://localhost:\(host.split(separator: ":").last ?? "8080")), not an address")
+            }
             var configuration = TLSConfiguration.makeClientConfiguration() // full verification, hostname included
             if let caFile {
                 do {

@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most people in one room.")
     var roomSize = 4
 
-    @Option(name: .long, help: ArgumentHelp("Directory with index.html, app.js and app.css (default: assets/web).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("Directory with index.html, app.js, verify.js and app.css (default: assets/web).", valueName: "DIR"))
     var webRoot: String?
 
     func validate() throws {

@@ -27,11 +27,12 @@ final class PeerProcess {
     func send(_ object: [String: Any]) throws {
         var data = try JSONSerialization.data(withJSONObject: object)
         data.append(0x0A)
-        input.fileHandleForWriting.write(data)
+        // A peer that has exited is a test failure, not a crash of the whole test process.
+        try input.fileHandleForWriting.write(contentsOf: data)
     }
 
     func sendText(_ text: String) {
-        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
     }
 
     /// The next line that is not JSON (a program's one-line status), or nil.

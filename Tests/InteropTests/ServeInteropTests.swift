@@ -258,6 +258,7 @@ struct ServeInteropTests {
     }
 
     /// `termcall serve` over TLS with a certificate from our own CA, and a room with a passphrase:
+    /// an address instead of a name is refused with a line that says why (TLS checks the name);
     /// a terminal that does not trust the CA stops at once with a line that says what to do; one
     /// with the wrong passphrase is refused by the server; one with both gets in, and the two
     /// terminals show the same verification code.
@@ -266,18 +267,18 @@ struct ServeInteropTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let made = try spawn("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-                                                  "-subj", "/CN=termcall test", "-addext", "subjectAltName=IP:127.0.0.1",
+                                                  "-subj", "/CN=termcall test", "-addext", "subjectAltName=DNS:localhost",
                                                   "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
         #expect(made.status == 0, "\(made.stderr)")
         try "open sesame\n".write(toFile: dir + "/pass", atomically: true, encoding: .utf8)
         try "open sesam\n".write(toFile: dir + "/wrong", atomically: true, encoding: .utf8)
         let (server, port) = try startServer(["--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"])
-        let url = "wss://127.0.0.1:\(port)", room = "locked-room"
+        let url = "wss://localhost:\(port)", room = "locked-room"
         func join(_ extra: [String]) throws -> PeerProcess {
             try PeerProcess(Self.termcall, ["call", room, "--server", url, "--loopback"] + extra)
         }
         let alice = try join(["--ca-file", dir + "/cert.pem", "--passphrase-file", dir + "/pass"])
-        #expect(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "joined" } != nil, "\(alice.errorLog)")
+        try #require(waitFor(alice, milliseconds: 10_000) { $0["event"] as? String == "joined" } != nil, "\(alice.errorLog)")
         // No --ca-file: the system's roots do not know our CA. The client stops (no 10 s of retries).
         /// Reads `peer`'s output until its error log says `text` (the bound is a failure guard).
         func saysOnStderr(_ peer: PeerProcess, _ text: String) -> Bool {
@@ -285,12 +286,14 @@ struct ServeInteropTests {
             while Date() < deadline, !peer.errorLog.contains(text) { _ = peer.readJSON(timeoutMilliseconds: 100) }
             return peer.errorLog.contains(text)
         }
+        let byAddress = try PeerProcess(Self.termcall, ["call", room, "--server", "wss://127.0.0.1:\(port)", "--loopback", "--ca-file", dir + "/cert.pem"])
+        #expect(saysOnStderr(byAddress, "needs the server's name"), "\(byAddress.errorLog)")
         let stranger = try join(["--passphrase-file", dir + "/pass"])
         #expect(saysOnStderr(stranger, "did not prove its identity") && stranger.errorLog.contains("--ca-file"), "\(stranger.errorLog)")
         let mallory = try join(["--ca-file", dir + "/cert.pem", "--passphrase-file", dir + "/wrong"])
         #expect(saysOnStderr(mallory, "needs its passphrase"), "\(mallory.errorLog)")
         let bob = try join(["--ca-file", dir + "/cert.pem", "--passphrase-file", dir + "/pass"])
-        #expect(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
+        try #require(waitFor(bob, milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "\(bob.errorLog)")
         var aliceCode: String?, bobCode: String?
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, aliceCode == nil || bobCode == nil {

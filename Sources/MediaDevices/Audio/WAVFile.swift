@@ -37,7 +37,11 @@ public struct WAVAudio: Sendable, Equatable {
                 format = (channels, rate, bits)
             case "data":
                 guard let format else { throw .missingFormat }
-                let available = min(size, bytes.count - body) & ~1
+                // Whole frames only: a cut-short stereo file must not end on half a frame, which
+                // would shift left and right for whoever reads it in pairs (found by fuzzing).
+                let frameBytes = 2 * format.channels
+                let present = min(size, bytes.count - body)
+                let available = present - present % frameBytes
                 var samples = [Int16](repeating: 0, count: available / 2)
                 for i in 0..<samples.count { samples[i] = Int16(bitPattern: le16(bytes, body + 2 * i)) }
                 return WAVAudio(sampleRate: format.rate, channels: format.channels, samples: samples)
