@@ -23,6 +23,11 @@ public final class SampleRing: Sendable {
     public let capacity: Int
     private let storage: Mutex<Storage>
     private let contended = Atomic<Int>(0)
+    /// Bumped (releasing) as the last step inside the lock and read (acquiring) as the first: the
+    /// lock already orders the two sides, but its contended path runs in the prebuilt standard
+    /// library, where ThreadSanitizer cannot see it, and it then reported every hand-over as a race.
+    /// Two uncontended atomics per period make the ordering visible to it.
+    private let handOver = Atomic<Int>(0)
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -30,9 +35,9 @@ public final class SampleRing: Sendable {
     }
 
     /// Samples waiting.
-    public var count: Int { storage.withLock { $0.count } }
+    public var count: Int { storage.withLock { s in handOff { s.count } } }
     /// Samples discarded because the reader fell behind.
-    public var overflowedSamples: Int { storage.withLock { $0.overflowed } }
+    public var overflowedSamples: Int { storage.withLock { s in handOff { s.overflowed } } }
     /// Times the real-time side gave up on the lock and dropped or skipped a transfer.
     public var contention: Int { contended.load(ordering: .relaxed) }
 
@@ -41,11 +46,11 @@ public final class SampleRing: Sendable {
     @discardableResult
     public func write(_ samples: ArraySlice<Int16>, realTime: Bool = false) -> Bool {
         guard realTime else {
-            storage.withLock { Self.append(samples, to: &$0) }
+            storage.withLock { s in handOff { Self.append(samples, to: &s) } }
             return true
         }
         for attempt in 0..<Self.attempts {
-            if storage.withLockIfAvailable({ Self.append(samples, to: &$0) }) != nil { return true }
+            if storage.withLockIfAvailable({ s in handOff { Self.append(samples, to: &s) } }) != nil { return true }
             if attempt > 0 { sched_yield() }
         }
         contended.add(1, ordering: .relaxed)
@@ -56,13 +61,20 @@ public final class SampleRing: Sendable {
     /// many — none unless at least `minimum` are waiting. Real-time callers never block: nil when
     /// the lock stayed busy (counted in `contention`), so they can tell that from an empty ring.
     public func read(into output: inout [Int16], wanted: Int, minimum: Int = 0, realTime: Bool = false) -> Int? {
-        guard realTime else { return storage.withLock { Self.take(from: &$0, into: &output, wanted: wanted, minimum: minimum) } }
+        guard realTime else { return storage.withLock { s in handOff { Self.take(from: &s, into: &output, wanted: wanted, minimum: minimum) } } }
         for attempt in 0..<Self.attempts {
-            if let moved = storage.withLockIfAvailable({ Self.take(from: &$0, into: &output, wanted: wanted, minimum: minimum) }) { return moved }
+            if let moved = storage.withLockIfAvailable({ s in handOff { Self.take(from: &s, into: &output, wanted: wanted, minimum: minimum) } }) { return moved }
             if attempt > 0 { sched_yield() }
         }
         contended.add(1, ordering: .relaxed)
         return nil
+    }
+
+    /// Runs `body` inside the lock between an acquiring load and a releasing add (see `handOver`).
+    private func handOff<R>(_ body: () -> R) -> R {
+        _ = handOver.load(ordering: .acquiring)
+        defer { handOver.add(1, ordering: .releasing) }
+        return body()
     }
 
     /// Tries of the lock before the real-time side gives up; between tries it yields the CPU so a
@@ -96,12 +108,12 @@ public final class SampleRing: Sendable {
     /// Drops samples from the front until at most `keep` remain (latency control); returns how many went.
     @discardableResult
     public func trim(toAtMost keep: Int) -> Int {
-        storage.withLock { s in
+        storage.withLock { s in handOff {
             let excess = max(0, s.count - keep)
             s.start = (s.start + excess) % s.samples.count
             s.count -= excess
             return excess
-        }
+        } }
     }
 
 }
