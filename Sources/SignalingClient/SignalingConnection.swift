@@ -115,6 +115,16 @@ public final class SignalingConnection: Sendable {
         return (nil, seen)
     }
 
+    /// Why joining failed, from what `waitUntilJoined` returned: the server's own reason (a wrong
+    /// passphrase, a full room) or the connection's, newest first; nil when neither said anything.
+    public static func joinFailure(in events: [Event]) -> String? {
+        events.reversed().lazy.compactMap { event -> String? in
+            if case let .message(m) = event, m.type == .error { return m.message }
+            if case let .disconnected(text) = event { return text }
+            return nil
+        }.first
+    }
+
     /// What arrived since the last call, without waiting.
     public func poll() -> [Event] {
         shared.state.withLock { s in

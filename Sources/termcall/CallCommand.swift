@@ -132,11 +132,7 @@ struct CallCommand: ParsableCommand {
             do { signalling = try SignalingConnection(server: server, room: room, name: name, access: access) } catch { fail("\(error)") }
             let (peers, events) = signalling.waitUntilJoined()
             guard let peers else {
-                let reason = events.reversed().lazy.compactMap { e -> String? in
-                    if case let .message(m) = e, m.type == .error { return m.message }
-                    if case let .disconnected(text) = e { return text }
-                    return nil
-                }.first ?? "no answer from \(server) within 10 s"
+                let reason = SignalingConnection.joinFailure(in: events) ?? "no answer from \(server) within 10 s"
                 FileHandle.standardError.write(Data("termcall: could not join room \(room): \(reason)\n".utf8))
                 throw ExitCode.failure
             }

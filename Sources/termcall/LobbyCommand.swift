@@ -200,12 +200,7 @@ extension CallScreen {
         let (peers, events) = signalling.waitUntilJoined()
         guard let peers else {
             signalling.close()
-            // The server's own reason (a wrong passphrase, a full room) or the connection's.
-            let reason = events.reversed().lazy.compactMap { e -> String? in
-                if case let .message(m) = e, m.type == .error { return m.message }
-                if case let .disconnected(text) = e { return text }
-                return nil
-            }.first ?? "no answer within 10 s"
+            let reason = SignalingConnection.joinFailure(in: events) ?? "no answer within 10 s"
             return .failed("could not join \(room) on \(server): \(reason)")
         }
         var configuration = configuration
