@@ -102,7 +102,7 @@ let package = Package(
         ], swiftSettings: strict),
         /// A terminal's side of signalling: the WebSocket client and perfect negotiation for a Call.
         .target(name: "SignalingClient", dependencies: [
-            "Signaling", "Call", "PeerConnection", "ICE", "STUN", "TURN",
+            "Signaling", "Call", "PeerConnection", "ICE", "STUN", "TURN", "UDPTransport",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], swiftSettings: strict),
@@ -110,7 +110,7 @@ let package = Package(
         .target(name: "Call", dependencies: ["PeerConnection", "AudioPipeline", "Codecs", "MediaCore", "MediaDevices", "ICE", "SCTP", "STUN"], swiftSettings: strict),
         .target(name: "PeerConnection", dependencies: ["ICE", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "Codecs", "MediaCore"], swiftSettings: strict),
         /// The UDP shell: sockets, RFC 7983 demultiplexing, the poll loop that drives the ICE agent.
-        .target(name: "UDPTransport", dependencies: ["ICE", "STUN"], swiftSettings: strict),
+        .target(name: "UDPTransport", dependencies: ["ICE", "STUN", "TURN", "DTLS"], swiftSettings: strict),
 
         // MARK: presentation
         .target(name: "Render", dependencies: ["MediaCore"], swiftSettings: strict),
@@ -120,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "termcall",
             dependencies: [
-                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline", "Codecs", "PeerConnection", "Call", "SCTP", "STUN", "Signaling", "SignalingServer", "SignalingClient",
+                "MediaCore", "MediaDevices", "Render", "TUI", "AudioPipeline", "Codecs", "PeerConnection", "Call", "SCTP", "STUN", "Signaling", "SignalingServer", "SignalingClient", "ICE", "TURN", "UDPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "MediaCore"], swiftSettings: strict),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "UDPTransport", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "PeerConnection", "Codecs", "MediaCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["DTLS", "SRTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP", "MediaCore"], exclude: ["Fixtures"], swiftSettings: strict),

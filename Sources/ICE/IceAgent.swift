@@ -74,6 +74,8 @@ public struct IceAgent: Sendable {
     var lastConsent: Int64 = 0
     var nextConsentAt: Int64?
     var socketsComplete = false
+    var gatheringDeadline: Int64?
+    var gatheringDeadlinePassed = false
     public internal(set) var gatheringDone = false
     var remoteEndOfCandidates = false
     /// Bumped by an ICE restart: answers to checks of an older generation are ignored.
@@ -113,11 +115,14 @@ public struct IceAgent: Sendable {
             transactions.started(id: id, bytes: bytes, to: server, context: .gather(base: base, server: server), now: now)
             transmits.append(IceTransmit(local: base, destination: server, bytes: bytes))
         }
-        for server in configuration.turnServers where server.address.isIPv4 == base.isIPv4 && !turnBases.contains(base) {
+        for server in configuration.turnServers where server.address.isIPv4 == base.isIPv4 {
+            // Over UDP an allocation per socket; over a stream one per server, whatever the sockets.
+            let stream = server.transport != .udp
+            if stream ? turn.contains(where: { $0.server == server }) : turnIndex(server: server.address, base: base) != nil { continue }
             var allocation = TurnAllocation(server: server)
             allocation.start(now: now)
             turn.append(allocation)
-            turnBases.append(base)
+            turnBases.append(stream ? Self.streamBase : base)
             drainTurn(turn.count - 1, now: now)
         }
     }
@@ -131,6 +136,7 @@ public struct IceAgent: Sendable {
     /// The shell has added every socket it will: gathering ends once server answers are in.
     public mutating func localSocketsComplete(now: Int64) {
         socketsComplete = true
+        gatheringDeadline = now + configuration.gatheringTimeoutMilliseconds
         checkGatheringDone()
     }
 
@@ -196,7 +202,7 @@ public struct IceAgent: Sendable {
         if !restarting { resetChecks() } // the peer's restart may have reset them already
         remoteEndOfCandidates = false
         leaveFailure()
-        for local in localCandidates where (local.candidate.kind != .host || !configuration.relayOnly) && !retiredBases.contains(local.base) {
+        for local in localCandidates where isOffered(local) {
             events.append(.localCandidate(local.candidate))
         }
         if gatheringDone { events.append(.gatheringComplete) }
@@ -228,20 +234,54 @@ public struct IceAgent: Sendable {
         guard state != .closed else { return }
         // An answer to our own gathering request from a server that is also our TURN server.
         let ownTransaction = StunMessage.looksLikeStun(bytes) && bytes.count >= 20 && transactions.context(of: Array(bytes[8..<20])) != nil
-        if !ownTransaction, let t = turnIndex(server: source, base: local) {
-            if let (peer, payload) = turn[t].handle(bytes, now: now) {
-                let relayed = turn[t].relayedAddress ?? local
-                if StunMessage.looksLikeStun(payload) {
-                    handleStun(payload, from: peer, local: relayed, now: now)
-                } else {
-                    noteAlive(from: peer, now: now)
-                    events.append(.relayedData(payload, from: peer))
-                }
-            }
-            drainTurn(t, now: now)
-            return
-        }
+        if !ownTransaction, let t = turnIndex(server: source, base: local) { return handleFromTurn(t, bytes, now: now) }
         handleStun(bytes, from: source, local: local, now: now)
+    }
+
+    /// One message (STUN or ChannelData, already cut from the byte stream) from the TCP or TLS
+    /// connection to `server`.
+    public mutating func handleTurnStream(_ bytes: [UInt8], from server: TurnServer, now: Int64) {
+        guard state != .closed, let t = turn.firstIndex(where: { $0.server == server && server.transport != .udp }) else { return }
+        handleFromTurn(t, bytes, now: now)
+    }
+
+    /// The connection to a TCP or TLS TURN server broke (or never came up): that relay and its
+    /// pairs are gone; the call keeps any other path (a selected pair on it is given up, and the
+    /// controlling side nominates the best pair still valid).
+    public mutating func turnStreamFailed(_ server: TurnServer, reason: String, now: Int64) {
+        guard let t = turn.firstIndex(where: { $0.server == server && server.transport != .udp }) else { return }
+        turn[t].transportFailed(reason)
+        drainTurn(t, now: now)
+        relayLost(t, now: now)
+    }
+
+    mutating func handleFromTurn(_ t: Int, _ bytes: [UInt8], now: Int64) {
+        if let (peer, payload) = turn[t].handle(bytes, now: now) {
+            let relayed = turn[t].relayedAddress ?? turnBases[t]
+            if StunMessage.looksLikeStun(payload) {
+                handleStun(payload, from: peer, local: relayed, now: now)
+            } else {
+                noteAlive(from: peer, now: now)
+                events.append(.relayedData(payload, from: peer))
+            }
+        }
+        drainTurn(t, now: now)
+    }
+
+    /// Relay `t` can no longer carry anything: its pairs fail, and the selection moves off it.
+    mutating func relayLost(_ t: Int, now: Int64) {
+        for i in pairs.indices where localCandidates[pairs[i].local].relay == t {
+            pairs[i].state = .failed
+            pairs[i].nominated = false
+            triggered.removeAll { $0 == i }
+        }
+        if let s = selected, localCandidates[pairs[s].local].relay == t {
+            selected = nil
+            restarting = false
+            setState(.disconnected)
+            nominateIfReady(now: now)
+        }
+        updateState(now: now)
     }
 
     /// Whether `source` is one of the far end's candidates (signalled, or learnt from its checks
@@ -274,6 +314,7 @@ public struct IceAgent: Sendable {
             }
         }
         for t in turn.indices { turn[t].handleTimeout(now: now); drainTurn(t, now: now) }
+        if let deadline = gatheringDeadline, now >= deadline { gatheringDeadlinePassed = true }
         checkGatheringDone()
         runChecks(now: now)
         nominateIfReady(now: now)
@@ -288,7 +329,7 @@ public struct IceAgent: Sendable {
 
     public var nextTimeout: Int64? {
         guard state != .closed else { return nil }
-        var times = [transactions.nextDeadline, nextConsentAt].compactMap { $0 } + turn.compactMap(\.nextTimeout)
+        var times = [transactions.nextDeadline, nextConsentAt, gatheringDone ? nil : gatheringDeadline].compactMap { $0 } + turn.compactMap(\.nextTimeout)
         let sendable = triggered.contains { pairs.indices.contains($0) && pairs[$0].state != .inProgress && relayReady(pairs[$0]) }
             || pairs.contains { $0.state == .waiting && relayReady($0) }
         if remoteCredentials != nil, sendable { times.append(nextCheckAt) }
@@ -317,13 +358,20 @@ public struct IceAgent: Sendable {
         // No consent, no sending (RFC 7675 §5.1).
         guard state != .failed, state != .closed, let s = selected, let remote = remoteCandidates[pairs[s].remote].address else { return nil }
         let local = localCandidates[pairs[s].local]
-        if let r = local.relay { return IceTransmit(local: turnBases[r], destination: turn[r].server.address, bytes: turn[r].wrap(payload, to: remote)) }
+        if let r = local.relay { return relayTransmit(r, turn[r].wrap(payload, to: remote)) }
         return IceTransmit(local: local.base, destination: remote, bytes: payload)
     }
 
     public var selectedCandidates: (local: IceCandidate, remote: IceCandidate)? {
         guard let s = selected else { return nil }
         return (localCandidates[pairs[s].local].candidate, remoteCandidates[pairs[s].remote])
+    }
+
+    /// How the selected pair reaches its TURN server (W3C RTCIceCandidateStats.relayProtocol),
+    /// nil for a direct pair.
+    public var selectedRelayTransport: TurnTransport? {
+        guard let s = selected, let r = localCandidates[pairs[s].local].relay else { return nil }
+        return turn[r].server.transport
     }
 
     public var localCandidateList: [IceCandidate] { localCandidates.filter { isOffered($0) }.map(\.candidate) }
@@ -339,10 +387,14 @@ extension IceAgent {
         return String(h % 1_000_000_000)
     }
 
-    func isOffered(_ local: LocalCandidate) -> Bool { !retiredBases.contains(local.base) && (!configuration.relayOnly || local.candidate.kind == .relay) }
+    func isOffered(_ local: LocalCandidate) -> Bool {
+        !retiredBases.contains(local.base) && relayAlive(local) && (!configuration.relayOnly || local.candidate.kind == .relay)
+    }
+    /// A relayed candidate whose allocation failed (its stream broke) is gone.
+    func relayAlive(_ local: LocalCandidate) -> Bool { local.relay.map { turn[$0].relayedAddress != nil } ?? true }
     /// Server-reflexive candidates are represented by their base (§6.1.2.4); relay-only uses relays.
     func isPairable(_ local: LocalCandidate) -> Bool {
-        guard !retiredBases.contains(local.base) else { return false }
+        guard !retiredBases.contains(local.base), relayAlive(local) else { return false }
         return (local.candidate.kind == .host && !configuration.relayOnly) || local.candidate.kind == .relay
     }
 
@@ -403,24 +455,34 @@ extension IceAgent {
         guard !gatheringDone, socketsComplete else { return }
         let gathering = transactions.all.contains { if case .gather = $0.context { return true }; return false }
         let allocating = turn.contains { $0.state == .allocating || $0.state == .idle }
-        guard !gathering, !allocating else { return }
+        // A server that does not answer (UDP blocked on the way) keeps trying, but gathering is
+        // called done at the deadline: a description made then need not wait 39 s for it.
+        guard !gathering && !allocating || gatheringDeadlinePassed else { return }
         gatheringDone = true
         events.append(.gatheringComplete)
     }
 
     func turnIndex(server: TransportAddress, base: TransportAddress) -> Int? {
-        turn.indices.first { turn[$0].server.address == server && turnBases[$0] == base }
+        turn.indices.first { turn[$0].server.address == server && turnBases[$0] == base && turn[$0].server.transport == .udp }
+    }
+
+    /// The base of allocations made over a stream (they have no UDP socket of ours).
+    static let streamBase = TransportAddress(ip: .v4(0), port: 0)
+
+    /// A message for TURN server `r`: a datagram from the allocation's socket, or one on its stream.
+    func relayTransmit(_ r: Int, _ bytes: [UInt8]) -> IceTransmit {
+        let server = turn[r].server
+        return IceTransmit(local: turnBases[r], destination: server.address, bytes: bytes, turnStream: server.transport == .udp ? nil : server)
     }
 
     /// Moves a TURN allocation's datagrams and events into the agent's.
     mutating func drainTurn(_ t: Int, now: Int64) {
-        while let bytes = turn[t].pollTransmit() {
-            transmits.append(IceTransmit(local: turnBases[t], destination: turn[t].server.address, bytes: bytes))
-        }
+        while let bytes = turn[t].pollTransmit() { transmits.append(relayTransmit(t, bytes)) }
         while let event = turn[t].pollEvent() {
             switch event {
             case let .allocated(relayed, mapped):
-                let preference: UInt32 = 65535 - UInt32(t)
+                // UDP relays before TCP before TLS (each a third of the range), then in server order.
+                let preference = turn[t].server.transport.relayPreference * 21_845 + 21_844 - UInt32(min(t, 21_844))
                 let candidate = IceCandidate(foundation: Self.foundation(.relay, relayed.ip, server: turn[t].server.address),
                                              priority: IceCandidate.priority(kind: .relay, localPreference: preference),
                                              address: relayed, kind: .relay, relatedAddress: mapped)
@@ -436,7 +498,7 @@ extension IceAgent {
                 for i in pairs.indices where localCandidates[pairs[i].local].relay == t && remoteCandidates[pairs[i].remote].address?.ip == ip {
                     pairs[i].state = .failed
                 }
-                events.append(.problem("TURN server \(turn[t].server.address) will not relay to \(ip)"))
+                events.append(.problem("TURN server \(turn[t].server) will not relay to \(ip)"))
             }
         }
     }
@@ -450,7 +512,7 @@ extension IceAgent {
             guard pairs.indices.contains(pair) else { return }
             let local = localCandidates[pairs[pair].local]
             if let r = local.relay {
-                transmits.append(IceTransmit(local: turnBases[r], destination: turn[r].server.address, bytes: turn[r].wrap(bytes, to: destination)))
+                transmits.append(relayTransmit(r, turn[r].wrap(bytes, to: destination)))
             } else {
                 transmits.append(IceTransmit(local: local.base, destination: destination, bytes: bytes))
             }
@@ -643,7 +705,7 @@ extension IceAgent {
     /// Responses go back the way the request came: directly, or through the relay it arrived on.
     mutating func transmitResponse(_ bytes: [UInt8], from base: TransportAddress, to destination: TransportAddress) {
         if let r = turn.indices.first(where: { turn[$0].relayedAddress == base }) {
-            transmits.append(IceTransmit(local: turnBases[r], destination: turn[r].server.address, bytes: turn[r].wrap(bytes, to: destination)))
+            transmits.append(relayTransmit(r, turn[r].wrap(bytes, to: destination)))
         } else {
             transmits.append(IceTransmit(local: base, destination: destination, bytes: bytes))
         }

@@ -41,11 +41,21 @@ public enum IceConnectionState: String, Sendable, Equatable {
     case closed
 }
 
-/// A datagram the shell should send: from the socket bound to `local`, to `destination`.
+/// A datagram the shell should send: from the socket bound to `local`, to `destination` — or, when
+/// `turnStream` is set, one message on the shell's TCP or TLS connection to that TURN server
+/// (`destination` is then the server's address and `local` means nothing).
 public struct IceTransmit: Sendable, Equatable {
     public var local: TransportAddress
     public var destination: TransportAddress
     public var bytes: [UInt8]
+    public var turnStream: TurnServer?
+
+    public init(local: TransportAddress, destination: TransportAddress, bytes: [UInt8], turnStream: TurnServer? = nil) {
+        self.local = local
+        self.destination = destination
+        self.bytes = bytes
+        self.turnStream = turnStream
+    }
 }
 
 public enum IceEvent: Sendable, Equatable {
@@ -67,10 +77,16 @@ public enum IceEvent: Sendable, Equatable {
 public struct IceConfiguration: Sendable {
     /// STUN servers for server-reflexive candidates.
     public var stunServers: [TransportAddress] = []
-    /// TURN servers for relayed candidates (UDP).
+    /// TURN servers for relayed candidates, over UDP (one allocation per socket of the server's
+    /// family) or over TCP/TLS (one allocation, on the shell's connection to the server).
     public var turnServers: [TurnServer] = []
+    /// CA certificates (PEM) that TURN servers over TLS must chain to, instead of the system's.
+    public var turnCAFile: String?
     /// Gather and use only relayed candidates (RTCIceTransportPolicy "relay").
     public var relayOnly = false
+    /// Gathering is complete when every server answered, or after this long (a relay that
+    /// arrives later still trickles).
+    public var gatheringTimeoutMilliseconds: Int64 = 5_000
     /// Ta: one new check at most this often (RFC 8445 §14.2 default 50 ms).
     public var pacingMilliseconds: Int64 = 50
     /// Retransmission timeout of connectivity checks (§14.3: ≥ 500 ms for the first).

@@ -77,6 +77,9 @@ public final class PeerConnection {
     var transceivers: [Transceiver] = []
     /// We made the first offer (and so control ICE, RFC 8829 §3.5.1).
     public private(set) var isInitialOfferer = false
+    /// Every candidate is gathered (STUN and TURN servers answered or gave up): a description made
+    /// now is complete, for signalling that does not trickle.
+    public var iceGatheringComplete: Bool { ice.agent.gatheringDone }
     private var localTransport: JsepAnswerer.LocalTransport
     private var pendingRemoteOffer: SessionDescription?
     private var sessionVersion: UInt64 = 1

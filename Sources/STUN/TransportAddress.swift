@@ -46,6 +46,8 @@ extension TransportAddress.IP: CustomStringConvertible {
         }
     }
 
+    public var isIPv4: Bool { if case .v4 = self { return true }; return false }
+
     public var isLoopback: Bool {
         switch self {
         case let .v4(a): return a >> 24 == 127

@@ -1,8 +1,10 @@
 import STUN
 
-/// One relayed address on one TURN server over UDP (RFC 8656), sans-IO. Everything it sends goes
-/// from the base socket to the server: `pollTransmit()` hands those datagrams out; `handle` takes
-/// the server's datagrams; `handleTimeout` drives retransmission and refreshes.
+/// One relayed address on one TURN server (RFC 8656), sans-IO, reached over UDP, TCP or TLS (the
+/// relayed side is UDP either way). Everything it sends goes to the server: `pollTransmit()` hands
+/// those messages out (over a stream the shell frames nothing more: STUN carries its length, and
+/// `wrap` pads ChannelData to 4 bytes as §12.5 requires on streams); `handle` takes the server's
+/// messages one at a time; `handleTimeout` drives retransmission and refreshes.
 ///
 /// Permissions come first: `permit(peer)` installs one (CreatePermission) and `isPermitted(peer)`
 /// says when the server has confirmed it, so the owner can hold the first packet to a peer until
@@ -49,7 +51,18 @@ public struct TurnAllocation: Sendable {
 
     public init(server: TurnServer, rto: Int64 = 500) {
         self.server = server
-        transactions = StunTransactions(rto: rto)
+        // A stream delivers or breaks: no retransmissions (RFC 8489 §6.2.2), one deadline instead.
+        transactions = server.transport == .udp ? StunTransactions(rto: rto) : StunTransactions(rto: Self.streamTimeout, maximumSends: 1)
+    }
+
+    /// How long a request over TCP or TLS may go unanswered (RFC 8489 allows 39.5 s; a user waits less).
+    public static let streamTimeout: Int64 = 10_000
+
+    /// The TCP or TLS connection to the server broke or could not be made: the allocation is gone.
+    public mutating func transportFailed(_ reason: String) {
+        guard state != .failed(reason) else { return }
+        if case .failed = state { return }
+        fail("TURN server \(server): \(reason)")
     }
 
     public var relayedAddress: TransportAddress? {
@@ -121,7 +134,7 @@ public struct TurnAllocation: Sendable {
         outgoing += resend.map(\.bytes)
         for t in failed {
             switch t.context {
-            case .allocate: fail("TURN server \(server.address) did not answer")
+            case .allocate: fail("TURN server \(server) did not answer")
             case .refresh: if case .allocated = state { refreshAt = now + 10_000 } // try again soon
             case .createPermission, .channelBind: break // confirmed ones retry in 10 s (above); channels fall back to Send
             }
@@ -211,20 +224,20 @@ public struct TurnAllocation: Sendable {
             switch code {
             case 401 where kind == .allocate && !authenticatedAttempt:
                 // The expected first answer: now we know the realm and nonce (§7.2, RFC 8489 §9.2).
-                guard let realm = message.realm, let nonce = message.nonce else { return fail("TURN server \(server.address) sent 401 without a realm") }
+                guard let realm = message.realm, let nonce = message.nonce else { return fail("TURN server \(server) sent 401 without a realm") }
                 self.realm = realm
                 self.nonce = nonce
                 credentials = .longTerm(username: server.username, realm: realm, password: server.password)
                 authenticatedAttempt = true
                 request(.allocate, now: now)
             case 401:
-                fail("TURN server \(server.address) refused user \"\(server.username)\": check the TURN username and password")
+                fail("TURN server \(server) refused user \"\(server.username)\": check the TURN username and password")
             case 438:
                 // Stale nonce: take the new one and ask again (RFC 8489 §9.2.5).
                 if let nonce = message.nonce { self.nonce = nonce }
                 request(kind, now: now)
             default:
-                if kind == .allocate { fail("TURN server \(server.address) refused the allocation: \(code) \(reason)") }
+                if kind == .allocate { fail("TURN server \(server) refused the allocation: \(code) \(reason)") }
                 if case let .createPermission(ips) = kind {
                     for ip in ips where !isPermitted(ip) { permissions[ip] = nil; events.append(.refused(ip)) }
                 }
@@ -233,7 +246,7 @@ public struct TurnAllocation: Sendable {
         }
         switch kind {
         case .allocate:
-            guard let relayed = message.xorRelayedAddress else { return fail("TURN server \(server.address) sent no relayed address") }
+            guard let relayed = message.xorRelayedAddress else { return fail("TURN server \(server) sent no relayed address") }
             state = .allocated(relayed: relayed, mapped: message.xorMappedAddress)
             refreshAt = now + max(30, Int64(message.lifetime ?? 600) - 60) * 1000
             events.append(.allocated(relayed: relayed, mapped: message.xorMappedAddress))

@@ -1,17 +1,45 @@
 import CryptoPrimitives
 import STUN
 
+/// How we reach a TURN server (RFC 8656 §3.1 client-to-server transports). The relayed side is
+/// UDP in every case: only the leg between us and the server changes.
+public enum TurnTransport: String, Sendable, Hashable, CaseIterable {
+    case udp, tcp, tls
+
+    /// RFC 8445 §5.1.2.1 local preference bits for relayed candidates: UDP before TCP before TLS,
+    /// as browsers rank them, so a relay over a stream is used only when UDP to the server fails.
+    public var relayPreference: UInt32 {
+        switch self {
+        case .udp: return 2
+        case .tcp: return 1
+        case .tls: return 0
+        }
+    }
+}
+
 /// A TURN server to allocate a relayed address on (RFC 8656), with long-term credentials —
 /// either a fixed user or REST-style ones made by `TurnServer.restCredentials`.
-public struct TurnServer: Sendable, Equatable {
+public struct TurnServer: Sendable, Hashable, CustomStringConvertible {
     public var address: TransportAddress
     public var username: String
     public var password: String
+    public var transport: TurnTransport
+    /// The name the server's TLS certificate must carry (and the SNI we send); nil when the URL
+    /// named an IP address, which the certificate must then carry instead.
+    public var serverName: String?
 
-    public init(address: TransportAddress, username: String, password: String) {
+    public init(address: TransportAddress, username: String, password: String, transport: TurnTransport = .udp, serverName: String? = nil) {
         self.address = address
         self.username = username
         self.password = password
+        self.transport = transport
+        self.serverName = serverName
+    }
+
+    /// As the user would name it: the address, then the transport unless it is UDP.
+    public var description: String {
+        let name = serverName.map { "\($0) (\(address))" } ?? "\(address)"
+        return transport == .udp ? name : "\(name) over \(transport.rawValue.uppercased())"
     }
 
     /// The "TURN REST API" convention coturn implements (`use-auth-secret`): username

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ICE
 import STUN
+import TURN
 
 /// The UDP shell around an `IceAgent`: one socket per usable interface address, a poll loop that
 /// feeds the agent datagrams and the time and carries out what it asks. Non-STUN traffic is sorted
@@ -20,6 +21,8 @@ public final class IceTransport {
 
     public private(set) var agent: IceAgent
     public private(set) var sockets: [UDPSocket] = []
+    /// TCP/TLS connections to the TURN servers reached that way, one per server.
+    private var streams: [TurnStreamConnection] = []
     public private(set) var discarded = 0
     private var buffer = [UInt8](repeating: 0, count: 65_536)
     private var pending: [Event] = []
@@ -52,10 +55,21 @@ public final class IceTransport {
         }
         guard !sockets.isEmpty else { throw .noUsableAddress }
         let t = now
+        for server in agent.configuration.turnServers where server.transport != .udp && sockets.contains(where: { $0.local.isIPv4 == server.address.isIPv4 }) {
+            do throws(TransportError) {
+                streams.append(try TurnStreamConnection(server: server, caFile: agent.configuration.turnCAFile, now: t))
+            } catch {
+                pendingStreamFailures.append((server, error.description))
+            }
+        }
         for socket in sockets { self.agent.addLocalSocket(socket.local, now: t) }
         self.agent.localSocketsComplete(now: t)
+        for (server, reason) in pendingStreamFailures { self.agent.turnStreamFailed(server, reason: reason, now: t) }
+        pendingStreamFailures = []
         flush()
     }
+
+    private var pendingStreamFailures: [(TurnServer, String)] = []
 
     // MARK: signalling input (forwarded to the agent)
 
@@ -76,10 +90,22 @@ public final class IceTransport {
     /// Waits up to `maximumWait` ms for datagrams or the agent's next timer, handles everything
     /// ready, and returns what happened.
     public func step(maximumWait: Int64) -> [Event] {
-        let wait = max(0, min(maximumWait, (agent.nextTimeout ?? Int64.max) - now))
+        let deadlines = [agent.nextTimeout] + streams.map(\.nextDeadline)
+        let wait = max(0, min(maximumWait, (deadlines.compactMap { $0 }.min() ?? Int64.max) - now))
         var fds = sockets.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+        fds += streams.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN) | ($0.wantsWrite ? Int16(POLLOUT) : 0), revents: 0) }
         _ = poll(&fds, nfds_t(fds.count), Int32(clamping: wait))
-        for (i, fd) in fds.enumerated() where fd.revents & Int16(POLLIN) != 0 {
+        for (i, stream) in streams.enumerated() {
+            let revents = fds[sockets.count + i].revents
+            if revents & Int16(POLLOUT | POLLERR | POLLHUP) != 0 { stream.handleWritable() }
+            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                for message in stream.handleReadable() { agent.handleTurnStream(message, from: stream.server, now: now) }
+            }
+            stream.checkDeadline(now: now)
+            if let reason = stream.failure { agent.turnStreamFailed(stream.server, reason: reason, now: now) }
+        }
+        streams.removeAll { !$0.isUsable }
+        for (i, fd) in fds.prefix(sockets.count).enumerated() where fd.revents & Int16(POLLIN) != 0 {
             let socket = sockets[i]
             // At most 256 datagrams per socket per step: a flood must not starve the agent's timers.
             var budget = 256
@@ -87,7 +113,7 @@ public final class IceTransport {
                 budget -= 1
                 let datagram = Array(buffer[0..<count])
                 guard let first = datagram.first else { continue }
-                let fromServer = agent.configuration.turnServers.contains { $0.address == from }
+                let fromServer = agent.configuration.turnServers.contains { $0.address == from && $0.transport == .udp }
                 switch DatagramKind(firstByte: first) {
                 case .stun, .turnChannel:
                     agent.handleDatagram(datagram, from: from, local: socket.local, now: now)
@@ -138,6 +164,10 @@ public final class IceTransport {
     }
 
     private func emit(_ t: IceTransmit) {
+        if let server = t.turnStream {
+            streams.first { $0.server == server }?.send(t.bytes)
+            return
+        }
         (sockets.first { $0.local == t.local } ?? sockets.first { $0.local.isIPv4 == t.destination.isIPv4 })?.send(t.bytes, to: t.destination)
     }
 

@@ -5,6 +5,7 @@ import MediaDevices
 import PeerConnection
 import SCTP
 import STUN
+import TURN
 import TUI
 import Signaling
 import SignalingClient
@@ -61,8 +62,10 @@ struct CallCommand: ParsableCommand {
     @Flag(name: .long, help: "Send the microphone as it is: no echo cancellation, noise suppression or gain control (music; a headset that already does it).")
     var noVoiceProcessing = false
 
-    @Flag(name: .long, help: "Connect only through a TURN relay (hides your addresses from the peer; needs a server with --turn-secret).")
+    @Flag(name: .long, help: "Connect only through a TURN relay (hides your addresses from the peer; needs a TURN server: --ice-server, or a signalling server with --turn-secret).")
     var relayOnly = false
+
+    @OptionGroup var iceServers: IceServerOptions
 
     @Option(name: .long, help: ArgumentHelp("Video to send: 'test' (a moving pattern), a V4L2 device such as /dev/video0, a .y4m file, or 'none'.", valueName: "SOURCE"))
     var camera = "test"
@@ -111,6 +114,7 @@ struct CallCommand: ParsableCommand {
         // On a terminal, a room call runs on the call screen; through pipes it stays headless.
         let access: SignalingAccess
         do { access = try SignalingAccess.resolve(passphraseFile: passphraseFile, caFile: caFile, environment: ProcessInfo.processInfo.environment) } catch { fail("\(error)") }
+        IceServerOptions.apply(iceServers.servers(settings: Settings.load()), caFile: access.caFile, to: &configuration.iceConfiguration)
         if let server, let room, isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, !headless {
             let environment = ProcessInfo.processInfo.environment
             let session = TerminalSession()
@@ -136,7 +140,9 @@ struct CallCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("termcall: could not join room \(room): \(reason)\n".utf8))
                 throw ExitCode.failure
             }
-            IceServerList.apply(peers.iceServers ?? [], to: &configuration.iceConfiguration)
+            for problem in IceServerList.apply(peers.iceServers ?? [], to: &configuration.iceConfiguration) {
+                FileHandle.standardError.write(Data("termcall: \(problem)\n".utf8))
+            }
             connection = signalling
             received = events
         }
@@ -166,6 +172,9 @@ struct CallCommand: ParsableCommand {
             }
             return
         }
+        // stdio and paste carry no trickled candidates: each description holds what was gathered
+        // when it was made, so let the STUN and TURN servers answer first.
+        waitForCandidates(call)
         if signal == "paste" {
             try pasteExchange(pc, input: input)
         } else if offer {
@@ -178,6 +187,15 @@ struct CallCommand: ParsableCommand {
             emit(["type": "answer", "sdp": try pc.createAnswer()])
         }
         try runLoop(call: call, input: input) { call.step(maximumWait: 5) } hangUp: { call.hangUp() }
+    }
+
+    /// Steps the call until ICE gathering is complete (server-reflexive and relayed candidates are
+    /// in), at most `IceTransport`'s allocation deadline; problems (a refused TURN login) are said.
+    private func waitForCandidates(_ call: Call) {
+        let deadline = Date().addingTimeInterval(Double(TurnAllocation.streamTimeout) / 1000)
+        while !call.peer.iceGatheringComplete, Date() < deadline {
+            for case let .problem(text) in call.step(maximumWait: 20) { FileHandle.standardError.write(Data("termcall: \(text)\n".utf8)) }
+        }
     }
 
     /// Server-less: the offer and the answer each travel as one line the people copy into any chat

@@ -240,6 +240,7 @@ extension Settings {
         // Loopback candidates too: a peer on this same machine (a second terminal, a browser) is
         // then reachable even with no network up; a remote peer's checks on them simply fail.
         c.includeLoopback = true
+        IceServerOptions.apply(iceServers ?? [], caFile: ProcessInfo.processInfo.environment["TERMCALL_CA_FILE"], to: &c.iceConfiguration)
         return c
     }
 }

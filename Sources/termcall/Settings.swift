@@ -1,4 +1,5 @@
 import Foundation
+import ICE
 
 /// What a person chose in the device menu, remembered in `$XDG_CONFIG_HOME/termcall/settings.json`
 /// (`~/.config/termcall/settings.json`). Flags on a command line win over it.
@@ -13,6 +14,10 @@ struct Settings: Codable, Equatable {
     var renderMode = "half"
     var name = "terminal"
     var server = "ws://127.0.0.1:8080"
+    /// STUN/TURN servers for every call, besides those a signalling server hands out:
+    /// `[{"urls": ["turns:turn.example.org"], "username": "…", "credential": "…"}]`. Optional so
+    /// that settings saved before it existed still load.
+    var iceServers: [IceServer]?
 
     static func path(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")

@@ -21,9 +21,14 @@ struct VirtualNetwork {
         var inside: [TransportAddress: TransportAddress] = [:]
         var outside: [TransportAddress: TransportAddress] = [:]
         var nextPort: UInt16 = 40_000
-        /// Blocks everything that is not answering an outgoing flow to that exact address (symmetric-ish).
+        /// Blocks everything that is not answering an outgoing flow to that exact address (what
+        /// Linux conntrack does behind `masquerade`).
         var restrictive = false
         var contacted: Set<TransportAddress> = []
+        /// A new public port for every destination (`masquerade fully-random`): server-reflexive
+        /// candidates are then useless to the peer, and only a relay connects two of these.
+        var symmetric = false
+        var perDestination: [String: TransportAddress] = [:]
     }
 
     var agents: [IceAgent]
@@ -46,6 +51,20 @@ struct VirtualNetwork {
     var filter: (@Sendable (Int, [UInt8]) -> Bool)?
     /// Agents whose host candidates are signalled as mDNS names (`<uuid>.local`), as browsers do.
     var hidesHostAddresses: Set<Int> = []
+    /// How long signalling takes from agent i to the other (0: instant). Candidates and
+    /// end-of-candidates wait this long, as they do behind a real signalling server.
+    var signallingDelay: [Int64] = [0, 0]
+    var signalling: [(at: Int64, to: Int, event: IceEvent)] = []
+    /// Agents behind a firewall that drops all their UDP (TURN over TCP/TLS still gets out).
+    var udpBlocked: Set<Int> = []
+    /// Agents whose stream to the TURN server is broken: what they send on it is lost.
+    var streamBroken: Set<Int> = []
+    /// The far end of agent i's TCP/TLS connection to the TURN server, as the server sees it
+    /// (the NAT passes an outgoing stream untouched here), and the server it was opened to.
+    func streamClient(_ i: Int, _ server: TurnServer) -> TransportAddress {
+        TransportAddress(ip: .v4(0x6440_0001 + UInt32(i)), port: server.transport == .tls ? 443 : 80)
+    }
+    var streams: [TransportAddress: (agent: Int, server: TurnServer)] = [:]
 
     init(_ a: IceAgent, _ b: IceAgent, socketsA: [TransportAddress], socketsB: [TransportAddress]) {
         agents = [a, b]
@@ -75,6 +94,14 @@ struct VirtualNetwork {
                 while let e = agents[i].pollEvent() {
                     progress = true
                     events[i].append(e)
+                    if signallingDelay[i] > 0 {
+                        switch e {
+                        case .localCandidate, .gatheringComplete:
+                            signalling.append((now + signallingDelay[i], 1 - i, e))
+                            continue
+                        default: break
+                        }
+                    }
                     switch e {
                     case var .localCandidate(c):
                         if hidesHostAddresses.contains(i), c.kind == .host, let a = c.address {
@@ -92,9 +119,26 @@ struct VirtualNetwork {
 
     mutating func send(_ t: IceTransmit, from agent: Int) {
         if dead.contains(agent) || filter?(agent, t.bytes) == true { dropped += 1; return }
+        if let server = t.turnStream {
+            if streamBroken.contains(agent) { dropped += 1; return }
+            let client = streamClient(agent, server)
+            streams[client] = (agent, server)
+            inFlight.append(Datagram(at: now + delay, from: client, to: t.destination, bytes: t.bytes)) // a stream loses nothing
+            return
+        }
+        if udpBlocked.contains(agent) { dropped += 1; return }
         var source = t.local
         if var nat = nats[agent] {
-            if let mapped = nat.inside[source] { source = mapped } else {
+            let key = "\(t.local)>\(t.destination)"
+            if nat.symmetric {
+                if let mapped = nat.perDestination[key] { source = mapped } else {
+                    let mapped = TransportAddress(ip: nat.publicIP, port: nat.nextPort)
+                    nat.nextPort += 1
+                    nat.perDestination[key] = mapped
+                    nat.outside[mapped] = t.local
+                    source = mapped
+                }
+            } else if let mapped = nat.inside[source] { source = mapped } else {
                 let mapped = TransportAddress(ip: nat.publicIP, port: nat.nextPort)
                 nat.nextPort += 1
                 nat.inside[t.local] = mapped
@@ -118,11 +162,20 @@ struct VirtualNetwork {
             if spins > 10_000 { Issue.record("timers stuck at \(now) ms: \(agents.map(\.nextTimeout))"); return }
             let nextPacket = inFlight.map(\.at).min()
             let timers = agents.compactMap(\.nextTimeout) + [turnServer?.nextTimeout].compactMap { $0 }
-            let next = ([nextPacket].compactMap { $0 } + timers).min() ?? until
+            let next = ([nextPacket, signalling.map(\.at).min()].compactMap { $0 } + timers).min() ?? until
             now = max(now, min(until, next))
             let due = inFlight.filter { $0.at <= now }
             inFlight.removeAll { $0.at <= now }
             for d in due { deliver(d) }
+            let signalled = signalling.filter { $0.at <= now }
+            signalling.removeAll { $0.at <= now }
+            for m in signalled {
+                switch m.event {
+                case let .localCandidate(c): agents[m.to].addRemoteCandidate(c, now: now)
+                case .gatheringComplete: agents[m.to].remoteCandidatesComplete(now: now)
+                default: break
+                }
+            }
             for i in 0..<2 where (agents[i].nextTimeout ?? .max) <= now { agents[i].handleTimeout(now: now) }
             if var turn = turnServer { turn.handleTimeout(now: now); turnServer = turn; flushTurn() }
             pump()
@@ -143,6 +196,13 @@ struct VirtualNetwork {
             flushTurn()
             return
         }
+        if let (i, server) = streams[d.to] {
+            if streamBroken.contains(i) { dropped += 1; return }
+            delivered += 1
+            agents[i].handleTurnStream(d.bytes, from: server, now: now)
+            return
+        }
+        if let i = owner(of: d.to), udpBlocked.contains(i) { dropped += 1; return }
         var destination = d.to, translated = false
         for i in 0..<2 {
             guard let nat = nats[i], nat.publicIP == destination.ip else { continue }

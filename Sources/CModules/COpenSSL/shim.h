@@ -36,4 +36,8 @@ static inline void tc_dtls_use_fast_timer(SSL *s) { DTLS_set_timer_cb(s, tc_dtls
 static inline int tc_x509_set_validity(X509 *x, long notBeforeSeconds, long notAfterSeconds) {
     return X509_gmtime_adj(X509_getm_notBefore(x), notBeforeSeconds) != NULL && X509_gmtime_adj(X509_getm_notAfter(x), notAfterSeconds) != NULL;
 }
+/* TLS client (TURN over TLS): TLS 1.2 at least, SNI, chain and name checked by OpenSSL itself. */
+static inline long tc_ssl_ctx_set_min_tls12(SSL_CTX *ctx) { return SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION); }
+static inline long tc_ssl_set_sni(SSL *s, const char *name) { return SSL_set_tlsext_host_name(s, name); }
+static inline void tc_ssl_ctx_verify_peer(SSL_CTX *ctx) { SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL); }
 #endif
