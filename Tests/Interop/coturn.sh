@@ -5,7 +5,10 @@
 #   coturn.sh start DIR [lt|rest]   write DIR/turnserver.conf, start turnserver, wait until it
 #                                   listens, print its PID. lt: user alice:s3cret;
 #                                   rest: static-auth-secret=termcall-secret. Realm termcall.test.
-#                                   Env: TURN_PORT (3478), TURN_MIN_PORT (49160), TURN_MAX_PORT (49300).
+#                                   Env: TURN_PORT (3478, UDP and TCP), TURN_MIN_PORT (49160),
+#                                   TURN_MAX_PORT (49300); TURN_TLS_PORT: also TLS there, with a
+#                                   test CA (DIR/ca.pem) that signed a certificate for
+#                                   turn.termcall.test and 127.0.0.1.
 #   coturn.sh stop PID              stop it (TERM, then KILL after ~2 s).
 #   coturn.sh rest-cred [NAME] [TTL] print "USERNAME PASSWORD" for the rest mode
 #                                   (username EXPIRY:NAME, password base64(HMAC-SHA1(secret, username))).
@@ -28,6 +31,17 @@ start)
         rest) auth=$'use-auth-secret\nstatic-auth-secret='"$REST_SECRET" ;;
         *) echo "coturn.sh: mode must be lt or rest" >&2; exit 2 ;;
     esac
+    tls=$'no-tls'
+    if [[ -n "${TURN_TLS_PORT:-}" ]]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=termcall test CA" \
+            -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=turn.termcall.test" \
+            -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+        printf 'subjectAltName=DNS:turn.termcall.test,IP:127.0.0.1\n' > "$dir/san.ext"
+        openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+            -extfile "$dir/san.ext" -out "$dir/server.pem" 2>/dev/null
+        tls="tls-listening-port=$TURN_TLS_PORT"$'\n'"cert=$dir/server.pem"$'\n'"pkey=$dir/server.key"
+    fi
     cat > "$dir/turnserver.conf" <<CONF
 listening-ip=127.0.0.1
 relay-ip=127.0.0.1
@@ -37,7 +51,7 @@ max-port=${TURN_MAX_PORT:-49300}
 realm=termcall.test
 $auth
 fingerprint
-no-tls
+$tls
 no-dtls
 no-cli
 no-multicast-peers
@@ -54,7 +68,8 @@ CONF
     pid=$!
     # Wait (at most ~10 s) for the UDP listener line ("socket: Protocol not supported" is harmless).
     for _ in $(seq 1 200); do
-        if grep -q "UDP listener opened on" "$dir/log" 2>/dev/null; then
+        if grep -q "UDP listener opened on" "$dir/log" 2>/dev/null \
+           && { [[ -z "${TURN_TLS_PORT:-}" ]] || grep -q "TLS/TCP listener opened on" "$dir/log"; }; then
             echo "$pid"
             exit 0
         fi
