@@ -91,7 +91,7 @@ let package = Package(
         /// termcall's signalling protocol and room rules, sans-IO (no NIO here, so tests are plain).
         .target(name: "Signaling", dependencies: ["CryptoPrimitives", "CZlib"], swiftSettings: strict),
         /// One entry point per parser of hostile bytes, for libFuzzer (Fuzz/) and the corpus replay test.
-        .target(name: "FuzzTargets", dependencies: ["STUN", "RTP", "SDP", "SCTP", "Signaling", "MediaDevices", "MediaCore"], swiftSettings: strict),
+        .target(name: "FuzzTargets", dependencies: ["STUN", "RTP", "SDP", "SCTP", "Signaling", "MediaDevices", "MediaCore", "TURN", "ICE"], swiftSettings: strict),
         /// `termcall serve`: Hummingbird HTTP/1 + WebSocket, TLS, the web page, a STUN responder.
         .target(name: "SignalingServer", dependencies: [
             "Signaling", "STUN", "TURN", "UDPTransport",

@@ -5,13 +5,15 @@ import SCTP
 import SDP
 import STUN
 import Signaling
+import TURN
+import ICE
 
 /// Every parser that reads bytes a stranger chose, as one entry point per parser: libFuzzer drives
 /// them (Fuzz/, `scripts/fuzz`), and `FuzzCorpusTests` replays the committed corpus through them on
 /// every test run. Each must return for any input; where a parse succeeds, what it serialises to
 /// must parse back to the same value (a trap here is the finding).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case stun, rtp, rtcp, vp8, sdp, dcep, signaling, pasted, y4m, wav
+    case stun, rtp, rtcp, vp8, sdp, dcep, signaling, pasted, y4m, wav, turnstream, iceurl
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -25,6 +27,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .pasted: Self.pasted(bytes)
         case .y4m: Self.y4m(bytes)
         case .wav: Self.wav(bytes)
+        case .turnstream: Self.turnStream(bytes)
+        case .iceurl: Self.iceURL(bytes)
         }
     }
 
@@ -96,6 +100,31 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         _ = directory.disconnected(1)
         _ = directory.disconnected(2)
         precondition(directory.roomCount == 0, "an emptied room stayed")
+    }
+
+    /// A TURN server's TCP/TLS byte stream, cut at every 7th byte as reads might cut it: each frame
+    /// the framer hands out goes to an allocation, as the shell does.
+    static func turnStream(_ bytes: [UInt8]) {
+        var framer = TurnStreamFramer()
+        var allocation = TurnAllocation(server: TurnServer(address: TransportAddress(ip: .v4(0x7F00_0001), port: 3478), username: "u", password: "p", transport: .tcp))
+        allocation.start(now: 0)
+        var total = 0
+        for start in stride(from: 0, to: bytes.count, by: 7) {
+            framer.append(Array(bytes[start..<min(bytes.count, start + 7)]))
+            do throws(TurnStreamFramer.FramingError) {
+                while let frame = try framer.next() {
+                    total += frame.count
+                    _ = allocation.handle(frame, now: 1)
+                }
+            } catch { return }
+        }
+        precondition(total + framer.bufferedBytes == bytes.count, "the framer lost or invented bytes")
+    }
+
+    /// An ICE server URL as a user or a server might write it: what parses prints back to itself.
+    static func iceURL(_ bytes: [UInt8]) {
+        guard let url = try? IceServerURL(String(decoding: bytes, as: UTF8.self)) else { return }
+        precondition((try? IceServerURL(url.description)) == url, "ICE server URL does not round-trip")
     }
 
     static func pasted(_ bytes: [UInt8]) {
