@@ -37,7 +37,7 @@ public struct IceServerURL: Sendable, Hashable, CustomStringConvertible {
         }
         let secure = scheme == .stuns || scheme == .turns
         var port: UInt16 = secure ? 5349 : 3478 // RFC 7064 §3.1, RFC 7065 §3
-        var host: Substring
+        var host: Substring, bracketed = false
         if rest.hasPrefix("[") {
             guard let close = rest.firstIndex(of: "]") else { throw fail("an IPv6 address needs its closing ]") }
             host = rest[rest.index(after: rest.startIndex)..<close]
@@ -46,7 +46,9 @@ public struct IceServerURL: Sendable, Hashable, CustomStringConvertible {
                 guard rest.hasPrefix(":"), let p = UInt16(rest.dropFirst()), p > 0 else { throw fail("the port must be a number from 1 to 65535") }
                 port = p
             }
-            guard TransportAddress.IP(String(host)) != nil else { throw fail("\"\(host)\" is not an IPv6 address") }
+            guard let ip = TransportAddress.IP(String(host)), !ip.isIPv4 else { throw fail("\"\(host)\" is not an IPv6 address") }
+            host = Substring("\(ip)") // one spelling per address, so equal URLs compare equal
+            bracketed = true
         } else if let portColon = rest.lastIndex(of: ":") {
             host = rest[..<portColon]
             guard let p = UInt16(rest[rest.index(after: portColon)...]), p > 0 else { throw fail("the port must be a number from 1 to 65535") }
@@ -54,8 +56,9 @@ public struct IceServerURL: Sendable, Hashable, CustomStringConvertible {
         } else {
             host = rest
         }
-        guard !host.isEmpty, host.count <= 253, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" || $0 == ":" }) else {
-            throw fail("\"\(host)\" is not a host name or address")
+        // An IPv6 address must be bracketed (RFC 3986 IP-literal): "a:b:c" is never a name.
+        guard !host.isEmpty, host.count <= 253, bracketed || host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }) else {
+            throw fail("\"\(host)\" is not a host name or address (an IPv6 address goes in brackets)")
         }
         self.host = String(host)
         self.port = port

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ICE
 import Foundation
 import Signaling
 import SignalingServer
@@ -30,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Shared secret of a TURN server (coturn use-auth-secret): clients get time-limited credentials.", valueName: "SECRET"))
     var turnSecret: String?
 
-    @Option(name: .long, help: ArgumentHelp("TURN server URL handed to clients, e.g. turn:turn.example.org:3478 (repeatable).", valueName: "URL"))
+    @Option(name: .long, help: ArgumentHelp("TURN server URL handed to clients, e.g. turn:turn.example.org:3478, 'turn:turn.example.org:3478?transport=tcp', turns:turn.example.org:443 (repeatable).", valueName: "URL"))
     var turnUrl: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("How long the TURN credentials handed to each client work (a relayed call longer than this loses its relay).", valueName: "SECONDS"))
@@ -45,6 +46,12 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard (turnSecret == nil) || !turnUrl.isEmpty else { throw ValidationError("--turn-secret needs --turn-url (where clients reach the TURN server)") }
+        for url in turnUrl {
+            // What clients are handed must be a TURN URL they can use (browsers refuse the whole list otherwise).
+            let parsed: IceServerURL
+            do throws(IceServerURL.ParseError) { parsed = try IceServerURL(url) } catch { throw ValidationError(error.description) }
+            guard parsed.scheme == .turn || parsed.scheme == .turns else { throw ValidationError("--turn-url takes turn: or turns: URLs, not \(url)") }
+        }
         guard (0...65_535).contains(port) else { throw ValidationError("--port is 0...65535") }
         guard (2...16).contains(roomSize) else { throw ValidationError("--room-size is 2...16") }
         guard (60...7 * 86_400).contains(turnTtl) else { throw ValidationError("--turn-ttl is 60 s to 7 days") }

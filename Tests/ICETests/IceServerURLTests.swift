@@ -32,6 +32,7 @@ import UDPTransport
         "stun.example.org", "http://stun.example.org", "stun:", "stun:host:0", "stun:host:99999", "stun:host:port",
         "stun:host?transport=tcp", "turn:host?transport=sctp", "turn:host?foo=bar", "turns:host?transport=udp",
         "turn:[2001:db8::1", "turn:[not-v6]:3478", "turn:bad host", "turn:a/b",
+        "turns:turn0example.org:4:3", "stun:2001:db8::1", "stun:héllo.example",
     ])
     func refusesWithAReason(_ text: String) {
         #expect(throws: IceServerURL.ParseError.self) { try IceServerURL(text) }
