@@ -51,7 +51,12 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
         return text
     }
 
-    public enum ParseError: Error, Equatable, Sendable { case malformed(String) }
+    public enum ParseError: Error, Equatable, Sendable {
+        case malformed(String)
+        /// A well-formed candidate on a transport this agent does not check (ICE-TCP, RFC 6544,
+        /// which browsers send beside their UDP candidates): skipped, not an error.
+        case unsupportedTransport(String)
+    }
 
     /// Parses an SDP candidate attribute (with or without `a=` / `candidate:`). TCP candidates and
     /// other transports are refused; unknown extension pairs are ignored (RFC 8839 §5.1).
@@ -61,7 +66,7 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
         if body.hasPrefix("candidate:") { body = body.dropFirst("candidate:".count) }
         let fields = body.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard fields.count >= 8, fields[6] == "typ" else { throw .malformed(text) }
-        guard fields[2].lowercased() == "udp" else { throw .malformed("not a UDP candidate: \(text)") }
+        guard fields[2].lowercased() == "udp" else { throw .unsupportedTransport(fields[2]) }
         guard !fields[0].isEmpty, fields[0].count <= 32, let component = Int(fields[1]), (1...256).contains(component),
               let priority = UInt32(fields[3]), let port = UInt16(fields[5]), let kind = Kind(rawValue: fields[7]) else {
             throw .malformed(text)

@@ -80,6 +80,8 @@ public final class PeerConnection {
     /// Every candidate is gathered (STUN and TURN servers answered or gave up): a description made
     /// now is complete, for signalling that does not trickle.
     public var iceGatheringComplete: Bool { ice.agent.gatheringDone }
+    /// Remote candidates on transports we do not check (TCP), skipped quietly.
+    public private(set) var skippedCandidates = 0
     private var localTransport: JsepAnswerer.LocalTransport
     private var pendingRemoteOffer: SessionDescription?
     private var sessionVersion: UInt64 = 1
@@ -247,8 +249,13 @@ public final class PeerConnection {
         var text = line.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("a=") { text.removeFirst(2) }
         if text.isEmpty || text == "end-of-candidates" { ice.remoteCandidatesComplete(); return }
-        guard let candidate = try? IceCandidate(sdp: text) else { events.append(.problem("ignored a malformed ICE candidate from the peer: \(text.prefix(80))")); return }
-        ice.addRemoteCandidate(candidate)
+        do throws(IceCandidate.ParseError) {
+            ice.addRemoteCandidate(try IceCandidate(sdp: text))
+        } catch .unsupportedTransport {
+            skippedCandidates += 1 // TCP candidates (RFC 6544) beside the UDP ones: nothing to say
+        } catch {
+            events.append(.problem("ignored a malformed ICE candidate from the peer: \(text.prefix(80))"))
+        }
     }
 
     /// The next offer restarts ICE with new credentials (RFC 8445 §9).
