@@ -6,8 +6,14 @@ import SRTP
 public struct PeerConnectionStatistics: Sendable, Equatable {
     public struct Transport: Sendable, Equatable {
         public var iceState: IceConnectionState = .new
-        /// `host 127.0.0.1:5000 ↔ host 127.0.0.1:6000 (udp)` once a pair is selected.
+        /// `host 127.0.0.1:5000 ↔ host 127.0.0.1:6000 (udp)` once a pair is selected; a relayed
+        /// one ends `(udp, relayed over TCP)` when the TURN server is reached over a stream.
         public var selectedPair: String?
+        /// The selected pair's candidate types (RTCIceCandidateStats.candidateType: host, srflx,
+        /// prflx, relay) and, for a local relay, how its TURN server is reached (relayProtocol).
+        public var localCandidateType: String?
+        public var remoteCandidateType: String?
+        public var relayProtocol: String?
         /// `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`, `DTLSv1.2`.
         public var dtlsCipher: String?
         public var dtlsVersion: String?

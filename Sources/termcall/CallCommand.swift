@@ -301,6 +301,10 @@ struct CallCommand: ParsableCommand {
             "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "ice_restarts": call.legs.map(\.iceRestarts).reduce(0, +), "video_bytes_received": st.inbound(.video)?.bytesReceived ?? 0, "opus_expected_loss": call.expectedLossPercent,
         ]
         if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
+        // How the call crosses the network: direct (host/srflx/prflx) or through a relay, and over what.
+        line["local_candidate_type"] = st.transport.localCandidateType ?? ""
+        line["remote_candidate_type"] = st.transport.remoteCandidateType ?? ""
+        line["relay_protocol"] = st.transport.relayProtocol ?? ""
         if let code = call.legs[0].verificationCode { line["verification"] = code }
         // Hostile input, dropped and counted; and what a soak watches for growth.
         line["datagrams_discarded"] = st.transport.datagramsDiscarded
