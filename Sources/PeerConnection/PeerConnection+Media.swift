@@ -291,6 +291,8 @@ extension PeerConnection {
         stats.transport.rtpUnknownPayload = counters.rtpUnknownPayload
         stats.transport.datagramsDiscarded = ice.discarded
         stats.transport.stunRejected = ice.agent.statistics.malformed + ice.agent.statistics.unauthenticated
+        stats.transport.checksSent = ice.agent.statistics.checksSent
+        stats.transport.checksReceived = ice.agent.statistics.checksReceived
         for kind in MediaKind.allCases {
             let ssrc = kind == .audio ? audioSSRC : videoSSRC
             guard let out = rtcp.outbound[ssrc], out.packetsSent > 0 else { continue }

@@ -30,6 +30,8 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var datagramsDiscarded = 0
         /// STUN that did not parse, or checks that failed authentication (answered 400/401).
         public var stunRejected = 0
+        /// ICE connectivity checks we sent and the peer's we received (consent checks not counted).
+        public var checksSent = 0, checksReceived = 0
     }
 
     /// One stream we send (outbound-rtp with its remote-inbound-rtp figures).

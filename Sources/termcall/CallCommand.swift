@@ -305,6 +305,8 @@ struct CallCommand: ParsableCommand {
         line["local_candidate_type"] = st.transport.localCandidateType ?? ""
         line["remote_candidate_type"] = st.transport.remoteCandidateType ?? ""
         line["relay_protocol"] = st.transport.relayProtocol ?? ""
+        line["ice_checks_sent"] = st.transport.checksSent
+        line["ice_checks_received"] = st.transport.checksReceived
         if let code = call.legs[0].verificationCode { line["verification"] = code }
         // Hostile input, dropped and counted; and what a soak watches for growth.
         line["datagrams_discarded"] = st.transport.datagramsDiscarded

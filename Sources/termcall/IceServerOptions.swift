@@ -33,11 +33,12 @@ struct IceServerOptions: ParsableArguments {
 
     /// Resolves the servers into `configuration` (names looked up before the call starts) and says
     /// on stderr what had to be skipped.
+    /// `caFile` is for TURN servers over TLS, these and the ones a signalling server hands out later.
     static func apply(_ servers: [IceServer], caFile: String?, to configuration: inout IceConfiguration) {
+        if configuration.turnCAFile == nil { configuration.turnCAFile = caFile }
         guard !servers.isEmpty else { return }
         let result = IceServerResolver.resolve(servers)
         IceServerResolver.apply(result, to: &configuration)
-        if configuration.turnCAFile == nil { configuration.turnCAFile = caFile }
         for problem in result.problems { FileHandle.standardError.write(Data("termcall: \(problem)\n".utf8)) }
     }
 }

@@ -160,3 +160,31 @@ import Testing
         #expect(net.agents[0].selectedRelayTransport == .udp)
     }
 }
+
+@Suite struct StreamFailureDuringChecksTests {
+    @Test(arguments: [50, 150, 300, 600, 1_000] as [Int64])
+    func aStreamRelayThatDiesWhileChecksRunLeavesTheOthersChecking(_ at: Int64) throws {
+        let stun = address("192.0.2.100:3478"), relay = address("192.0.2.200:3478")
+        var config = IceConfiguration()
+        config.stunServers = [stun]
+        config.turnServers = [TurnServer(address: relay, username: "alice", password: "s3cret"),
+                              TurnServer(address: relay, username: "alice", password: "s3cret", transport: .tcp)]
+        var net = VirtualNetwork(IceAgent(role: .controlling, configuration: config, tieBreaker: 2),
+                                 IceAgent(role: .controlled, configuration: config, tieBreaker: 1),
+                                 socketsA: [address("10.0.1.2:5000")], socketsB: [address("10.0.2.2:6000")])
+        net.stunServer = stun
+        net.turnServer = TurnServerSimulator(address: relay, username: "alice", password: "s3cret")
+        net.nats[0] = .init(publicIP: TransportAddress.IP("198.51.100.2")!, restrictive: true)
+        net.nats[1] = .init(publicIP: TransportAddress.IP("203.0.113.2")!, restrictive: true)
+        net.signallingDelay = [40, 40]
+        net.start()
+        net.run(until: at)
+        for i in 0..<2 {
+            net.streamBroken.insert(i)
+            net.agents[i].turnStreamFailed(config.turnServers[1], reason: "the connection broke", now: net.now)
+        }
+        net.pump()
+        net.run(until: 10_000)
+        #expect(net.bothConnected, "states \(net.state(0)) \(net.state(1))")
+    }
+}

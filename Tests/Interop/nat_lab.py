@@ -223,6 +223,14 @@ class Lab:
             self.ip(lan, "addr", "add", s["host"] + "/24", "dev", "eth0")
             self.ip(lan, "link", "set", "eth0", "up")
             self.ip(lan, "route", "add", "default", "via", s["router"])
+        # The internet has a default route: a packet for an address nobody routes (a peer's private
+        # host candidate) is lost on the way, it does not fail in sendto. Without one, coturn's
+        # relay to such a peer gets ENETUNREACH (EINVAL with a blackhole route) and coturn ends the
+        # whole allocation. So pub's default route points at a gateway that never answers: a
+        # permanent neighbour entry with a MAC nobody has, whose frames router A's end ignores.
+        a_if = SIDES["a"]["pub_if"]
+        self.ip("pub", "neigh", "add", "198.51.100.254", "lladdr", "02:00:00:00:00:fe", "dev", a_if, "nud", "permanent")
+        self.ip("pub", "route", "add", "default", "via", "198.51.100.254", "dev", a_if)
         for name in ("pub", "router_a", "router_b"):
             self.sh(name, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
         for side in SIDES:
@@ -458,7 +466,7 @@ def serve(a_mode, b_mode, secret, turn_verbose):
         except Exception as error:
             lab.close()
             emit({"event": "error", "message": str(error)})
-            sys.exit(1)
+            os._exit(1)  # torn down already; no "closed" line after the error
         emit(lab.ready())
         buffer = b""
         while True:
@@ -702,6 +710,12 @@ class SelfTest:
                    output=r.stdout.strip())
         self.check("run prefix: /etc/hosts outside unchanged", open("/etc/hosts", "rb").read() == hosts_before
                    and b"termcall.test" not in hosts_before)
+        mounted = any(line.split()[4] == "/etc/hosts" for line in open("/proc/self/mountinfo"))
+        self.check("run prefix: no /etc/hosts mount in our own mount namespace", not mounted)
+        r = subprocess.run(info["run"]["a"] + ["turnutils_stunclient", "-p", "3478", srv], capture_output=True, text=True)
+        reflexive = [ln.split("reflexive addr: ")[1] for ln in r.stdout.splitlines() if "reflexive addr: " in ln]
+        self.check("cone: turnutils_stunclient from lanA sees router A's WAN address",
+                   r.returncode == 0 and reflexive and reflexive[0].startswith(info["a_wan"] + ":"), reflexive=reflexive[:1])
         a(op="bind", port=40000)
         m1, m2 = a(op="stun", server=[srv, 3478]), a(op="stun", server=[srv, 3479])
         self.check("1 cone: mapping keeps port 40000, same for both server ports",
