@@ -228,11 +228,15 @@ struct CallCommand: ParsableCommand {
     /// stats, camera, mute, hang-up, and with stdio signalling renegotiation and candidates).
     private func runLoop(call: Call, input: StdinLines, step: () throws -> [Call.Event], hangUp: () -> Void) throws {
         let pc = call.peer
+        // Said on the first decoded frame, however many frames one step decodes.
+        var firstFrameSaid = false
         while true {
             for event in try step() {
                 switch event {
                 case .chatOpen: emit(["event": "chat-open"])
-                case .remoteVideo where call.remoteFramesDecoded == 1: emit(["event": "first-frame"])
+                case .remoteVideo where !firstFrameSaid:
+                    firstFrameSaid = true
+                    emit(["event": "first-frame"])
                 case let .chat(text): emit(["event": "chat", "text": text])
                 case let .track(kind): emit(["event": "track", "kind": kind.rawValue])
                 case let .trackEnded(kind): emit(["event": "track-ended", "kind": kind.rawValue])
