@@ -13,7 +13,7 @@ import ICE
 /// every test run. Each must return for any input; where a parse succeeds, what it serialises to
 /// must parse back to the same value (a trap here is the finding).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case stun, rtp, rtcp, vp8, sdp, dcep, signaling, pasted, y4m, wav, turnstream, iceurl
+    case stun, rtp, rtcp, vp8, sdp, dcep, signaling, pasted, y4m, wav, turnstream, iceurl, icetcp
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -29,6 +29,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .wav: Self.wav(bytes)
         case .turnstream: Self.turnStream(bytes)
         case .iceurl: Self.iceURL(bytes)
+        case .icetcp: Self.iceTcp(bytes)
         }
     }
 
@@ -119,6 +120,27 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             } catch { return }
         }
         precondition(total + framer.bufferedBytes == bytes.count, "the framer lost or invented bytes")
+    }
+
+    /// An ICE-TCP connection's bytes (RFC 4571 frames), cut as reads might cut them: every packet
+    /// re-framed gives back exactly the bytes that made it; each goes to a passive agent as a check.
+    static func iceTcp(_ bytes: [UInt8]) {
+        var framer = Rfc4571Framer()
+        var agent = IceAgent(role: .controlled, credentials: IceCredentials(ufrag: "fuzz", password: "fuzz-password-0123456789"), tieBreaker: 1)
+        let listener = TransportAddress(ip: .v4(0x7F00_0001), port: 40_000), peer = TransportAddress(ip: .v4(0x7F00_0001), port: 50_000)
+        agent.addLocalListener(listener, now: 0)
+        agent.localSocketsComplete(now: 0)
+        agent.setRemoteCredentials(IceCredentials(ufrag: "peer", password: "peer-password-0123456789"), now: 0)
+        var consumed = 0
+        for start in stride(from: 0, to: bytes.count, by: 5) {
+            framer.append(Array(bytes[start..<min(bytes.count, start + 5)]))
+            while let packet = framer.next() {
+                consumed += 2 + packet.count
+                agent.handleTcpMessage(packet, from: peer, local: listener, now: 1)
+            }
+        }
+        precondition(consumed + framer.bufferedBytes <= bytes.count, "the framer invented bytes")
+        while agent.pollTransmit() != nil {}
     }
 
     /// An ICE server URL as a user or a server might write it: what parses prints back to itself.

@@ -103,7 +103,7 @@ public struct IceAgent: Sendable {
     /// The shell opened a UDP socket bound to `base` (one per usable interface address): a host
     /// candidate, and the starting point for server-reflexive and relayed ones.
     public mutating func addLocalSocket(_ base: TransportAddress, now: Int64) {
-        guard !localCandidates.contains(where: { $0.base == base && $0.candidate.kind == .host }) else { return }
+        guard !localCandidates.contains(where: { $0.base == base && $0.candidate.kind == .host && !$0.candidate.isTCP }) else { return }
         let preference = UInt32(max(0, 65535 - localCandidates.count * 256 - (base.isIPv4 ? 128 : 0)))
         let host = IceCandidate(foundation: Self.foundation(.host, base.ip), priority: IceCandidate.priority(kind: .host, localPreference: preference),
                                 address: base, kind: .host)
@@ -125,6 +125,17 @@ public struct IceAgent: Sendable {
             turnBases.append(stream ? Self.streamBase : base)
             drainTurn(turn.count - 1, now: now)
         }
+    }
+
+    /// The shell listens for ICE-TCP connections on `base` (RFC 6544 §5.1): a passive host
+    /// candidate. The peer's active side connects and checks; we answer over its connection.
+    public mutating func addLocalListener(_ base: TransportAddress, now: Int64) {
+        guard !configuration.relayOnly, !localCandidates.contains(where: { $0.base == base && $0.candidate.isTCP }) else { return }
+        let index = UInt32(localCandidates.filter(\.candidate.isTCP).count)
+        let host = IceCandidate(foundation: Self.foundation(.host, base.ip, tcp: true),
+                                priority: IceCandidate.tcpPriority(kind: .host, tcpType: .passive, otherPreference: 8191 - min(index, 8191)),
+                                address: base, kind: .host, tcpType: .passive)
+        addLocal(LocalCandidate(candidate: host, base: base), now: now)
     }
 
     /// The shell closed the socket bound to `base` (its address went away): its candidates are no
@@ -159,7 +170,7 @@ public struct IceAgent: Sendable {
     public mutating func addRemoteCandidate(_ candidate: IceCandidate, now: Int64) {
         guard candidate.component == 1, remoteCandidates.count < Self.maximumRemoteCandidates else { return }
         let index: Int
-        if let address = candidate.address, let known = remoteCandidates.firstIndex(where: { $0.address == address }) {
+        if let address = candidate.address, let known = remoteCandidates.firstIndex(where: { $0.address == address && $0.isTCP == candidate.isTCP }) {
             // Already known — typically learnt as peer-reflexive from the peer's checks before its
             // signalled candidate arrived: take the signalled kind and priority, and pair it fully.
             if remoteCandidates[known].kind == .prflx { remoteCandidates[known] = candidate }
@@ -170,7 +181,7 @@ public struct IceAgent: Sendable {
         }
         guard let address = candidate.address else { return }
         if address.ip.isLinkLocal && !address.isIPv4 { return }
-        for (l, local) in localCandidates.enumerated() where isPairable(local) && local.candidate.address?.isIPv4 == address.isIPv4 {
+        for (l, local) in localCandidates.enumerated() where isPairable(local) && canPair(local.candidate, remoteCandidates[index]) {
             addPair(local: l, remote: index)
         }
         for t in turn.indices { turn[t].permit(address.ip, now: now); drainTurn(t, now: now) }
@@ -255,6 +266,18 @@ public struct IceAgent: Sendable {
         relayLost(t, now: now)
     }
 
+    /// A STUN message (RFC 4571 frame already removed) on the ICE-TCP connection `source` opened
+    /// to our listener `local`.
+    public mutating func handleTcpMessage(_ bytes: [UInt8], from source: TransportAddress, local: TransportAddress, now: Int64) {
+        guard state != .closed else { return }
+        handleStun(bytes, from: source, local: local, tcp: true, now: now)
+    }
+
+    /// The ICE-TCP connection from `source` to our listener `local` closed: its pairs are gone.
+    public mutating func tcpConnectionClosed(from source: TransportAddress, local: TransportAddress, now: Int64) {
+        pathsLost(now: now) { local0, remote in local0.candidate.isTCP && local0.base == local && remote.isTCP && remote.address == source }
+    }
+
     mutating func handleFromTurn(_ t: Int, _ bytes: [UInt8], now: Int64) {
         if let (peer, payload) = turn[t].handle(bytes, now: now) {
             let relayed = turn[t].relayedAddress ?? turnBases[t]
@@ -270,12 +293,19 @@ public struct IceAgent: Sendable {
 
     /// Relay `t` can no longer carry anything: its pairs fail, and the selection moves off it.
     mutating func relayLost(_ t: Int, now: Int64) {
-        for i in pairs.indices where localCandidates[pairs[i].local].relay == t {
+        pathsLost(now: now) { local, _ in local.relay == t }
+    }
+
+    /// The pairs `gone` picks can carry nothing any more (a broken stream or connection): they fail,
+    /// and a selection on one of them is given up so the best pair still valid takes over.
+    mutating func pathsLost(now: Int64, _ gone: (LocalCandidate, IceCandidate) -> Bool) {
+        let lost = Set(pairs.indices.filter { gone(localCandidates[pairs[$0].local], remoteCandidates[pairs[$0].remote]) })
+        for i in lost {
             pairs[i].state = .failed
             pairs[i].nominated = false
             triggered.removeAll { $0 == i }
         }
-        if let s = selected, localCandidates[pairs[s].local].relay == t {
+        if let s = selected, lost.contains(s) {
             selected = nil
             restarting = false
             setState(.disconnected)
@@ -331,7 +361,7 @@ public struct IceAgent: Sendable {
         guard state != .closed else { return nil }
         var times = [transactions.nextDeadline, nextConsentAt, gatheringDone ? nil : gatheringDeadline].compactMap { $0 } + turn.compactMap(\.nextTimeout)
         let sendable = triggered.contains { pairs.indices.contains($0) && pairs[$0].state != .inProgress && relayReady(pairs[$0]) }
-            || pairs.contains { $0.state == .waiting && relayReady($0) }
+            || pairs.contains { $0.state == .waiting && relayReady($0) && initiates($0) }
         if remoteCredentials != nil, sendable { times.append(nextCheckAt) }
         if let first = firstValidAt, role == .controlling, !pairs.contains(where: \.nominated) {
             times.append(first + configuration.nominationDelayMilliseconds)
@@ -359,7 +389,7 @@ public struct IceAgent: Sendable {
         guard state != .failed, state != .closed, let s = selected, let remote = remoteCandidates[pairs[s].remote].address else { return nil }
         let local = localCandidates[pairs[s].local]
         if let r = local.relay { return relayTransmit(r, turn[r].wrap(payload, to: remote)) }
-        return IceTransmit(local: local.base, destination: remote, bytes: payload)
+        return IceTransmit(local: local.base, destination: remote, bytes: payload, tcp: local.candidate.isTCP)
     }
 
     public var selectedCandidates: (local: IceCandidate, remote: IceCandidate)? {
@@ -380,10 +410,10 @@ public struct IceAgent: Sendable {
 // MARK: - internals
 
 extension IceAgent {
-    static func foundation(_ kind: IceCandidate.Kind, _ ip: TransportAddress.IP, server: TransportAddress? = nil) -> String {
-        // Same type, base IP and server → same foundation (RFC 8445 §5.1.1.3).
+    static func foundation(_ kind: IceCandidate.Kind, _ ip: TransportAddress.IP, server: TransportAddress? = nil, tcp: Bool = false) -> String {
+        // Same type, base IP, server and transport → same foundation (RFC 8445 §5.1.1.3, RFC 6544 §4.4).
         var h: UInt32 = 2_166_136_261
-        for b in Array("\(kind.rawValue)|\(ip)|\(server.map { "\($0)" } ?? "")".utf8) { h = (h ^ UInt32(b)) &* 16_777_619 }
+        for b in Array("\(kind.rawValue)|\(ip)|\(server.map { "\($0)" } ?? "")\(tcp ? "|tcp" : "")".utf8) { h = (h ^ UInt32(b)) &* 16_777_619 }
         return String(h % 1_000_000_000)
     }
 
@@ -402,10 +432,26 @@ extension IceAgent {
         localCandidates.append(local)
         events.append(.localCandidate(local.candidate))
         guard isPairable(local) else { return }
-        for (r, remote) in remoteCandidates.enumerated() where remote.address?.isIPv4 == local.candidate.address?.isIPv4 && remote.address != nil {
+        for (r, remote) in remoteCandidates.enumerated() where remote.address != nil && canPair(local.candidate, remote) {
             addPair(local: localCandidates.count - 1, remote: r)
         }
     }
+
+    /// Same family; UDP with UDP; a passive TCP candidate of ours with the connection the peer's
+    /// active side opened to it (learnt as peer-reflexive from its first check: RFC 6544 §6.2 —
+    /// the active candidate it signalled, on port 9, can never be connected to).
+    func canPair(_ local: IceCandidate, _ remote: IceCandidate) -> Bool {
+        guard let l = local.address, let r = remote.address, l.isIPv4 == r.isIPv4 else { return false }
+        switch local.tcpType {
+        case nil: return !remote.isTCP
+        case .passive?: return remote.isTCP && remote.kind == .prflx
+        case .active?, .so?: return false
+        }
+    }
+
+    /// Whether we may start checks on the pair ourselves: not from a passive TCP candidate, which
+    /// only answers (and sends triggered checks) over a connection the peer opened.
+    func initiates(_ pair: Pair) -> Bool { localCandidates[pair.local].candidate.tcpType != .passive }
 
     mutating func addPair(local: Int, remote: Int) {
         guard pairs.count < Self.maximumPairs, !pairs.contains(where: { $0.local == local && $0.remote == remote }) else { return }
@@ -514,7 +560,7 @@ extension IceAgent {
             if let r = local.relay {
                 transmits.append(relayTransmit(r, turn[r].wrap(bytes, to: destination)))
             } else {
-                transmits.append(IceTransmit(local: local.base, destination: destination, bytes: bytes))
+                transmits.append(IceTransmit(local: local.base, destination: destination, bytes: bytes, tcp: local.candidate.isTCP))
             }
         }
     }
@@ -530,7 +576,7 @@ extension IceAgent {
         }
         triggered.removeAll { !pairs.indices.contains($0) || pairs[$0].state == .inProgress }
         if pick == nil {
-            pick = pairs.indices.filter { pairs[$0].state == .waiting && relayReady(pairs[$0]) }.max { pairs[$0].priority < pairs[$1].priority }
+            pick = pairs.indices.filter { pairs[$0].state == .waiting && relayReady(pairs[$0]) && initiates(pairs[$0]) }.max { pairs[$0].priority < pairs[$1].priority }
         }
         guard let pair = pick else { return }
         sendCheck(pair, nominating: role == .controlling && pairs[pair].nominated, consent: false, now: now)
@@ -563,57 +609,59 @@ extension IceAgent {
         send(bytes, over: context, to: destination, now: now)
     }
 
-    mutating func handleStun(_ bytes: [UInt8], from source: TransportAddress, local base: TransportAddress, now: Int64) {
+    mutating func handleStun(_ bytes: [UInt8], from source: TransportAddress, local base: TransportAddress, tcp: Bool = false, now: Int64) {
         guard let decoded = try? StunMessage.decode(bytes) else { statistics.malformed += 1; return }
         let message = decoded.message
         switch message.messageClass {
-        case .request where message.method == .binding: handleCheck(decoded, from: source, local: base, now: now)
+        case .request where message.method == .binding: handleCheck(decoded, from: source, local: base, tcp: tcp, now: now)
         case .success, .error: handleAnswer(decoded, from: source, local: base, now: now)
         default: break
         }
     }
 
     /// A connectivity check from the peer (§7.3).
-    mutating func handleCheck(_ decoded: DecodedStunMessage, from source: TransportAddress, local base: TransportAddress, now: Int64) {
+    mutating func handleCheck(_ decoded: DecodedStunMessage, from source: TransportAddress, local base: TransportAddress, tcp: Bool, now: Int64) {
         let request = decoded.message
         statistics.checksReceived += 1
         guard let username = request.username, decoded.hasIntegrity else {
             statistics.unauthenticated += 1
-            return reply(error: 400, "Bad Request", to: request, from: base, destination: source, credentials: nil)
+            return reply(error: 400, "Bad Request", to: request, from: base, destination: source, credentials: nil, tcp: tcp)
         }
         let parts = username.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, parts[0] == localCredentials.ufrag,
               decoded.verifyIntegrity(key: Array(localCredentials.password.utf8)) else {
             statistics.unauthenticated += 1
-            return reply(error: 401, "Unauthorized", to: request, from: base, destination: source, credentials: nil)
+            return reply(error: 401, "Unauthorized", to: request, from: base, destination: source, credentials: nil, tcp: tcp)
         }
         // Role conflict (§7.3.1.1).
         if role == .controlling, let theirs = request.iceControlling {
             statistics.roleConflicts += 1
             if tieBreaker >= theirs {
-                return reply(error: 487, "Role Conflict", to: request, from: base, destination: source, credentials: .shortTerm(password: localCredentials.password))
+                return reply(error: 487, "Role Conflict", to: request, from: base, destination: source, credentials: .shortTerm(password: localCredentials.password), tcp: tcp)
             }
             switchRole()
         } else if role == .controlled, let theirs = request.iceControlled {
             statistics.roleConflicts += 1
             if tieBreaker >= theirs { switchRole() } else {
-                return reply(error: 487, "Role Conflict", to: request, from: base, destination: source, credentials: .shortTerm(password: localCredentials.password))
+                return reply(error: 487, "Role Conflict", to: request, from: base, destination: source, credentials: .shortTerm(password: localCredentials.password), tcp: tcp)
             }
         }
         // The pair this check came over; unknown source → peer-reflexive remote candidate (§7.3.1.3).
-        guard let l = localCandidates.firstIndex(where: { ($0.relay == nil && $0.base == base && $0.candidate.kind == .host)
-                                                        || ($0.relay != nil && $0.candidate.address == base) }) else { return }
+        guard let l = localCandidates.firstIndex(where: { ($0.relay == nil && $0.base == base && $0.candidate.kind == .host && $0.candidate.isTCP == tcp)
+                                                        || (!tcp && $0.relay != nil && $0.candidate.address == base) }) else { return }
         // Relay-only policy: a check that reached a host socket directly gets no answer, so the
         // peer cannot conclude the direct path works.
         if !isPairable(localCandidates[l]) { return }
         let response = StunMessage(method: .binding, messageClass: .success, transactionID: request.transactionID, attributes: [.xorMappedAddress(source)])
             .encode(credentials: .shortTerm(password: localCredentials.password), fingerprint: true)
-        transmitResponse(response, from: base, to: source)
+        transmitResponse(response, from: base, to: source, tcp: tcp)
 
-        var r = remoteCandidates.firstIndex { $0.address == source }
+        var r = remoteCandidates.firstIndex { $0.address == source && $0.isTCP == tcp }
         if r == nil {
             guard remoteCandidates.count < Self.maximumRemoteCandidates else { return }
-            let prflx = IceCandidate(foundation: Self.foundation(.prflx, source.ip), priority: request.priority ?? 0, address: source, kind: .prflx)
+            // Over TCP the check came on a connection the peer's active side opened (RFC 6544 §7.2).
+            let prflx = IceCandidate(foundation: Self.foundation(.prflx, source.ip, tcp: tcp), priority: request.priority ?? 0, address: source,
+                                     kind: .prflx, tcpType: tcp ? .active : nil)
             remoteCandidates.append(prflx)
             r = remoteCandidates.count - 1
         }
@@ -696,18 +744,19 @@ extension IceAgent {
     }
 
     mutating func reply(error code: Int, _ reason: String, to request: StunMessage, from base: TransportAddress,
-                        destination: TransportAddress, credentials: StunCredentials?) {
+                        destination: TransportAddress, credentials: StunCredentials?, tcp: Bool = false) {
         let bytes = StunMessage(method: request.method, messageClass: .error, transactionID: request.transactionID,
                                 attributes: [.errorCode(code, reason)]).encode(credentials: credentials, fingerprint: true)
-        transmitResponse(bytes, from: base, to: destination)
+        transmitResponse(bytes, from: base, to: destination, tcp: tcp)
     }
 
-    /// Responses go back the way the request came: directly, or through the relay it arrived on.
-    mutating func transmitResponse(_ bytes: [UInt8], from base: TransportAddress, to destination: TransportAddress) {
-        if let r = turn.indices.first(where: { turn[$0].relayedAddress == base }) {
+    /// Responses go back the way the request came: directly, over its TCP connection, or through
+    /// the relay it arrived on.
+    mutating func transmitResponse(_ bytes: [UInt8], from base: TransportAddress, to destination: TransportAddress, tcp: Bool = false) {
+        if !tcp, let r = turn.indices.first(where: { turn[$0].relayedAddress == base }) {
             transmits.append(relayTransmit(r, turn[r].wrap(bytes, to: destination)))
         } else {
-            transmits.append(IceTransmit(local: base, destination: destination, bytes: bytes))
+            transmits.append(IceTransmit(local: base, destination: destination, bytes: bytes, tcp: tcp))
         }
     }
 

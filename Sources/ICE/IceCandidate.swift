@@ -2,8 +2,13 @@ import STUN
 import TURN
 
 /// One ICE candidate (RFC 8445 §5.1) as SDP carries it (RFC 8839 §5.1):
-/// `candidate:1 1 udp 2122260223 192.0.2.7 50000 typ host` (+ `raddr`/`rport`, extensions kept).
+/// `candidate:1 1 udp 2122260223 192.0.2.7 50000 typ host` (+ `raddr`/`rport`, extensions kept),
+/// or over TCP (RFC 6544 §4.5): `candidate:2 1 tcp 1518280447 192.0.2.7 9 typ host tcptype active`.
 public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
+    /// RFC 6544 §4.1: who opens the connection. Active candidates carry port 9 (they connect
+    /// from ephemeral ports); passive ones listen; simultaneous-open ones do both (not used here).
+    public enum TcpType: String, Sendable, Hashable { case active, passive, so }
+
     public enum Kind: String, Sendable, Hashable {
         case host, srflx, prflx, relay
 
@@ -27,8 +32,11 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
     public var port: UInt16
     public var kind: Kind
     public var relatedAddress: TransportAddress?
+    /// Nil for UDP; the TCP role for an ICE-TCP candidate (RFC 6544).
+    public var tcpType: TcpType?
 
-    public init(foundation: String, component: Int = 1, priority: UInt32, address: TransportAddress, kind: Kind, relatedAddress: TransportAddress? = nil) {
+    public init(foundation: String, component: Int = 1, priority: UInt32, address: TransportAddress, kind: Kind,
+                relatedAddress: TransportAddress? = nil, tcpType: TcpType? = nil) {
         self.foundation = foundation
         self.component = component
         self.priority = priority
@@ -36,6 +44,17 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
         self.port = address.port
         self.kind = kind
         self.relatedAddress = relatedAddress
+        self.tcpType = tcpType
+    }
+
+    public var isTCP: Bool { tcpType != nil }
+
+    /// RFC 6544 §4.2 with what browsers send: TCP below every UDP type but relay (so a UDP path
+    /// wins when both work), active before passive within the direction bits.
+    public static func tcpPriority(kind: Kind, tcpType: TcpType, otherPreference: UInt32, component: Int = 1) -> UInt32 {
+        let typePreference: UInt32 = kind == .host ? 90 : kind == .prflx ? 80 : 0
+        let direction: UInt32 = tcpType == .active ? 6 : tcpType == .passive ? 4 : 2
+        return (typePreference << 24) | ((direction << 13 | (otherPreference & 0x1FFF)) << 8) | UInt32(256 - component)
     }
 
     /// RFC 8445 §5.1.2.1: (2^24)·type preference + (2^8)·local preference + (256 − component).
@@ -46,8 +65,9 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
     /// The `candidate:` attribute value (no `a=`).
     public var description: String {
         let host = address.map { "\($0.ip)" } ?? hostname ?? "0.0.0.0"
-        var text = "candidate:\(foundation) \(component) udp \(priority) \(host) \(port) typ \(kind.rawValue)"
+        var text = "candidate:\(foundation) \(component) \(isTCP ? "tcp" : "udp") \(priority) \(host) \(port) typ \(kind.rawValue)"
         if let related = relatedAddress { text += " raddr \(related.ip) rport \(related.port)" }
+        if let tcpType { text += " tcptype \(tcpType.rawValue)" }
         return text
     }
 
@@ -58,15 +78,17 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
         case unsupportedTransport(String)
     }
 
-    /// Parses an SDP candidate attribute (with or without `a=` / `candidate:`). TCP candidates and
-    /// other transports are refused; unknown extension pairs are ignored (RFC 8839 §5.1).
+    /// Parses an SDP candidate attribute (with or without `a=` / `candidate:`). UDP, and TCP with a
+    /// `tcptype` (RFC 6544); other transports are refused as unsupported; unknown extension pairs
+    /// are ignored (RFC 8839 §5.1).
     public init(sdp text: String) throws(ParseError) {
         var body = Substring(text.trimmingSpaces)
         if body.hasPrefix("a=") { body = body.dropFirst(2) }
         if body.hasPrefix("candidate:") { body = body.dropFirst("candidate:".count) }
         let fields = body.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard fields.count >= 8, fields[6] == "typ" else { throw .malformed(text) }
-        guard fields[2].lowercased() == "udp" else { throw .unsupportedTransport(fields[2]) }
+        let transport = fields[2].lowercased()
+        guard transport == "udp" || transport == "tcp" else { throw .unsupportedTransport(fields[2]) }
         guard !fields[0].isEmpty, fields[0].count <= 32, let component = Int(fields[1]), (1...256).contains(component),
               let priority = UInt32(fields[3]), let port = UInt16(fields[5]), let kind = Kind(rawValue: fields[7]) else {
             throw .malformed(text)
@@ -84,16 +106,22 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
             throw .malformed(text)
         }
         var i = 8
-        var raddr: TransportAddress.IP?, rport: UInt16?
+        var raddr: TransportAddress.IP?, rport: UInt16?, tcpTypeText: String?
         while i + 1 < fields.count {
             switch fields[i] {
             case "raddr": raddr = TransportAddress.IP(fields[i + 1])
             case "rport": rport = UInt16(fields[i + 1])
+            case "tcptype": tcpTypeText = fields[i + 1]
             default: break
             }
             i += 2
         }
         if let raddr, let rport { relatedAddress = TransportAddress(ip: raddr, port: rport) }
+        if transport == "tcp" {
+            // RFC 6544 §4.5: a TCP candidate says which end connects; without it there is no way to use it.
+            guard let type = tcpTypeText.flatMap(TcpType.init(rawValue:)) else { throw .malformed("a TCP candidate without tcptype: \(text)") }
+            tcpType = type
+        }
     }
 }
 

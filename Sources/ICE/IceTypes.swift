@@ -49,12 +49,16 @@ public struct IceTransmit: Sendable, Equatable {
     public var destination: TransportAddress
     public var bytes: [UInt8]
     public var turnStream: TurnServer?
+    /// On the ICE-TCP connection between our listener `local` and `destination` (RFC 6544), framed
+    /// by the shell (RFC 4571).
+    public var tcp: Bool
 
-    public init(local: TransportAddress, destination: TransportAddress, bytes: [UInt8], turnStream: TurnServer? = nil) {
+    public init(local: TransportAddress, destination: TransportAddress, bytes: [UInt8], turnStream: TurnServer? = nil, tcp: Bool = false) {
         self.local = local
         self.destination = destination
         self.bytes = bytes
         self.turnStream = turnStream
+        self.tcp = tcp
     }
 }
 
@@ -82,6 +86,9 @@ public struct IceConfiguration: Sendable {
     public var turnServers: [TurnServer] = []
     /// CA certificates (PEM) that TURN servers over TLS must chain to, instead of the system's.
     public var turnCAFile: String?
+    /// Offer passive ICE-TCP host candidates (RFC 6544): a peer whose UDP is blocked (a browser
+    /// behind an office firewall) can then connect to us directly.
+    public var tcpCandidates = true
     /// Gather and use only relayed candidates (RTCIceTransportPolicy "relay").
     public var relayOnly = false
     /// Gathering is complete when every server answered, or after this long (a relay that

@@ -23,6 +23,10 @@ public final class IceTransport {
     public private(set) var sockets: [UDPSocket] = []
     /// TCP/TLS connections to the TURN servers reached that way, one per server.
     private var streams: [TurnStreamConnection] = []
+    /// ICE-TCP (RFC 6544): a listener per address (our passive candidates) and the connections
+    /// peers' active candidates opened to them.
+    private var listeners: [IceTcpListener] = []
+    private var tcpConnections: [IceTcpConnection] = []
     public private(set) var discarded = 0
     private var buffer = [UInt8](repeating: 0, count: 65_536)
     private var pending: [Event] = []
@@ -63,6 +67,9 @@ public final class IceTransport {
             }
         }
         for socket in sockets { self.agent.addLocalSocket(socket.local, now: t) }
+        if agent.configuration.tcpCandidates && !agent.configuration.relayOnly {
+            for socket in sockets { openListener(on: socket.local.ip, now: t) }
+        }
         self.agent.localSocketsComplete(now: t)
         for (server, reason) in pendingStreamFailures { self.agent.turnStreamFailed(server, reason: reason, now: t) }
         pendingStreamFailures = []
@@ -90,13 +97,18 @@ public final class IceTransport {
     /// Waits up to `maximumWait` ms for datagrams or the agent's next timer, handles everything
     /// ready, and returns what happened.
     public func step(maximumWait: Int64) -> [Event] {
-        let deadlines = [agent.nextTimeout] + streams.map(\.nextDeadline)
+        let deadlines = [agent.nextTimeout] + streams.map(\.nextDeadline) + tcpConnections.filter { !$0.proven }.map { $0.openedAt + IceTcpConnection.proofTimeout }
         let wait = max(0, min(maximumWait, (deadlines.compactMap { $0 }.min() ?? Int64.max) - now))
         var fds = sockets.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+        let streamsAt = fds.count
         fds += streams.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN) | ($0.wantsWrite ? Int16(POLLOUT) : 0), revents: 0) }
+        let listenersAt = fds.count
+        fds += listeners.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+        let connectionsAt = fds.count
+        fds += tcpConnections.map { pollfd(fd: $0.stream.descriptor, events: Int16(POLLIN) | ($0.stream.wantsWrite ? Int16(POLLOUT) : 0), revents: 0) }
         _ = poll(&fds, nfds_t(fds.count), Int32(clamping: wait))
         for (i, stream) in streams.enumerated() {
-            let revents = fds[sockets.count + i].revents
+            let revents = fds[streamsAt + i].revents
             if revents & Int16(POLLOUT | POLLERR | POLLHUP) != 0 { stream.handleWritable() }
             if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 for message in stream.handleReadable() { agent.handleTurnStream(message, from: stream.server, now: now) }
@@ -105,6 +117,17 @@ public final class IceTransport {
             if let reason = stream.failure { agent.turnStreamFailed(stream.server, reason: reason, now: now) }
         }
         streams.removeAll { !$0.isUsable }
+        for (i, connection) in tcpConnections.enumerated() {
+            let revents = fds[connectionsAt + i].revents
+            if revents & Int16(POLLOUT) != 0 { _ = connection.stream.handleWritable() }
+            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { handleTcpPackets(connection.handleReadable(), on: connection) }
+            connection.checkSilence(now: now)
+            if !connection.isUsable { agent.tcpConnectionClosed(from: connection.peer, local: connection.local, now: now) }
+        }
+        tcpConnections.removeAll { !$0.isUsable }
+        for (i, listener) in listeners.enumerated() where fds[listenersAt + i].revents & Int16(POLLIN) != 0 {
+            for connection in listener.accept(now: now) { admit(connection) }
+        }
         for (i, fd) in fds.prefix(sockets.count).enumerated() where fd.revents & Int16(POLLIN) != 0 {
             let socket = sockets[i]
             // At most 256 datagrams per socket per step: a flood must not starve the agent's timers.
@@ -146,13 +169,52 @@ public final class IceTransport {
         let added = current.subtracting(knownAddresses), removed = knownAddresses.subtracting(current)
         knownAddresses = current
         for socket in sockets where removed.contains(socket.local.ip) { agent.removeLocalSocket(socket.local) }
+        for listener in listeners where removed.contains(listener.local.ip) { agent.removeLocalSocket(listener.local) }
+        listeners.removeAll { removed.contains($0.local.ip) }
         sockets.removeAll { removed.contains($0.local.ip) }
         for ip in added.sorted(by: { "\($0)" < "\($1)" }) {
             guard let socket = try? UDPSocket(bindTo: TransportAddress(ip: ip, port: 0)) else { continue }
             sockets.append(socket)
             agent.addLocalSocket(socket.local, now: now)
+            if agent.configuration.tcpCandidates && !agent.configuration.relayOnly { openListener(on: ip, now: now) }
         }
         pending.append(.interfacesChanged)
+    }
+
+    /// Opens the passive ICE-TCP candidate for an address (skipped quietly where it cannot listen).
+    private func openListener(on ip: TransportAddress.IP, now: Int64) {
+        guard let listener = try? IceTcpListener(on: ip) else { return }
+        listeners.append(listener)
+        agent.addLocalListener(listener.local, now: now)
+    }
+
+    /// A new ICE-TCP connection; past the limit the oldest that has not spoken yet (else the oldest)
+    /// makes room, so a stranger holding connections open cannot lock the peer out.
+    private func admit(_ connection: IceTcpConnection) {
+        if tcpConnections.count >= IceTcpListener.maximumConnections {
+            let victim = tcpConnections.firstIndex { !$0.proven } ?? 0
+            let old = tcpConnections.remove(at: victim)
+            old.stream.fail("closed to make room")
+            agent.tcpConnectionClosed(from: old.peer, local: old.local, now: now)
+        }
+        tcpConnections.append(connection)
+    }
+
+    /// RFC 4571 frames from an ICE-TCP connection: STUN to the agent, DTLS/SRTP up like datagrams.
+    private func handleTcpPackets(_ packets: [[UInt8]], on connection: IceTcpConnection) {
+        for packet in packets {
+            guard let first = packet.first else { continue }
+            switch DatagramKind(firstByte: first) {
+            case .stun:
+                agent.handleTcpMessage(packet, from: connection.peer, local: connection.local, now: now)
+            case .dtls, .rtp:
+                guard agent.isRemoteCandidate(connection.peer) else { discarded += 1; continue }
+                agent.noteApplicationData(from: connection.peer, now: now)
+                pending.append(.data(packet, from: connection.peer))
+            case .zrtp, .turnChannel, .unknown:
+                discarded += 1
+            }
+        }
     }
 
     /// Sends what the agent wants sent and collects its events for the next `step`.
@@ -164,6 +226,10 @@ public final class IceTransport {
     }
 
     private func emit(_ t: IceTransmit) {
+        if t.tcp {
+            tcpConnections.first { $0.local == t.local && $0.peer == t.destination }?.send(t.bytes)
+            return
+        }
         if let server = t.turnStream {
             streams.first { $0.server == server }?.send(t.bytes)
             return

@@ -23,6 +23,14 @@ enum SocketAddress {
         }
     }
 
+    /// The address a socket is bound to (getsockname).
+    static func localAddress(of fd: Int32) -> TransportAddress? {
+        var storage = sockaddr_storage(), length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        guard named == 0 else { return nil }
+        return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { decode($0) } }
+    }
+
     static func decode(_ storage: UnsafePointer<sockaddr>) -> TransportAddress? {
         switch Int32(storage.pointee.sa_family) {
         case AF_INET:

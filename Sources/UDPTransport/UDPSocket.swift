@@ -19,9 +19,7 @@ public final class UDPSocket {
         if !address.isIPv4 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
         let bound = SocketAddress.withSockaddr(address) { bind(fd, $0, $1) }
         guard bound == 0 else { let e = errno; close(fd); throw .system("bind \(address)", e) }
-        var storage = sockaddr_storage(), length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let named = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        guard named == 0, let actual = withUnsafePointer(to: &storage, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress.decode($0) } }) else {
+        guard let actual = SocketAddress.localAddress(of: fd) else {
             let e = errno; close(fd); throw .system("getsockname", e)
         }
         descriptor = fd

@@ -233,9 +233,14 @@ func address(_ text: String) -> TransportAddress {
         #expect(c.description == "candidate:842163049 1 udp 1677729535 203.0.113.7 51234 typ srflx raddr 10.0.0.5 rport 51234")
         let mdns = try IceCandidate(sdp: "candidate:1 1 UDP 2122194687 1f4712db-ea17-4bcf-a596-105139dfd8bf.local 54321 typ host")
         #expect(mdns.address == nil && mdns.hostname == "1f4712db-ea17-4bcf-a596-105139dfd8bf.local")
-        // Browsers' TCP candidates are well formed, just not ours to check: told apart from garbage.
-        #expect(throws: IceCandidate.ParseError.unsupportedTransport("tcp")) { try IceCandidate(sdp: "candidate:1 1 tcp 1 1.2.3.4 9 typ host tcptype active") }
-        #expect(throws: IceCandidate.ParseError.unsupportedTransport("TCP")) { try IceCandidate(sdp: "candidate:3 1 TCP 1518280447 192.0.2.4 9 typ host tcptype active") }
+        // ICE-TCP candidates (RFC 6544) as browsers send them; other transports are told apart from garbage.
+        let active = try IceCandidate(sdp: "candidate:3 1 TCP 1518280447 192.0.2.4 9 typ host tcptype active")
+        #expect(active.tcpType == .active && active.port == 9 && active.description == "candidate:3 1 tcp 1518280447 192.0.2.4 9 typ host tcptype active")
+        #expect(try IceCandidate(sdp: "candidate:4 1 tcp 1518214911 192.0.2.4 50123 typ host tcptype passive generation 0").tcpType == .passive)
+        #expect(throws: IceCandidate.ParseError.malformed("a TCP candidate without tcptype: candidate:1 1 tcp 1 1.2.3.4 9 typ host")) {
+            try IceCandidate(sdp: "candidate:1 1 tcp 1 1.2.3.4 9 typ host")
+        }
+        #expect(throws: IceCandidate.ParseError.unsupportedTransport("ssltcp")) { try IceCandidate(sdp: "candidate:1 1 ssltcp 1 1.2.3.4 443 typ host") }
         for bad in ["", "candidate:", "candidate:1 1 udp x 1.2.3.4 9 typ host", "candidate:1 1 udp 1 1.2.3.4 99999 typ host", "candidate:1 1 udp 1 nothost 9 typ host"] {
             #expect(throws: IceCandidate.ParseError.self) { try IceCandidate(sdp: bad) }
         }

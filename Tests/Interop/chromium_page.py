@@ -5,10 +5,21 @@ so no WebSocket library is needed. JSON lines on stdin/stdout:
   {"cmd":"eval","expr":"<JS expression, may be a promise>"} -> {"result": value} | {"error": text}
   {"cmd":"close"} -> {"event":"closed"}, and the browser exits.
 Usage: chromium_page.py URL. Fake camera and microphone; loopback candidates allowed.
-Run inside a loopback-only namespace."""
+Run inside a loopback-only namespace (or one of the NAT lab's, through its "run" prefix).
+Optional, from the environment (unset: none of this happens):
+  CHROMIUM_FLAGS        more command-line flags, split as a shell would (shlex), put before the URL,
+                        e.g. "--unsafely-treat-insecure-origin-as-secure=http://198.51.100.1:8080"
+                        (an http:// page that is not on localhost is not a secure context, so it has
+                        no navigator.mediaDevices without it).
+  CHROMIUM_INIT_SCRIPT  a JavaScript file run in the page before any of its own scripts (DevTools
+                        Page.addScriptToEvaluateOnNewDocument): Chromium then starts on about:blank
+                        and goes to URL only once it is attached and the script is installed (then
+                        "ready"), so performance.now() in the page counts from that navigation, not
+                        from the browser's start-up."""
 import ctypes
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -46,7 +57,7 @@ class DevTools:
              "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
              "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
              "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-gpu", "--remote-debugging-pipe", url],
+             "--disable-gpu", "--remote-debugging-pipe"] + shlex.split(os.environ.get("CHROMIUM_FLAGS", "")) + [url],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sys.stderr,
             preexec_fn=child, close_fds=False)
         os.close(to_browser_r)
@@ -106,9 +117,14 @@ class DevTools:
 
 def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    tools = DevTools(sys.argv[1])
+    init_script = os.environ.get("CHROMIUM_INIT_SCRIPT")
+    tools = DevTools("about:blank" if init_script else sys.argv[1])
     try:
         tools.attach()
+        if init_script:
+            with open(init_script) as f:
+                tools.call("Page.addScriptToEvaluateOnNewDocument", {"source": f.read()})
+            tools.call("Page.navigate", {"url": sys.argv[1]})
         emit({"event": "ready"})
         for raw in sys.stdin:
             if not raw.strip():

@@ -26,20 +26,24 @@ Router modes (nftables table "natlab" in the router's namespace):
                through the router, so the LAN address is a public one.
 
 coturn listens on 198.51.100.1: UDP+TCP 3478, TLS on TCP 443 (certificate for turn.termcall.test,
-signal.termcall.test and IP 198.51.100.1 from a throw-away CA, `ca_file`), plus a plain STUN/TURN
-auxiliary listener on UDP+TCP 3479 (two server ports tell a cone mapping from a symmetric one).
+signal.termcall.test and IPs 198.51.100.1 and 198.51.100.3 from a throw-away CA, `ca_file`), plus a
+plain STUN/TURN auxiliary listener on UDP+TCP 3479 (two server ports tell a cone mapping from a
+symmetric one). pub has a second address, 198.51.100.3 ("signal_address"), free for a signalling
+server of the test's own, e.g. `termcall serve --host 198.51.100.3 --port 443 --tls-cert CERT
+--tls-key KEY` reachable through a tls-only router (coturn has 443 on the first address).
 Credentials are TURN REST ones: realm termcall.test, username "EXPIRY:NAME", password
 base64(HMAC-SHA1(secret, username)); relay addresses 198.51.100.1:49160-49300.
 
 Prints one line {"event":"ready", "a": "/proc/P/ns/net", "b", "pub", "router_a", "router_b" (namespace
 paths), "a_address": "10.0.1.2", "b_address": "10.0.2.2", "server_address": "198.51.100.1",
-"a_wan": "198.51.100.2", "b_wan": "203.0.113.2", "a_mode", "b_mode", "ca_file", "cert_file",
+"a_wan": "198.51.100.2", "b_wan": "203.0.113.2", "signal_address": "198.51.100.3", "a_mode", "b_mode", "ca_file", "cert_file",
 "key_file" (the server certificate and key, usable for a TLS signalling server too), "hosts_file",
 "turn_secret", "realm", "stun_ports": [3478, 3479], "turn_urls", "turn_pid", "turn_log", "dir",
 "run": {"a": [...], "b": [...], "pub": [...], "router_a": [...], "router_b": [...]}}.
 A "run" prefix, prepended to any command, runs it in that namespace with the lab's hosts file
-bind-mounted over /etc/hosts in a private mount namespace (turn.termcall.test and
-signal.termcall.test resolve to 198.51.100.1 there; the real /etc/hosts is untouched):
+bind-mounted over /etc/hosts in a private mount namespace (turn.termcall.test resolves to
+198.51.100.1 there, signal.termcall.test to 198.51.100.3, each also spelled with a trailing dot, as
+Chromium asks for TURN server names; the real /etc/hosts is untouched):
 
     ["nsenter", "--net=/proc/P/ns/net", "--", "unshare", "--mount", "--", "sh", "-c",
      "mount --bind HOSTS /etc/hosts && exec \"$0\" \"$@\""] + ["termcall", "call", ...]
@@ -84,6 +88,7 @@ libc = ctypes.CDLL("libc.so.6", use_errno=True)
 
 MODES = ("cone", "symmetric", "udp-blocked", "tls-only", "open")
 SERVER = "198.51.100.1"
+SIGNAL = "198.51.100.3"  # a second address of pub, for a signalling server on 443 (coturn has SERVER:443)
 REALM = "termcall.test"
 NAMES = ("turn.termcall.test", "signal.termcall.test")
 TURN_PORT, AUX_PORT, TLS_PORT = 3478, 3479, 443
@@ -214,6 +219,8 @@ class Lab:
             self.ip(router, "link", "add", "lan", "type", "veth", "peer", "name", "eth0",
                     "netns", str(self.holders[lan].pid))
             self.ip("pub", "addr", "add", s["gw"] + "/24", "dev", s["pub_if"])
+            if side == "a":  # on the same /24 as SERVER: router A reaches it on-link, router B via pub
+                self.ip("pub", "addr", "add", SIGNAL + "/24", "dev", s["pub_if"])
             self.ip("pub", "link", "set", s["pub_if"], "up")
             self.ip(router, "addr", "add", s["wan"] + "/24", "dev", "wan")
             self.ip(router, "addr", "add", s["router"] + "/24", "dev", "lan")
@@ -251,13 +258,15 @@ class Lab:
         d = self.dir
         with open(os.path.join(d, "hosts"), "w") as f:
             f.write("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")
-            f.write(f"{SERVER}\t{' '.join(NAMES)}\n")
+            # Also the fully qualified spelling: glibc's files lookup does not drop a trailing dot,
+            # and Chromium resolves TURN server names as "turn.termcall.test.".
+            f.write(f"{SERVER}\t{NAMES[0]} {NAMES[0]}.\n{SIGNAL}\t{NAMES[1]} {NAMES[1]}.\n")
         os.chmod(os.path.join(d, "hosts"), 0o644)
         # A throw-away CA and a server certificate signed by it (P-256, 30 days).
         with open(os.path.join(d, "server.ext"), "w") as f:
             f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
                     "extendedKeyUsage=serverAuth\n"
-                    f"subjectAltName={','.join('DNS:' + n for n in NAMES)},IP:{SERVER}\n")
+                    f"subjectAltName={','.join('DNS:' + n for n in NAMES)},IP:{SERVER},IP:{SIGNAL}\n")
         ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         steps = [
             ["openssl", "req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
@@ -347,7 +356,7 @@ simple-log
             "event": "ready", "a": self.ns["lan_a"], "b": self.ns["lan_b"], "pub": self.ns["pub"],
             "router_a": self.ns["router_a"], "router_b": self.ns["router_b"],
             "a_address": SIDES["a"]["host"], "b_address": SIDES["b"]["host"], "server_address": SERVER,
-            "a_wan": SIDES["a"]["wan"], "b_wan": SIDES["b"]["wan"],
+            "a_wan": SIDES["a"]["wan"], "b_wan": SIDES["b"]["wan"], "signal_address": SIGNAL,
             "a_mode": self.modes["a"], "b_mode": self.modes["b"],
             "ca_file": os.path.join(self.dir, "ca.pem"), "cert_file": os.path.join(self.dir, "server.pem"),
             "key_file": os.path.join(self.dir, "server.key"), "hosts_file": os.path.join(self.dir, "hosts"),
@@ -708,6 +717,13 @@ class SelfTest:
         r = subprocess.run(info["run"]["a"] + ["getent", "hosts", "turn.termcall.test"], capture_output=True, text=True)
         self.check("run prefix: getent hosts turn.termcall.test in lanA", r.stdout.split()[:1] == [srv],
                    output=r.stdout.strip())
+        names = {}
+        for name in ("turn.termcall.test.", "signal.termcall.test", "signal.termcall.test."):
+            r = subprocess.run(info["run"]["a"] + ["getent", "hosts", name], capture_output=True, text=True)
+            names[name] = (r.stdout.split() or [None])[0]
+        self.check("run prefix: signal.termcall.test is signal_address; trailing-dot names resolve too",
+                   names == {"turn.termcall.test.": srv, "signal.termcall.test": info["signal_address"],
+                             "signal.termcall.test.": info["signal_address"]}, names=names)
         self.check("run prefix: /etc/hosts outside unchanged", open("/etc/hosts", "rb").read() == hosts_before
                    and b"termcall.test" not in hosts_before)
         mounted = any(line.split()[4] == "/etc/hosts" for line in open("/proc/self/mountinfo"))
