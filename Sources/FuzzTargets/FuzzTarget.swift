@@ -13,7 +13,7 @@ import ICE
 /// every test run. Each must return for any input; where a parse succeeds, what it serialises to
 /// must parse back to the same value (a trap here is the finding).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case stun, rtp, rtcp, vp8, sdp, dcep, signaling, pasted, y4m, wav, turnstream, iceurl, icetcp
+    case stun, rtp, rtcp, vp8, sdp, dcep, signaling, pasted, y4m, wav, turnstream, iceurl, icetcp, mdns
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -30,6 +30,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .turnstream: Self.turnStream(bytes)
         case .iceurl: Self.iceURL(bytes)
         case .icetcp: Self.iceTcp(bytes)
+        case .mdns: Self.mdns(bytes)
         }
     }
 
@@ -141,6 +142,22 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         precondition(consumed + framer.bufferedBytes <= bytes.count, "the framer invented bytes")
         while agent.pollTransmit() != nil {}
+    }
+
+    /// A multicast DNS message from anyone on the LAN: what parses re-encodes to the same meaning.
+    static func mdns(_ bytes: [UInt8]) {
+        switch MdnsMessage.parse(bytes) {
+        case let .query(names)?:
+            for name in names where MdnsMessage.isCandidateHostname(name) {
+                precondition(MdnsMessage.parse(MdnsMessage.query(name)) == .query(names: [name]), "mDNS query does not round-trip")
+            }
+        case let .answer(records)?:
+            for r in records where MdnsMessage.isCandidateHostname(r.name) {
+                precondition(MdnsMessage.parse(MdnsMessage.answer(r.name, ip: r.ip)) == .answer([r]), "mDNS answer does not round-trip")
+            }
+        case nil:
+            break
+        }
     }
 
     /// An ICE server URL as a user or a server might write it: what parses prints back to itself.

@@ -107,6 +107,7 @@ public struct IceAgent: Sendable {
         let preference = UInt32(max(0, 65535 - localCandidates.count * 256 - (base.isIPv4 ? 128 : 0)))
         let host = IceCandidate(foundation: Self.foundation(.host, base.ip), priority: IceCandidate.priority(kind: .host, localPreference: preference),
                                 address: base, kind: .host)
+        if configuration.hideHostAddresses, hostnames[base.ip] == nil { hostnames[base.ip] = MdnsMessage.newHostname() }
         if !configuration.relayOnly { addLocal(LocalCandidate(candidate: host, base: base), now: now) }
         else { localCandidates.append(LocalCandidate(candidate: host, base: base)) } // kept to receive on, never offered or paired
         for server in configuration.stunServers where server.isIPv4 == base.isIPv4 && !configuration.relayOnly {
@@ -195,15 +196,19 @@ public struct IceAgent: Sendable {
     }
 
     /// An mDNS name from a remote candidate turned out to be `ip`.
+    /// Every candidate under the name (a browser uses one name for its UDP and TCP candidates);
+    /// names compare without case (RFC 6762 §16).
     public mutating func resolveRemoteHostname(_ hostname: String, to ip: TransportAddress.IP, now: Int64) {
-        guard let i = remoteCandidates.firstIndex(where: { $0.hostname == hostname && $0.address == nil }) else { return }
-        var candidate = remoteCandidates[i]
-        candidate.address = TransportAddress(ip: ip, port: candidate.port)
-        remoteCandidates.remove(at: i)
-        // Pairs refer to remote indices: re-adding keeps them consistent.
-        pairs = pairs.map { var p = $0; if p.remote > i { p.remote -= 1 }; return p }
-        triggered = triggered.filter { pairs.indices.contains($0) }
-        addRemoteCandidate(candidate, now: now)
+        let name = hostname.lowercased()
+        while let i = remoteCandidates.firstIndex(where: { $0.hostname?.lowercased() == name && $0.address == nil }) {
+            var candidate = remoteCandidates[i]
+            candidate.address = TransportAddress(ip: ip, port: candidate.port)
+            remoteCandidates.remove(at: i)
+            // Pairs refer to remote indices: re-adding keeps them consistent.
+            pairs = pairs.map { var p = $0; if p.remote > i { p.remote -= 1 }; return p }
+            triggered = triggered.filter { pairs.indices.contains($0) }
+            addRemoteCandidate(candidate, now: now)
+        }
     }
 
     /// ICE restart (RFC 8445 §9): new local credentials; checks start over once the peer's new
@@ -214,7 +219,7 @@ public struct IceAgent: Sendable {
         remoteEndOfCandidates = false
         leaveFailure()
         for local in localCandidates where isOffered(local) {
-            events.append(.localCandidate(local.candidate))
+            events.append(.localCandidate(signalled(local.candidate)))
         }
         if gatheringDone { events.append(.gatheringComplete) }
     }
@@ -404,7 +409,30 @@ public struct IceAgent: Sendable {
         return turn[r].server.transport
     }
 
-    public var localCandidateList: [IceCandidate] { localCandidates.filter { isOffered($0) }.map(\.candidate) }
+    public var localCandidateList: [IceCandidate] { localCandidates.filter { isOffered($0) }.map { signalled($0.candidate) } }
+
+    /// The `.local` name standing for each host address we hide (`hideHostAddresses`): what the
+    /// shell's multicast DNS answers for.
+    public private(set) var hostnames: [TransportAddress.IP: String] = [:]
+
+    /// Remote mDNS names not yet resolved (the shell asks the LAN for them).
+    public var unresolvedRemoteHostnames: [String] {
+        Array(Set(remoteCandidates.compactMap { $0.address == nil ? $0.hostname?.lowercased() : nil })).sorted()
+    }
+
+    /// A candidate as the peer is told it: with `hideHostAddresses`, a host address becomes its
+    /// name and the related address of the others is withheld (0.0.0.0:0, as browsers send).
+    func signalled(_ candidate: IceCandidate) -> IceCandidate {
+        guard configuration.hideHostAddresses else { return candidate }
+        var c = candidate
+        if c.kind == .host, let ip = c.address?.ip, let name = hostnames[ip] {
+            c.address = nil
+            c.hostname = name
+        } else if c.relatedAddress != nil {
+            c.relatedAddress = TransportAddress(ip: .v4(0), port: 0)
+        }
+        return c
+    }
 }
 
 // MARK: - internals
@@ -430,7 +458,7 @@ extension IceAgent {
 
     mutating func addLocal(_ local: LocalCandidate, now: Int64) {
         localCandidates.append(local)
-        events.append(.localCandidate(local.candidate))
+        events.append(.localCandidate(signalled(local.candidate)))
         guard isPairable(local) else { return }
         for (r, remote) in remoteCandidates.enumerated() where remote.address != nil && canPair(local.candidate, remote) {
             addPair(local: localCandidates.count - 1, remote: r)

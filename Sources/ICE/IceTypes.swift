@@ -89,6 +89,10 @@ public struct IceConfiguration: Sendable {
     /// Offer passive ICE-TCP host candidates (RFC 6544): a peer whose UDP is blocked (a browser
     /// behind an office firewall) can then connect to us directly.
     public var tcpCandidates = true
+    /// Signal host candidates as random `<uuid>.local` names (mDNS ICE candidates, as browsers
+    /// do), answered by multicast DNS on the local network only, so the far end does not learn
+    /// this machine's private addresses unless it is on the same LAN.
+    public var hideHostAddresses = false
     /// Gather and use only relayed candidates (RTCIceTransportPolicy "relay").
     public var relayOnly = false
     /// Gathering is complete when every server answered, or after this long (a relay that

@@ -27,6 +27,13 @@ public final class IceTransport {
     /// peers' active candidates opened to them.
     private var listeners: [IceTcpListener] = []
     private var tcpConnections: [IceTcpConnection] = []
+    /// Multicast DNS for mDNS candidates: opened when a peer's candidate needs resolving or ours
+    /// are hidden behind names. Queries go out at 0, 1 and 2 s (browsers answer at most once a
+    /// second per name) and are given up after 3 s; the peer's checks may still find the path.
+    private var mdns: MdnsSocket?
+    private var mdnsUnavailable = false
+    private var mdnsQueries: [String: (firstAt: Int64, sends: Int)] = [:]
+    private var announced = false
     public private(set) var discarded = 0
     private var buffer = [UInt8](repeating: 0, count: 65_536)
     private var pending: [Event] = []
@@ -97,7 +104,8 @@ public final class IceTransport {
     /// Waits up to `maximumWait` ms for datagrams or the agent's next timer, handles everything
     /// ready, and returns what happened.
     public func step(maximumWait: Int64) -> [Event] {
-        let deadlines = [agent.nextTimeout] + streams.map(\.nextDeadline) + tcpConnections.filter { !$0.proven }.map { $0.openedAt + IceTcpConnection.proofTimeout }
+        serviceMdns()
+        let deadlines = [agent.nextTimeout, nextMdnsQuery] + streams.map(\.nextDeadline) + tcpConnections.filter { !$0.proven }.map { $0.openedAt + IceTcpConnection.proofTimeout }
         let wait = max(0, min(maximumWait, (deadlines.compactMap { $0 }.min() ?? Int64.max) - now))
         var fds = sockets.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         let streamsAt = fds.count
@@ -106,7 +114,10 @@ public final class IceTransport {
         fds += listeners.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         let connectionsAt = fds.count
         fds += tcpConnections.map { pollfd(fd: $0.stream.descriptor, events: Int16(POLLIN) | ($0.stream.wantsWrite ? Int16(POLLOUT) : 0), revents: 0) }
+        let mdnsAt = fds.count
+        if let mdns { fds.append(pollfd(fd: mdns.descriptor, events: Int16(POLLIN), revents: 0)) }
         _ = poll(&fds, nfds_t(fds.count), Int32(clamping: wait))
+        if mdns != nil, fds[mdnsAt].revents & Int16(POLLIN) != 0 { receiveMdns() }
         for (i, stream) in streams.enumerated() {
             let revents = fds[streamsAt + i].revents
             if revents & Int16(POLLOUT | POLLERR | POLLHUP) != 0 { stream.handleWritable() }
@@ -179,6 +190,55 @@ public final class IceTransport {
             if agent.configuration.tcpCandidates && !agent.configuration.relayOnly { openListener(on: ip, now: now) }
         }
         pending.append(.interfacesChanged)
+    }
+
+    /// Asks the LAN for the peer's unresolved `.local` names and, when ours are hidden, announces
+    /// them once (browsers ask once and never again, so an answer ready in their cache helps).
+    private func serviceMdns() {
+        let names = agent.unresolvedRemoteHostnames.filter(MdnsMessage.isCandidateHostname)
+        let publishing = !agent.hostnames.isEmpty
+        guard (!names.isEmpty || publishing), !mdnsUnavailable else { return }
+        if mdns == nil {
+            let interfaces = InterfaceAddresses.usable(includeLoopback: false).filter(\.isIPv4)
+            do throws(TransportError) { mdns = try MdnsSocket(interfaces: interfaces) } catch { mdnsUnavailable = true; return }
+        }
+        guard let mdns else { return }
+        if publishing, !announced {
+            announced = true
+            for (ip, name) in agent.hostnames { mdns.multicast(MdnsMessage.answer(name, ip: ip)) }
+        }
+        let t = now
+        for name in names {
+            let query = mdnsQueries[name] ?? (t, 0)
+            guard query.sends < 3, t >= query.firstAt + Int64(query.sends) * 1_000 else { continue }
+            mdns.multicast(MdnsMessage.query(name))
+            mdnsQueries[name] = (query.firstAt, query.sends + 1)
+        }
+    }
+
+    private var nextMdnsQuery: Int64? {
+        let unresolved = Set(agent.unresolvedRemoteHostnames)
+        return mdnsQueries.filter { unresolved.contains($0.key) && $0.value.sends < 3 }.map { $0.value.firstAt + Int64($0.value.sends) * 1_000 }.min()
+    }
+
+    /// Answers for the peer's names go to the agent; questions for ours are answered by multicast.
+    private func receiveMdns() {
+        guard let mdns else { return }
+        var budget = 64
+        while budget > 0, let bytes = mdns.receive(into: &buffer) {
+            budget -= 1
+            switch MdnsMessage.parse(bytes) {
+            case let .answer(records)?:
+                let unresolved = Set(agent.unresolvedRemoteHostnames)
+                for record in records where unresolved.contains(record.name) {
+                    agent.resolveRemoteHostname(record.name, to: record.ip, now: now)
+                }
+            case let .query(names)?:
+                for (ip, name) in agent.hostnames where names.contains(name.lowercased()) { mdns.multicast(MdnsMessage.answer(name, ip: ip)) }
+            case nil:
+                break
+            }
+        }
     }
 
     /// Opens the passive ICE-TCP candidate for an address (skipped quietly where it cannot listen).

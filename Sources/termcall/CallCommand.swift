@@ -67,6 +67,9 @@ struct CallCommand: ParsableCommand {
 
     @OptionGroup var iceServers: IceServerOptions
 
+    @Flag(name: .long, help: "Offer your host addresses as random .local names (answered by multicast DNS on your LAN only), as browsers do.")
+    var hideHostAddresses = false
+
     @Option(name: .long, help: ArgumentHelp("Video to send: 'test' (a moving pattern), a V4L2 device such as /dev/video0, a .y4m file, or 'none'.", valueName: "SOURCE"))
     var camera = "test"
 
@@ -110,6 +113,7 @@ struct CallCommand: ParsableCommand {
             configuration.includeLoopback = true
         }
         configuration.iceConfiguration.relayOnly = relayOnly
+        configuration.iceConfiguration.hideHostAddresses = hideHostAddresses
         configuration.voiceProcessing = !noVoiceProcessing
         // On a terminal, a room call runs on the call screen; through pipes it stays headless.
         let access: SignalingAccess

@@ -123,6 +123,7 @@ def main():
         tools.attach()
         if init_script:
             with open(init_script) as f:
+                tools.call("Page.enable")  # (the script is not run without it)
                 tools.call("Page.addScriptToEvaluateOnNewDocument", {"source": f.read()})
             tools.call("Page.navigate", {"url": sys.argv[1]})
         emit({"event": "ready"})
