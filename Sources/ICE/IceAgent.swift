@@ -45,6 +45,8 @@ public struct IceAgent: Sendable {
         var roundTrip: Int64?
         /// Controlled side: the peer nominated it before our own check succeeded.
         var nominateOnSuccess = false
+        /// Its in-progress check was sent again when the peer's check arrived (§7.3.1.4), once.
+        var rechecked = false
     }
 
     enum Transaction: Sendable {
@@ -87,6 +89,8 @@ public struct IceAgent: Sendable {
     /// RFC 8445 §6.1.2.5 suggests capping the checklist at 100 pairs; remote candidates likewise, so
     /// a flood of checks from spoofed sources cannot grow the agent without bound.
     static let maximumPairs = 100, maximumRemoteCandidates = 100
+    /// An in-progress check older than this is sent again when the peer's check arrives first.
+    static let recheckAfter: Int64 = 50
 
     public init(role: IceRole, credentials: IceCredentials = .random(), configuration: IceConfiguration = .init(),
                 tieBreaker: UInt64 = SecureRandom.uint64()) {
@@ -340,7 +344,9 @@ public struct IceAgent: Sendable {
         for t in failed {
             switch t.context {
             case let .check(pair, nominating, consent, generation):
-                if generation == self.generation, !consent, pairs.indices.contains(pair), pairs[pair].state == .inProgress {
+                // A quieted check timing out says nothing while a newer one for the pair is out.
+                let newer = transactions.all.contains { if case let .check(q, _, c, g) = $0.context { return q == pair && !c && g == generation }; return false }
+                if generation == self.generation, !consent, !newer, pairs.indices.contains(pair), pairs[pair].state == .inProgress {
                     pairs[pair].state = .failed
                     if nominating { pairs[pair].nominated = false } // let another pair be nominated
                 }
@@ -408,6 +414,7 @@ public struct IceAgent: Sendable {
         guard let s = selected, let r = localCandidates[pairs[s].local].relay else { return nil }
         return turn[r].server.transport
     }
+
 
     public var localCandidateList: [IceCandidate] { localCandidates.filter { isOffered($0) }.map { signalled($0.candidate) } }
 
@@ -704,7 +711,19 @@ extension IceAgent {
         case .waiting, .failed:
             pairs[p].state = .waiting
             if !triggered.contains(p) { triggered.append(p) }
-        case .inProgress, .succeeded:
+        case .inProgress:
+            // §7.3.1.4: the check in progress may have been sent before the peer's NAT had a hole
+            // for it (and was dropped); now that the peer's check got through, check again at once
+            // instead of waiting out its retransmission timer. Not for a check sent just now,
+            // whose answer is likely on its way (two agents would otherwise keep re-checking).
+            let isCheck: (Transaction) -> Bool = { if case let .check(q, _, consent, _) = $0 { return q == p && !consent }; return false }
+            let latest = transactions.all.filter { isCheck($0.context) }.map(\.startedAt).max() ?? now
+            guard !pairs[p].rechecked, now - latest >= Self.recheckAfter else { break }
+            pairs[p].rechecked = true // once: two agents must not keep answering each other's checks with new ones
+            transactions.stopRetransmitting(now: now, where: isCheck)
+            pairs[p].state = .waiting
+            if !triggered.contains(p) { triggered.insert(p, at: 0) }
+        case .succeeded:
             break
         }
         if state == .new, remoteCredentials != nil { setState(.checking) }
@@ -795,12 +814,21 @@ extension IceAgent {
 
     /// Controlling agent, regular nomination (§8.1.1): once a pair has succeeded, wait for better
     /// pairs still being checked (at most `nominationDelay`), then nominate the best valid one.
+    ///
+    /// Once a pair carries the call, a better one that becomes valid later (the direct path, whose
+    /// first checks a NAT dropped, after the relay) is nominated in its turn and the call moves to
+    /// it — as browsers do; a controlled peer follows the latest nomination.
     mutating func nominateIfReady(now: Int64) {
-        guard role == .controlling, !pairs.contains(where: \.nominated), let first = firstValidAt else { return }
+        guard role == .controlling, let first = firstValidAt else { return }
         let valid = pairs.indices.filter { pairs[$0].state == .succeeded }
-        guard let best = valid.max(by: { pairs[$0].priority < pairs[$1].priority }) else { return }
-        let betterPending = pairs.contains { ($0.state == .waiting || $0.state == .inProgress) && $0.priority > pairs[best].priority }
-        guard !betterPending || now - first >= configuration.nominationDelayMilliseconds else { return }
+        guard let best = valid.max(by: { pairs[$0].priority < pairs[$1].priority }), !pairs[best].nominated else { return }
+        if let current = pairs.indices.first(where: { pairs[$0].nominated && pairs[$0].state != .failed }) {
+            // Already nominated: only a strictly better valid pair replaces it, so it cannot flap.
+            guard pairs[best].priority > pairs[current].priority, !restarting else { return }
+        } else {
+            let betterPending = pairs.contains { ($0.state == .waiting || $0.state == .inProgress) && $0.priority > pairs[best].priority }
+            guard !betterPending || now - first >= configuration.nominationDelayMilliseconds else { return }
+        }
         pairs[best].nominated = true
         sendCheck(best, nominating: true, consent: false, now: now) // its success selects the pair
     }
@@ -811,9 +839,11 @@ extension IceAgent {
         restarting = false
         selected = pair
         lastConsent = now
-        // §8.1.2: with the component nominated, pairs still waiting are not needed.
-        for i in pairs.indices where i != pair && pairs[i].state == .waiting { pairs[i].state = .failed }
-        triggered = []
+        // §8.1.2: with the component nominated, pairs still waiting are not needed — unless they
+        // are better: those go on being checked, and may take the call over.
+        for i in pairs.indices where i != pair && pairs[i].state == .waiting && pairs[i].priority < pairs[pair].priority { pairs[i].state = .failed }
+        triggered.removeAll { !pairs.indices.contains($0) || pairs[$0].state == .failed }
+        for i in pairs.indices where i != pair && pairs[i].nominated && pairs[i].priority < pairs[pair].priority { pairs[i].nominated = false }
         lastAlive = now
         scheduleConsent(now: now)
         let (local, remote) = (localCandidates[pairs[pair].local].candidate, remoteCandidates[pairs[pair].remote])

@@ -45,6 +45,16 @@ public struct StunTransactions<Context: Sendable>: Sendable {
         table = table.filter { !matches($0.value.context) }
     }
 
+    /// Sends no more of the matching transactions but still takes their answers, until the final
+    /// wait from `now` runs out (RFC 8445 §7.3.1.4 "cancellation" of an in-progress check).
+    public mutating func stopRetransmitting(now: Int64, where matches: (Context) -> Bool) {
+        for (id, var t) in table where matches(t.context) {
+            t.sends = maximumSends
+            t.nextAt = now + finalWaitFactor * rto
+            table[id] = t
+        }
+    }
+
     /// Retransmissions due at `now`, and transactions that have now failed (removed).
     public mutating func due(now: Int64) -> (resend: [Outstanding], failed: [Outstanding]) {
         var resend: [Outstanding] = [], failed: [Outstanding] = []

@@ -60,6 +60,29 @@ import Testing
         #expect(net.applicationData[0].contains([0x80, 1]) && net.applicationData[1].contains([0x80, 0]))
     }
 
+    /// The direct path works only after the relay already carries the call (the first checks were
+    /// lost): the controlling side nominates the better pair when it becomes valid, and both ends
+    /// move to it — instead of staying on the relay for the whole call.
+    @Test func aCallThatStartedOnTheRelayMovesToTheDirectPath() throws {
+        var net = lab()
+        net.directBlockedUntil = 1_500
+        net.start()
+        var relayedFirst = false
+        net.run(until: 1_400) { n in
+            if n.agents[0].selectedCandidates?.local.kind == .relay || n.agents[1].selectedCandidates?.local.kind == .relay { relayedFirst = true }
+            return false
+        }
+        #expect(relayedFirst && net.bothConnected, "the relay did not carry the call first")
+        net.run(until: 20_000)
+        let (a, b) = try selected(net)
+        #expect(a.local.kind != .relay && a.remote.kind != .relay && b.local.kind != .relay && b.remote.kind != .relay,
+                "A \(a.local) ↔ \(a.remote); B \(b.local) ↔ \(b.remote)")
+        #expect(a.remote.address?.ip == TransportAddress.IP("203.0.113.2") && b.remote.address?.ip == TransportAddress.IP("198.51.100.2"))
+        for i in 0..<2 { net.send(try #require(net.agents[i].transmitApplicationData([0x80, UInt8(i)])), from: i) }
+        net.run(until: net.now + 50)
+        #expect(net.applicationData[0].contains([0x80, 1]) && net.applicationData[1].contains([0x80, 0]))
+    }
+
     @Test func twoSymmetricNATsMeetAtTheRelay() throws {
         var net = lab(symmetricA: true, symmetricB: true)
         net.start()

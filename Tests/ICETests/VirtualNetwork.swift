@@ -57,6 +57,8 @@ struct VirtualNetwork {
     var signalling: [(at: Int64, to: Int, event: IceEvent)] = []
     /// Agents behind a firewall that drops all their UDP (TURN over TCP/TLS still gets out).
     var udpBlocked: Set<Int> = []
+    /// Datagrams between the agents themselves (not to a server) are lost before this time.
+    var directBlockedUntil: Int64 = 0
     /// Agents whose stream to the TURN server is broken: what they send on it is lost.
     var streamBroken: Set<Int> = []
     /// The far end of agent i's TCP/TLS connection to the TURN server, as the server sees it
@@ -127,6 +129,8 @@ struct VirtualNetwork {
             return
         }
         if udpBlocked.contains(agent) { dropped += 1; return }
+        // Until then, only the servers can be reached: peer-to-peer datagrams are lost.
+        if now < directBlockedUntil, t.destination != stunServer, turnServer?.address != t.destination { dropped += 1; return }
         var source = t.local
         if var nat = nats[agent] {
             let key = "\(t.local)>\(t.destination)"
