@@ -275,11 +275,12 @@ extension PeerConnection {
         stats.transport.iceState = ice.agent.state
         if let pair = ice.agent.selectedCandidates {
             let relay = ice.agent.selectedRelayTransport
-            let path = relay.map { $0 == .udp ? "udp" : "udp, relayed over \($0.rawValue.uppercased())" } ?? "udp"
+            let path = relay.map { $0 == .udp ? "udp" : "udp, relayed over \($0.rawValue.uppercased())" } ?? (pair.local.isTCP ? "tcp" : "udp")
             stats.transport.selectedPair = "\(pair.local.kind.rawValue) \(pair.local.address.map { "\($0)" } ?? "?") ↔ \(pair.remote.kind.rawValue) \(pair.remote.address.map { "\($0)" } ?? "?") (\(path))"
             stats.transport.localCandidateType = pair.local.kind.rawValue
             stats.transport.remoteCandidateType = pair.remote.kind.rawValue
             stats.transport.relayProtocol = relay?.rawValue
+            stats.transport.candidateProtocol = pair.local.isTCP ? "tcp" : "udp"
         }
         stats.transport.dtlsCipher = dtls?.cipherSuite
         stats.transport.dtlsVersion = dtls?.protocolVersion

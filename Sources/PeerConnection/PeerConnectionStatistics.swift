@@ -14,6 +14,8 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var localCandidateType: String?
         public var remoteCandidateType: String?
         public var relayProtocol: String?
+        /// What the selected pair itself runs on (RTCIceCandidateStats.protocol): udp, or tcp for ICE-TCP.
+        public var candidateProtocol: String?
         /// `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`, `DTLSv1.2`.
         public var dtlsCipher: String?
         public var dtlsVersion: String?

@@ -313,6 +313,7 @@ struct CallCommand: ParsableCommand {
         line["local_candidate_type"] = st.transport.localCandidateType ?? ""
         line["remote_candidate_type"] = st.transport.remoteCandidateType ?? ""
         line["relay_protocol"] = st.transport.relayProtocol ?? ""
+        line["candidate_protocol"] = st.transport.candidateProtocol ?? ""
         line["ice_checks_sent"] = st.transport.checksSent
         line["ice_checks_received"] = st.transport.checksReceived
         if let code = call.legs[0].verificationCode { line["verification"] = code }
