@@ -64,11 +64,20 @@ struct LobbyCommand: ParsableCommand {
                     .init(id: "server", label: "Server", kind: .text, value: settings.server),
                     .init(id: "room", label: "Room", kind: .text, value: RoomName.random()),
                     .init(id: "name", label: "Your name", kind: .text, value: settings.name),
+                    .init(id: "ice", label: "STUN/TURN servers", kind: .text, value: settings.iceServerURLs),
+                    .init(id: "turnUser", label: "TURN user", kind: .text, value: settings.iceServers?.first?.username ?? ""),
+                    .init(id: "turnPassword", label: "TURN password", kind: .text, value: settings.iceServers?.first?.credential ?? ""),
                     .init(id: "go", label: "Join", kind: .action),
                 ], depth: depth)
                 guard case .picked("go") = form.run() else { continue }
                 settings.server = form.value("server")
                 settings.name = form.value("name")
+                do {
+                    try settings.setIceServers(urls: form.value("ice"), username: form.value("turnUser"), password: form.value("turnPassword"))
+                } catch {
+                    note = "\(error)"
+                    continue
+                }
                 try? settings.save()
                 note = Self.describe(roomCall(session: session, settings: settings, room: form.value("room"), depth: depth))
             case .picked("host"):

@@ -39,5 +39,24 @@ struct Settings: Codable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        // It may hold a TURN password: readable by its owner only.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
+
+    /// The saved STUN/TURN URLs as the lobby's text field shows them: separated by spaces.
+    var iceServerURLs: String { (iceServers ?? []).flatMap(\.urls).joined(separator: " ") }
+
+    /// From the lobby's fields: URLs separated by spaces or commas (each checked), one user and
+    /// password for the TURN ones; empty clears them.
+    mutating func setIceServers(urls text: String, username: String, password: String) throws {
+        let urls = text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        for url in urls {
+            do throws(IceServerURL.ParseError) { _ = try IceServerURL(url) } catch { throw SettingsError(description: error.description) }
+        }
+        iceServers = urls.isEmpty ? nil : [IceServer(urls: urls, username: username.isEmpty ? nil : username, credential: password.isEmpty ? nil : password)]
+    }
+}
+
+struct SettingsError: Error, CustomStringConvertible {
+    var description: String
 }

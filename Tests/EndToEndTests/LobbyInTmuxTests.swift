@@ -39,6 +39,53 @@ import Testing
         #expect(second.waitFor { $0.contains("EXIT=") }?.contains("EXIT=0 RESTORED=yes") == true)
     }
 
+    /// STUN/TURN servers typed into the join form: a URL that is not one is refused with the
+    /// reason and nothing is saved; good ones are saved (with the TURN login, owner-only) for
+    /// every later call.
+    @Test func iceServersFromTheJoinFormAreCheckedAndSaved() throws {
+        let config = NSTemporaryDirectory() + "termcall-xdg-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let tmux = try Tmux(Tmux.termcall, environment: ["XDG_CONFIG_HOME": config])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor { $0.contains("› Demo call") } != nil, "\(tmux.capture())")
+        func openJoinForm() {
+            tmux.sendKeys("Down")
+            #expect(tmux.waitFor { $0.contains("› Join a room") } != nil, "\(tmux.capture())")
+            openForm()
+        }
+        func openForm() {
+            tmux.sendKeys("Enter")
+            #expect(tmux.waitFor { $0.contains("STUN/TURN servers") } != nil, "\(tmux.capture())")
+        }
+        openJoinForm()
+        // Server, room, name, then the servers field: point the call at a port nobody serves.
+        tmux.sendKeys("Enter")
+        for _ in 0..<20 { tmux.sendKeys("BSpace") }
+        tmux.sendKeys("-l", "ws://127.0.0.1:1")
+        tmux.sendKeys("Enter", "Down", "Down", "Down", "Enter")
+        tmux.sendKeys("-l", "turn:bad/host")
+        tmux.sendKeys("Enter", "Down", "Down", "Down", "Enter")
+        #expect(tmux.waitFor { $0.contains("is not a host name or address") } != nil, "\(tmux.capture())")
+        #expect(!FileManager.default.fileExists(atPath: config + "/termcall/settings.json"))
+        openForm() // the lobby's cursor is still on "Join a room"
+        tmux.sendKeys("Down", "Down", "Down", "Enter")
+        for _ in 0..<20 { tmux.sendKeys("BSpace") }
+        tmux.sendKeys("-l", "turns:turn.example.org:443")
+        tmux.sendKeys("Enter", "Down", "Enter")
+        tmux.sendKeys("-l", "me")
+        tmux.sendKeys("Enter", "Down", "Enter")
+        tmux.sendKeys("-l", "s3cret")
+        tmux.sendKeys("Enter", "Down", "Enter")
+        // The call itself cannot reach ws://127.0.0.1:1; the servers were saved before it was tried.
+        #expect(tmux.waitFor(timeout: 30) { $0.contains("could not join") } != nil, "\(tmux.capture())")
+        let path = config + "/termcall/settings.json"
+        let saved = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(saved.contains(#""turns:turn.example.org:443""#) && saved.contains(#""username" : "me""#) && saved.contains(#""credential" : "s3cret""#), "\(saved)")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        tmux.sendKeys("q")
+    }
+
     /// The lobby's audio test on the saved devices (alsa-lib file PCMs): the phases run on the
     /// microphone's clock, the verdict is drawn, and it comes back as the lobby's footer.
     @Test func theAudioTestRunsOnTheChosenDevices() throws {

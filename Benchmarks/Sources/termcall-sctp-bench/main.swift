@@ -59,7 +59,7 @@ func run() throws -> (throughput: Double, roundTrip: Double) {
     let b = DataChannelEndpoint(association: try SctpAssociation(), isDtlsClient: false, remoteMaxMessageSize: 262_144)
     var now: Int64 = 0
     var received = 0, connected = false, opened = false, echoes = 0
-    let wire = mode == "udp" ? try UDPWire() : nil
+    let wire = mode == "udp" || mode.hasPrefix("turn-") ? try UDPWire() : nil
     func deliver(_ d: [UInt8], to dtls: DtlsEndpoint, _ sctp: DataChannelEndpoint) {
         dtls.handleDatagram(d, now: now)
         while let e = dtls.pollEvent() { if case let .data(x) = e { sctp.handleDatagram(x, now: now) } }
