@@ -89,7 +89,7 @@ let package = Package(
         .target(name: "SDP", swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
         /// termcall's signalling protocol and room rules, sans-IO (no NIO here, so tests are plain).
-        .target(name: "Signaling", dependencies: ["CryptoPrimitives", "CZlib"], swiftSettings: strict),
+        .target(name: "Signaling", dependencies: ["CryptoPrimitives", "CZlib", "ICE"], swiftSettings: strict),
         /// One entry point per parser of hostile bytes, for libFuzzer (Fuzz/) and the corpus replay test.
         .target(name: "FuzzTargets", dependencies: ["STUN", "RTP", "SDP", "SCTP", "Signaling", "MediaDevices", "MediaCore", "TURN", "ICE"], swiftSettings: strict),
         /// `termcall serve`: Hummingbird HTTP/1 + WebSocket, TLS, the web page, a STUN responder.
@@ -102,7 +102,7 @@ let package = Package(
         ], swiftSettings: strict),
         /// A terminal's side of signalling: the WebSocket client and perfect negotiation for a Call.
         .target(name: "SignalingClient", dependencies: [
-            "Signaling", "Call", "PeerConnection", "ICE", "STUN", "TURN", "UDPTransport",
+            "Signaling", "Call", "PeerConnection", "ICE", "STUN", "TURN",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], swiftSettings: strict),

@@ -62,18 +62,10 @@ public final class DtlsEndpoint {
         // ECDHE with ECDSA or RSA certificates: peers such as GStreamer still use RSA.
         _ = SSL_CTX_set_cipher_list(context, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA")
         tc_ssl_ctx_request_peer_certificate(context)
-        guard let ssl = SSL_new(context) else { SSL_CTX_free(context); throw .setup("SSL_new") }
-        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
-            SSL_free(ssl)
-            SSL_CTX_free(context)
-            throw .setup("BIO_new")
-        }
+        guard let (ssl, input, output) = MemoryBIOs.session(context) else { SSL_CTX_free(context); throw .setup("SSL_new / BIO_new") }
         self.ssl = ssl
         self.input = input
         self.output = output
-        _ = tc_bio_set_mem_eof_return(input, -1) // empty input means "no datagram yet", not end of stream
-        _ = tc_bio_set_mem_eof_return(output, -1)
-        SSL_set_bio(ssl, input, output)
         tc_ssl_set_no_query_mtu(ssl)
         // Records up to `mtu` bytes: with a memory BIO OpenSSL adds no overhead of its own, and
         // `collectOutput` packs whole records into datagrams of the same size.
@@ -251,5 +243,19 @@ public final class DtlsEndpoint {
             messages.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return messages.isEmpty ? "the connection was refused" : messages.joined(separator: "; ")
+    }
+}
+
+/// An SSL object over a pair of memory BIOs — the sans-IO shape both DTLS and TLS here use: the
+/// caller writes what arrived into `input` and reads what to send from `output`. An empty input
+/// means "nothing yet", not end of stream.
+enum MemoryBIOs {
+    static func session(_ context: OpaquePointer) -> (ssl: OpaquePointer, input: OpaquePointer, output: OpaquePointer)? {
+        guard let ssl = SSL_new(context) else { return nil }
+        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else { SSL_free(ssl); return nil }
+        _ = tc_bio_set_mem_eof_return(input, -1)
+        _ = tc_bio_set_mem_eof_return(output, -1)
+        SSL_set_bio(ssl, input, output) // the SSL owns both BIOs from here
+        return (ssl, input, output)
     }
 }

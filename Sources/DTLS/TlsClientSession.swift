@@ -44,17 +44,10 @@ public final class TlsClientSession {
             _ = SSL_CTX_set_default_verify_paths(context)
         }
         tc_ssl_ctx_verify_peer(context)
-        guard let ssl = SSL_new(context) else { SSL_CTX_free(context); throw .setup("SSL_new") }
-        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
-            SSL_free(ssl)
-            SSL_CTX_free(context)
-            throw .setup("BIO_new")
-        }
+        guard let (ssl, input, output) = MemoryBIOs.session(context) else { SSL_CTX_free(context); throw .setup("SSL_new / BIO_new") }
         self.ssl = ssl
         self.input = input
         self.output = output
-        _ = tc_bio_set_mem_eof_return(input, -1) // no bytes yet is not end of stream
-        SSL_set_bio(ssl, input, output)
         if let serverName {
             guard SSL_set1_host(ssl, serverName) == 1, tc_ssl_set_sni(ssl, serverName) == 1 else { throw .setup("server name \(serverName)") }
             peerName = serverName

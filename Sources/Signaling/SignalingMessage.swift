@@ -1,4 +1,5 @@
 import Foundation
+import ICE
 
 /// One message of termcall's signalling protocol (version 1): JSON text frames over a WebSocket,
 /// the same for terminals and browsers (assets/web/app.js speaks it too).
@@ -29,17 +30,8 @@ public struct SignalingMessage: Codable, Sendable, Equatable {
         }
     }
 
-    /// RTCIceServer's shape, so browsers can pass it to RTCPeerConnection unchanged.
-    public struct IceServer: Codable, Sendable, Equatable {
-        public var urls: [String]
-        public var username: String?
-        public var credential: String?
-        public init(urls: [String], username: String? = nil, credential: String? = nil) {
-            self.urls = urls
-            self.username = username
-            self.credential = credential
-        }
-    }
+    /// RTCIceServer's shape, so browsers can pass it to RTCPeerConnection unchanged: ICE's own.
+    public typealias IceServer = ICE.IceServer
 
     public var v: Int
     public var type: Kind

@@ -144,9 +144,7 @@ struct CallCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("termcall: could not join room \(room): \(reason)\n".utf8))
                 throw ExitCode.failure
             }
-            for problem in IceServerList.apply(peers.iceServers ?? [], to: &configuration.iceConfiguration) {
-                FileHandle.standardError.write(Data("termcall: \(problem)\n".utf8))
-            }
+            IceServerOptions.apply(peers.iceServers ?? [], caFile: access.caFile, to: &configuration.iceConfiguration)
             connection = signalling
             received = events
         }

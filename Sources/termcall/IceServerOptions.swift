@@ -31,8 +31,9 @@ struct IceServerOptions: ParsableArguments {
         return out + (settings?.iceServers ?? [])
     }
 
-    /// Resolves the servers into `configuration` (names looked up before the call starts) and says
-    /// on stderr what had to be skipped.
+    /// Resolves the servers — the user's, or the ones a signalling server handed out — into
+    /// `configuration` (names looked up before the call starts) and says on stderr what had to be
+    /// skipped.
     /// `caFile` is for TURN servers over TLS, these and the ones a signalling server hands out later.
     static func apply(_ servers: [IceServer], caFile: String?, to configuration: inout IceConfiguration) {
         if configuration.turnCAFile == nil { configuration.turnCAFile = caFile }

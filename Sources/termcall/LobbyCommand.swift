@@ -213,7 +213,7 @@ extension CallScreen {
             return .failed("could not join \(room) on \(server): \(reason)")
         }
         var configuration = configuration
-        IceServerList.apply(peers.iceServers ?? [], to: &configuration.iceConfiguration)
+        IceServerOptions.apply(peers.iceServers ?? [], caFile: access?.caFile, to: &configuration.iceConfiguration)
         let call: Call
         do { call = try Call(configuration: configuration) } catch { signalling.close(); return .failed("\(error)") }
         let roomCall = RoomCall(call: call, connection: signalling, received: events)

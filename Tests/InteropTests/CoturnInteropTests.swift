@@ -74,10 +74,11 @@ struct LocalCall {
 struct CoturnInteropTests {
     let loopback = [TransportAddress.IP("127.0.0.1")!]
 
-    func relayedCall(_ server: TurnServer) throws -> (LocalCall, Int64) {
+    func relayedCall(_ server: TurnServer, caFile: String? = nil) throws -> (LocalCall, Int64) {
         var relayOnly = IceConfiguration()
         relayOnly.turnServers = [server]
         relayOnly.relayOnly = true
+        relayOnly.turnCAFile = caFile
         let a = try IceTransport(agent: IceAgent(role: .controlling, configuration: relayOnly), addresses: loopback)
         let b = try IceTransport(agent: IceAgent(role: .controlled), addresses: loopback)
         var call = LocalCall(a, b)
@@ -131,18 +132,6 @@ struct CoturnInteropTests {
     }
 
     // MARK: TURN over TCP and TLS (RFC 8656 §3.1)
-
-    func relayedCall(_ server: TurnServer, caFile: String?) throws -> (LocalCall, Int64) {
-        var relayOnly = IceConfiguration()
-        relayOnly.turnServers = [server]
-        relayOnly.relayOnly = true
-        relayOnly.turnCAFile = caFile
-        let a = try IceTransport(agent: IceAgent(role: .controlling, configuration: relayOnly), addresses: loopback)
-        let b = try IceTransport(agent: IceAgent(role: .controlled), addresses: loopback)
-        var call = LocalCall(a, b)
-        let took = call.connect()
-        return (call, took)
-    }
 
     @Test(arguments: [(TurnTransport.tcp, String?.none), (.tls, "turn.termcall.test"), (.tls, nil)] as [(TurnTransport, String?)])
     func relayOverAStream(_ transport: TurnTransport, serverName: String?) throws {
