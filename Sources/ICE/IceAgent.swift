@@ -422,6 +422,9 @@ public struct IceAgent: Sendable {
     /// shell's multicast DNS answers for.
     public private(set) var hostnames: [TransportAddress.IP: String] = [:]
 
+    /// Whether any remote candidate still waits for its mDNS name (cheap: checked every step).
+    public var hasUnresolvedRemoteHostnames: Bool { remoteCandidates.contains { $0.address == nil } }
+
     /// Remote mDNS names not yet resolved (the shell asks the LAN for them).
     public var unresolvedRemoteHostnames: [String] {
         Array(Set(remoteCandidates.compactMap { $0.address == nil ? $0.hostname?.lowercased() : nil })).sorted()

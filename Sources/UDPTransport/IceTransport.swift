@@ -195,8 +195,9 @@ public final class IceTransport {
     /// Asks the LAN for the peer's unresolved `.local` names and, when ours are hidden, announces
     /// them once (browsers ask once and never again, so an answer ready in their cache helps).
     private func serviceMdns() {
-        let names = agent.unresolvedRemoteHostnames.filter(MdnsMessage.isCandidateHostname)
         let publishing = !agent.hostnames.isEmpty
+        guard publishing || agent.hasUnresolvedRemoteHostnames else { return }
+        let names = agent.unresolvedRemoteHostnames.filter(MdnsMessage.isCandidateHostname)
         guard (!names.isEmpty || publishing), !mdnsUnavailable else { return }
         if mdns == nil {
             let interfaces = InterfaceAddresses.usable(includeLoopback: false).filter(\.isIPv4)
@@ -217,6 +218,7 @@ public final class IceTransport {
     }
 
     private var nextMdnsQuery: Int64? {
+        guard !mdnsQueries.isEmpty, agent.hasUnresolvedRemoteHostnames else { return nil }
         let unresolved = Set(agent.unresolvedRemoteHostnames)
         return mdnsQueries.filter { unresolved.contains($0.key) && $0.value.sends < 3 }.map { $0.value.firstAt + Int64($0.value.sends) * 1_000 }.min()
     }
