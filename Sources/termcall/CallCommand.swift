@@ -12,7 +12,7 @@ import SignalingClient
 
 /// A call without a terminal UI, for scripts and tests: offer and answer travel as JSON lines on
 /// stdin/stdout, chat lines come in on stdin and go out as JSON. The `Call` underneath is the one
-/// the call screen (#9) drives: camera or test pattern, microphone or tone, speaker or nothing.
+/// the call screen drives: camera or test pattern, microphone or tone, speaker or nothing.
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
