@@ -5,7 +5,7 @@ import PeerConnection
 import Render
 import TUI
 
-/// The call screen, first cut (#9 grows it): the far end's video as large as the window allows,
+/// The call screen: the far end's video as large as the window allows,
 /// your own picture as an inset, a chat pane with an input line, and a status line. One loop on
 /// the main thread steps the call (network, audio, camera) and the terminal; a frame is drawn only
 /// when the terminal has taken the previous one, so a slow link skips frames instead of lagging.
