@@ -78,6 +78,14 @@ public struct IceAgent: Sendable {
     var socketsComplete = false
     var gatheringDeadline: Int64?
     var gatheringDeadlinePassed = false
+    /// Behind a firewall that drops UDP, the UDP servers never answer: once a relay over TCP or TLS
+    /// is up, gathering is called done a second after it began instead of at the full deadline.
+    var gatheringDoneWithStreamRelay: Int64? {
+        guard let deadline = gatheringDeadline,
+              turn.contains(where: { $0.server.transport != .udp && $0.relayedAddress != nil }) else { return nil }
+        return deadline - configuration.gatheringTimeoutMilliseconds + Self.streamRelayGatheringWait
+    }
+    static let streamRelayGatheringWait: Int64 = 1_000
     public internal(set) var gatheringDone = false
     var remoteEndOfCandidates = false
     /// Bumped by an ICE restart: answers to checks of an older generation are ignored.
@@ -356,6 +364,7 @@ public struct IceAgent: Sendable {
         }
         for t in turn.indices { turn[t].handleTimeout(now: now); drainTurn(t, now: now) }
         if let deadline = gatheringDeadline, now >= deadline { gatheringDeadlinePassed = true }
+        if let soon = gatheringDoneWithStreamRelay, now >= soon { gatheringDeadlinePassed = true }
         checkGatheringDone()
         runChecks(now: now)
         nominateIfReady(now: now)
@@ -370,7 +379,8 @@ public struct IceAgent: Sendable {
 
     public var nextTimeout: Int64? {
         guard state != .closed else { return nil }
-        var times = [transactions.nextDeadline, nextConsentAt, gatheringDone ? nil : gatheringDeadline].compactMap { $0 } + turn.compactMap(\.nextTimeout)
+        var times = [transactions.nextDeadline, nextConsentAt, gatheringDone ? nil : gatheringDeadline,
+                     gatheringDone ? nil : gatheringDoneWithStreamRelay].compactMap { $0 } + turn.compactMap(\.nextTimeout)
         let sendable = triggered.contains { pairs.indices.contains($0) && pairs[$0].state != .inProgress && relayReady(pairs[$0]) }
             || pairs.contains { $0.state == .waiting && relayReady($0) && initiates($0) }
         if remoteCredentials != nil, sendable { times.append(nextCheckAt) }

@@ -135,8 +135,8 @@ struct CoturnInteropTests {
 
     @Test(arguments: [(TurnTransport.tcp, String?.none), (.tls, "turn.termcall.test"), (.tls, nil)] as [(TurnTransport, String?)])
     func relayOverAStream(_ transport: TurnTransport, serverName: String?) throws {
-        let coturn = try Coturn(mode: "lt", port: 3778, tlsPort: 3779)
-        let port: UInt16 = transport == .tls ? 3779 : 3778
+        let coturn = try Coturn(mode: "lt", port: 4078, tlsPort: 4079)
+        let port: UInt16 = transport == .tls ? 4079 : 4078
         let server = TurnServer(address: TransportAddress(host: "127.0.0.1", port: port)!, username: "alice", password: "s3cret",
                                 transport: transport, serverName: serverName)
         var (call, took) = try relayedCall(server, caFile: coturn.caFile)
@@ -166,11 +166,11 @@ struct CoturnInteropTests {
     }
 
     @Test func aTlsServerWithAnotherNameIsRefusedWithOneLine() throws {
-        let coturn = try Coturn(mode: "lt", port: 3878, tlsPort: 3879)
-        let address = TransportAddress(host: "127.0.0.1", port: 3879)!
+        let coturn = try Coturn(mode: "lt", port: 4378, tlsPort: 4379)
+        let address = TransportAddress(host: "127.0.0.1", port: 4379)!
         let wrongName = try firstProblem(TurnServer(address: address, username: "alice", password: "s3cret", transport: .tls, serverName: "other.termcall.test"),
                                          caFile: coturn.caFile)
-        #expect(wrongName == "TURN server other.termcall.test (127.0.0.1:3879) over TLS: other.termcall.test is not who it claims to be (hostname mismatch); for a server with a private CA, pass --ca-file")
+        #expect(wrongName == "TURN server other.termcall.test (127.0.0.1:4379) over TLS: other.termcall.test is not who it claims to be (hostname mismatch); for a server with a private CA, pass --ca-file")
         // Without the test CA, the system's roots do not vouch for it.
         let untrusted = try firstProblem(TurnServer(address: address, username: "alice", password: "s3cret", transport: .tls, serverName: "turn.termcall.test"))
         #expect(untrusted?.contains("turn.termcall.test is not who it claims to be") == true, "\(untrusted ?? "no problem reported")")
