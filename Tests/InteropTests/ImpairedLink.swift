@@ -21,7 +21,11 @@ final class ImpairedLink {
         addressB = try #require(ready["b_address"] as? String)
     }
 
-    deinit { try? relay.send(["cmd": "close"]) }
+    /// The relay removes its namespaces on close: let it finish.
+    deinit {
+        try? relay.send(["cmd": "close"])
+        relay.waitForExit(milliseconds: 10_000)
+    }
 
     /// A program on one side of the link.
     func spawn(on side: Side, _ executable: String, _ arguments: [String]) throws -> PeerProcess {

@@ -14,7 +14,10 @@ struct MdnsCandidateTests {
         let lan = try PeerProcess("/usr/bin/python3", [InteropEnvironment.root + "/Tests/Interop/lan_pair.py"])
         let ready = try #require(lan.readJSON(timeoutMilliseconds: 10_000), "lan_pair did not start: \(lan.errorLog)")
         let one = try #require(ready["one"] as? String), two = try #require(ready["two"] as? String)
-        defer { try? lan.send(["cmd": "close"]) }
+        defer {
+            try? lan.send(["cmd": "close"])
+            lan.waitForExit(milliseconds: 5_000)
+        }
         let alice = try PeerProcess("/usr/bin/nsenter", ["--net=\(one)", Self.termcall, "call", "--signal", "stdio", "--offer", "--hide-host-addresses"])
         let bob = try PeerProcess("/usr/bin/nsenter", ["--net=\(two)", Self.termcall, "call", "--signal", "stdio"])
         let offer = try #require(alice.waitFor(milliseconds: 10_000) { $0["type"] as? String == "offer" }, "\(alice.errorLog)")

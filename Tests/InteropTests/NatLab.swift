@@ -25,7 +25,11 @@ final class NatLab {
         prefixes = try #require(line["run"] as? [String: [String]])
     }
 
-    deinit { try? lab.send(["cmd": "close"]) }
+    /// The lab stops coturn, kills what is left in its namespaces and deletes its files: let it.
+    deinit {
+        try? lab.send(["cmd": "close"])
+        lab.waitForExit(milliseconds: 15_000)
+    }
 
     /// A program on one of the lab's hosts.
     func spawn(on host: Host, _ executable: String, _ arguments: [String]) throws -> PeerProcess {

@@ -19,8 +19,20 @@ final class PeerProcess {
         try process.run()
     }
 
+    /// Waits (bounded) for the peer to exit by itself — for ones that tear a lab down on `close`.
+    func waitForExit(milliseconds: Int) {
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+    }
+
+    /// End of input first (the peers tear down on it), then SIGTERM, then — after 3 s — SIGKILL:
+    /// children inherit this test process's signal mask, with SIGTERM blocked, so a peer that
+    /// ignores end of input (openssl s_server) would otherwise outlive the suite.
     deinit {
+        try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
+        waitForExit(milliseconds: 3_000)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: stderrPath)
     }
 
