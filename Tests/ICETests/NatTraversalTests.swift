@@ -160,10 +160,7 @@ import Testing
         net.start()
         net.run(until: 5_000)
         #expect(net.bothConnected)
-        net.streamBroken = [0]
-        net.agents[0].turnStreamFailed(TurnServer(address: relay, username: "alice", password: "s3cret", transport: .tcp),
-                                       reason: "the server closed the connection", now: net.now)
-        net.pump()
+        net.breakTurnStream(of: 0, to: TurnServer(address: relay, username: "alice", password: "s3cret", transport: .tcp), reason: "the server closed the connection")
         net.run(until: net.now + 8_000)
         #expect(net.bothConnected, "states \(net.state(0)) \(net.state(1))")
         #expect(net.agents[0].selectedCandidates?.local.kind != .relay)
@@ -183,10 +180,7 @@ import Testing
         #expect(net.agents[0].selectedRelayTransport == .tcp)
         net.udpBlocked = []
         net.run(until: 12_000) // the UDP allocation's retransmissions get through; its pairs are checked
-        net.streamBroken = [0]
-        net.agents[0].turnStreamFailed(TurnServer(address: relay, username: "alice", password: "s3cret", transport: .tcp),
-                                       reason: "the connection broke", now: net.now)
-        net.pump()
+        net.breakTurnStream(of: 0, to: TurnServer(address: relay, username: "alice", password: "s3cret", transport: .tcp), reason: "the connection broke")
         net.run(until: net.now + 8_000)
         #expect(net.bothConnected, "states \(net.state(0)) \(net.state(1))")
         #expect(net.agents[0].selectedRelayTransport == .udp)
@@ -211,11 +205,7 @@ import Testing
         net.signallingDelay = [40, 40]
         net.start()
         net.run(until: at)
-        for i in 0..<2 {
-            net.streamBroken.insert(i)
-            net.agents[i].turnStreamFailed(config.turnServers[1], reason: "the connection broke", now: net.now)
-        }
-        net.pump()
+        for i in 0..<2 { net.breakTurnStream(of: i, to: config.turnServers[1], reason: "the connection broke") }
         net.run(until: 10_000)
         #expect(net.bothConnected, "states \(net.state(0)) \(net.state(1))")
     }

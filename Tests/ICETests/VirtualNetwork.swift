@@ -233,6 +233,14 @@ struct VirtualNetwork {
         turnServer = turn
     }
 
+    /// Agent i's TCP/TLS connection to `server` breaks: what it sends there is lost, and its
+    /// shell tells the agent, as `IceTransport` does.
+    mutating func breakTurnStream(of i: Int, to server: TurnServer, reason: String) {
+        streamBroken.insert(i)
+        agents[i].turnStreamFailed(server, reason: reason, now: now)
+        pump()
+    }
+
     func state(_ i: Int) -> IceConnectionState { agents[i].state }
     var bothConnected: Bool { agents.allSatisfy { $0.state == .connected || $0.state == .completed } }
 }
