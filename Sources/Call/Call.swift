@@ -4,6 +4,7 @@ import ICE
 import MediaCore
 import MediaDevices
 import PeerConnection
+import SDP
 import SCTP
 import STUN
 
@@ -32,6 +33,8 @@ public struct CallConfiguration: Sendable {
     public var voiceProcessing = true
     /// The data channel that carries chat.
     public var chatLabel = "chat"
+    /// How our offers ask for BUNDLE (every leg runs on one transport whatever it says).
+    public var bundlePolicy = BundlePolicy.balanced
 
     public init() {}
 
@@ -99,8 +102,10 @@ public final class Call {
         case secured
         case chatOpen
         case chat(String)
-        /// A new remote frame is in the leg's `remoteFrame`.
-        case remoteVideo
+        /// A new remote frame is in the leg's `remoteFrame`; `first` on the leg's first ever
+        /// (said on the count's step from 0 to 1, so however many frames one step decodes, each
+        /// leg has exactly one).
+        case remoteVideo(first: Bool)
         case track(MediaKind)
         case trackEnded(MediaKind)
         /// Signalling must carry a new offer (`peer.createOffer()`).
@@ -181,8 +186,10 @@ public final class Call {
         var tracks: Set<MediaKind> = []
         if configuration.microphone != .none { tracks.insert(.audio) }
         if configuration.camera != nil { tracks.insert(.video) }
-        return try PeerConnection(configuration: configuration.iceConfiguration, addresses: configuration.addresses,
-                                  includeLoopback: configuration.includeLoopback, tracks: tracks)
+        let peer = try PeerConnection(configuration: configuration.iceConfiguration, addresses: configuration.addresses,
+                                      includeLoopback: configuration.includeLoopback, tracks: tracks)
+        peer.bundlePolicy = configuration.bundlePolicy
+        return peer
     }
 
     /// A new far end (a group call's next participant): its own peer connection with our current
@@ -287,7 +294,7 @@ public final class Call {
         case let .video(frame):
             leg.remoteFrame = frame
             leg.remoteFramesDecoded += 1
-            return .remoteVideo
+            return .remoteVideo(first: leg.remoteFramesDecoded == 1)
         case let .track(kind): return .track(kind)
         case let .trackEnded(kind): return .trackEnded(kind)
         case .negotiationNeeded: return .negotiationNeeded

@@ -72,6 +72,9 @@ public struct IceAgent: Sendable {
     private var lastCheckRoundTrip: Int64?
     /// The selected pair's round trip (ms) from its connectivity or consent checks.
     public var selectedRoundTrip: Int64? { selected.flatMap { pairs.indices.contains($0) ? pairs[$0].roundTrip : nil } ?? lastCheckRoundTrip }
+    /// How many round trips the selected path has measured (each consent check answered adds
+    /// one, RFC 7675 §5.1: every 4–6 s): a new sample for a caller that has no other.
+    public private(set) var selectedRoundTripSamples = 0
     var lastAlive: Int64 = 0
     var lastConsent: Int64 = 0
     var nextConsentAt: Int64?
@@ -792,7 +795,7 @@ extension IceAgent {
             if let finished, finished.sends == 1 {
                 let rtt = now - finished.startedAt
                 pairs[pair].roundTrip = rtt
-                if pairs[pair].nominated || selected == pair { lastCheckRoundTrip = rtt }
+                if pairs[pair].nominated || selected == pair { lastCheckRoundTrip = rtt; selectedRoundTripSamples += 1 }
             }
             if consent { return }
             pairs[pair].state = .succeeded

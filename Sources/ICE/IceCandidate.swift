@@ -72,9 +72,10 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
     }
 
     public enum ParseError: Error, Equatable, Sendable {
+        /// Why, in a few words ("no typ", "port out of range"), for the one line the user sees.
         case malformed(String)
-        /// A well-formed candidate on a transport this agent does not check (ICE-TCP, RFC 6544,
-        /// which browsers send beside their UDP candidates): skipped, not an error.
+        /// A well-formed candidate on a transport ICE does not define (neither UDP nor TCP,
+        /// RFC 8839 §5.1): skipped, not an error.
         case unsupportedTransport(String)
     }
 
@@ -86,13 +87,15 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
         if body.hasPrefix("a=") { body = body.dropFirst(2) }
         if body.hasPrefix("candidate:") { body = body.dropFirst("candidate:".count) }
         let fields = body.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        guard fields.count >= 8, fields[6] == "typ" else { throw .malformed(text) }
+        guard fields.count >= 8 else { throw .malformed("\(fields.count) of the 8 fields a candidate needs") }
+        guard fields[6] == "typ" else { throw .malformed("no \"typ\" where the candidate type belongs") }
         let transport = fields[2].lowercased()
         guard transport == "udp" || transport == "tcp" else { throw .unsupportedTransport(fields[2]) }
-        guard !fields[0].isEmpty, fields[0].count <= 32, let component = Int(fields[1]), (1...256).contains(component),
-              let priority = UInt32(fields[3]), let port = UInt16(fields[5]), let kind = Kind(rawValue: fields[7]) else {
-            throw .malformed(text)
-        }
+        guard !fields[0].isEmpty, fields[0].count <= 32 else { throw .malformed("a foundation of 1 to 32 characters") }
+        guard let component = Int(fields[1]), (1...256).contains(component) else { throw .malformed("component \"\(fields[1].prefix(8))\" is not 1 to 256") }
+        guard let priority = UInt32(fields[3]) else { throw .malformed("priority \"\(fields[3].prefix(12))\" is not a 32-bit number") }
+        guard let port = UInt16(fields[5]) else { throw .malformed("port \"\(fields[5].prefix(8))\" is not 0 to 65535") }
+        guard let kind = Kind(rawValue: fields[7]) else { throw .malformed("unknown candidate type \"\(fields[7].prefix(8))\"") }
         foundation = fields[0]
         self.component = component
         self.priority = priority
@@ -103,7 +106,7 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
         } else if fields[4].hasSuffix(".local"), fields[4].count <= 255 {
             hostname = fields[4] // RFC 8839 §5.1 / mDNS ICE candidates: resolved later, or reached as prflx
         } else {
-            throw .malformed(text)
+            throw .malformed("\"\(fields[4].prefix(40))\" is neither an IP address nor a .local name")
         }
         var i = 8
         var raddr: TransportAddress.IP?, rport: UInt16?, tcpTypeText: String?
@@ -119,7 +122,7 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
         if let raddr, let rport { relatedAddress = TransportAddress(ip: raddr, port: rport) }
         if transport == "tcp" {
             // RFC 6544 §4.5: a TCP candidate says which end connects; without it there is no way to use it.
-            guard let type = tcpTypeText.flatMap(TcpType.init(rawValue:)) else { throw .malformed("a TCP candidate without tcptype: \(text)") }
+            guard let type = tcpTypeText.flatMap(TcpType.init(rawValue:)) else { throw .malformed("a TCP candidate without a valid tcptype") }
             tcpType = type
         }
     }

@@ -86,6 +86,37 @@ extension PeerConnection {
         tracks.contains(kind) && transceivers.contains { $0.mediaKind == kind && $0.sends }
     }
 
+    // MARK: round trip
+
+    /// Where a round-trip figure came from.
+    public enum RoundTripSource: String, Sendable, Equatable {
+        /// RTCP: our sender report and the far end's receiver report on it (RFC 3550 §6.4.1).
+        case rtcp
+        /// ICE: the selected pair's connectivity and consent checks (RFC 7675), for a far end that
+        /// sends no receiver reports.
+        case ice
+    }
+
+    /// The path's round trip: RTCP's (video's, else audio's) when the far end reports on our
+    /// streams, else ICE's checks', which every path has. Statistics, NACK timing and the
+    /// receive buffer's wait all use this one figure.
+    public var roundTrip: (seconds: Double, source: RoundTripSource)? {
+        if let rtt = rtcp.outbound[videoSSRC]?.roundTripTime ?? rtcp.outbound[audioSSRC]?.roundTripTime { return (rtt, .rtcp) }
+        if let ms = ice.agent.selectedRoundTrip { return (Double(ms) / 1000, .ice) }
+        return nil
+    }
+
+    /// Without receiver reports on our video, each new ICE round trip is the rate controller's
+    /// only signal (it may cut, never grow: `SendRateController.roundTripWithoutReports`).
+    func rateFromIceRoundTrip() {
+        let samples = ice.agent.selectedRoundTripSamples
+        guard samples != iceRoundTripSamplesSeen else { return }
+        iceRoundTripSamplesSeen = samples
+        guard videoReportsReceived == 0, canSend(.video), let ms = ice.agent.selectedRoundTrip else { return }
+        let now = ice.now
+        sendRate.roundTripWithoutReports(Double(ms) / 1000, sentBitrate: Int(8 * (counters.sentBytes[.video]?.rate(now: now) ?? 0)), now: now)
+    }
+
     // MARK: receiving
 
     /// SRTP or SRTCP from the peer (RFC 5761 §4: packet types 192–223 in the second byte are RTCP).
@@ -98,6 +129,7 @@ extension PeerConnection {
                 switch request {
                 case .keyframe: videoEncoder?.requestKeyframe()
                 case let .reportReceived(ssrc) where ssrc == videoSSRC:
+                    videoReportsReceived += 1
                     if let rtt = ice.agent.selectedRoundTrip { sendRate.pathRoundTrip(Double(rtt) / 1000, now: now) }
                     if let out = rtcp.outbound[ssrc] {
                         let sent = Int(8 * (counters.sentBytes[.video]?.rate(now: now) ?? 0))
@@ -153,7 +185,7 @@ extension PeerConnection {
     func retransmit(_ sequenceNumbers: [UInt16], now: Int64) {
         guard let outbound = srtpOutbound, let rtxPayloadType = videoRtxPayloadType else { return }
         // Once per round trip at most: the peer asks again if the first copy is lost too.
-        let interval = max(10, Int64((rtcp.outbound[videoSSRC]?.roundTripTime ?? 0.05) * 1000 * 0.8))
+        let interval = max(10, Int64((roundTrip?.seconds ?? 0.05) * 1000 * 0.8))
         for sequence in sequenceNumbers {
             guard let original = sentVideo.resend(sequence, now: now, minimumInterval: interval) else { continue }
             videoRtxSequence &+= 1
@@ -193,7 +225,7 @@ extension PeerConnection {
         if transportFeedback != nil { rtcp.sendFeedback(transportFeedback!.poll(now: now)) }
         // Retry about once a round trip, and wait for repairs about three: a first NACK, a lost
         // retransmission and a second try. Without a measured round trip, assume 100 ms.
-        let rtt = Int64((rtcp.outbound[videoSSRC]?.roundTripTime ?? rtcp.outbound[audioSSRC]?.roundTripTime ?? 0.1) * 1000)
+        let rtt = Int64((roundTrip?.seconds ?? 0.1) * 1000)
         videoPackets.maximumWait = min(900, max(120, 3 * rtt + 60))
         if var nack = videoNack {
             nack.configuration.retryInterval = min(400, max(20, rtt + rtt / 4))
@@ -316,8 +348,11 @@ extension PeerConnection {
             s.remoteFractionLost = out.remoteFractionLost
             s.remoteJitter = out.remoteJitter
             s.roundTripTime = out.roundTripTime
-            if let rtt = out.roundTripTime { stats.transport.roundTripTime = rtt }
             stats.outbound.append(s)
+        }
+        if let rtt = roundTrip {
+            stats.transport.roundTripTime = rtt.seconds
+            stats.transport.roundTripSource = rtt.source
         }
         for (ssrc, stream) in rtcp.inbound.sorted(by: { $0.key < $1.key }) {
             var s = PeerConnectionStatistics.Inbound(kind: stream.kind, ssrc: ssrc, codec: stream.kind == .audio ? "audio/opus" : "video/VP8")

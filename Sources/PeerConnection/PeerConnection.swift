@@ -96,6 +96,9 @@ public final class PeerConnection {
     private var offeredAt: Int64?
     /// How long (ms) an offer may wait for its answer before the user hears of it.
     public var answerTimeout: Int64 = 15_000
+    /// How our first offer asks for BUNDLE (W3C RTCConfiguration.bundlePolicy); every call runs
+    /// on one transport whatever it says.
+    public var bundlePolicy = BundlePolicy.balanced
     private var pendingChannels: [(label: String, options: DataChannelOptions)] = []
     var events: [Event] = []
 
@@ -123,6 +126,8 @@ public final class PeerConnection {
     var receiveExtensions = RtpExtensionMap()
     /// Send-side bandwidth estimate and what the encoder makes of it (PeerConnection+Media.swift).
     var sendRate = SendRateController()
+    /// Receiver reports on our video so far, and the ICE round trips already given to `sendRate`.
+    var videoReportsReceived = 0, iceRoundTripSamplesSeen = 0
     var videoScale = VideoSendScale()
     var videoPacer = VideoPacer()
     /// The largest picture width the far end can use (it draws on a terminal); nil: any.
@@ -176,14 +181,15 @@ public final class PeerConnection {
         sessionVersion += 1
         signalingState = .haveLocalOffer
         offeredAt = ice.now
-        return JsepOfferer.offer(transport: localTransport, tracks: localTracks, sections: offerSections(), sessionVersion: sessionVersion).serialized
+        return JsepOfferer.offer(transport: localTransport, tracks: localTracks, sections: offerSections(), bundlePolicy: bundlePolicy,
+                                  sessionVersion: sessionVersion).serialized
     }
 
     /// Answers the peer's offer and applies both (createAnswer + setLocalDescription).
     public func createAnswer() throws(Failure) -> String {
         guard signalingState == .haveRemoteOffer, let remote = pendingRemoteOffer else { throw .wrongState("no remote offer to answer") }
         // An offer with new ICE credentials restarts ICE (RFC 8839 §4.4.1.1.1): we answer with new ones too.
-        if let previous = agreement, let ufrag = remote.media.first(where: { !$0.isRejected })?.iceUfrag, ufrag != previous.remoteIceUfrag {
+        if let previous = agreement, let ufrag = remote.transportParameters(inAnswer: false)?.iceUfrag, ufrag != previous.remoteIceUfrag {
             restartLocalIce()
         }
         fillTransport()
@@ -251,10 +257,11 @@ public final class PeerConnection {
         if text.isEmpty || text == "end-of-candidates" { ice.remoteCandidatesComplete(); return }
         do throws(IceCandidate.ParseError) {
             ice.addRemoteCandidate(try IceCandidate(sdp: text))
-        } catch .unsupportedTransport {
-            skippedCandidates += 1 // TCP candidates (RFC 6544) beside the UDP ones: nothing to say
         } catch {
-            events.append(.problem("ignored a malformed ICE candidate from the peer: \(text.prefix(80))"))
+            switch error {
+            case .unsupportedTransport: skippedCandidates += 1 // a transport ICE does not define (neither UDP nor TCP): nothing to say
+            case let .malformed(reason): events.append(.problem("ignored an ICE candidate from the peer (\(reason)): \(text.prefix(80))"))
+            }
         }
     }
 
@@ -333,6 +340,7 @@ public final class PeerConnection {
             offeredAt = nil
             events.append(.problem("no answer from the far end in \(answerTimeout / 1000) s: it may have gone, or its signalling is stuck; still waiting"))
         }
+        rateFromIceRoundTrip()
         dtls?.handleTimeout(now: ice.now)
         channels?.handleTimeout(now: ice.now)
         releaseWaitingVideo()
@@ -382,6 +390,7 @@ public final class PeerConnection {
             var section = JsepOfferer.OfferSection(mid: t.mid, kind: t.kind, direction: wanted,
                                                    payloadType: t.payloadType, rtxPayloadType: t.rtxPayloadType)
             if !t.accepted { section.rejected = true; section.rejectedProto = t.proto; section.rejectedFormats = t.formats }
+            section.isNew = false
             return section
         }
         if wantsDataChannel, !transceivers.contains(where: { $0.kind == "application" && $0.accepted }) {

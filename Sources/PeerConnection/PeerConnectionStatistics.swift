@@ -21,8 +21,10 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var dtlsVersion: String?
         /// `AEAD_AES_128_GCM` or `AES_CM_128_HMAC_SHA1_80`.
         public var srtpProfile: String?
-        /// Seconds, from RTCP (the latest of any stream).
+        /// Seconds: from RTCP when the far end sends receiver reports, else from ICE's checks.
         public var roundTripTime: Double?
+        /// Which of the two `roundTripTime` is.
+        public var roundTripSource: PeerConnection.RoundTripSource?
         /// The peer's receive estimate (REMB) in bits per second, when it sends one.
         public var remoteEstimatedBitrate: UInt64?
         public var srtpFailures = 0, rtpMalformed = 0, rtcpMalformed = 0

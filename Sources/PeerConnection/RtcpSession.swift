@@ -180,7 +180,7 @@ public struct RtcpSession: Sendable {
         guard let due = nextReportAt, now >= due else { return out }
         nextReportAt = now + randomizedInterval()
         var blocks: [ReportBlock] = []
-        for ssrc in inbound.keys.sorted() { if let block = inbound[ssrc]?.statistics.makeReportBlock(now: now) { blocks.append(block) } }
+        for ssrc in inbound.keys.sorted() where reportsOnReceivedStreams { if let block = inbound[ssrc]?.statistics.makeReportBlock(now: now) { blocks.append(block) } }
         var sentReport = false
         for ssrc in outbound.keys.sorted() {
             guard let stream = outbound[ssrc], stream.packetsSent > 0 else { continue }
@@ -194,6 +194,10 @@ public struct RtcpSession: Sendable {
         }
         return out
     }
+
+    /// Off, reports carry no blocks about what we receive: a far end as some stacks are by
+    /// default, which tests use to check the round trip's fallback to ICE.
+    var reportsOnReceivedStreams = true
 
     /// When `poll` next has something to send.
     public var nextTimeout: Int64? { pending.isEmpty ? nextReportAt : Int64.min }

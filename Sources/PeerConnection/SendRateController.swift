@@ -29,25 +29,7 @@ public struct SendRateController: Sendable, Equatable {
     /// round trip in seconds if it could be measured, and what we actually sent (bit/s, video with
     /// its retransmissions) over the last second, when known.
     public mutating func report(fractionLost: Double, roundTrip: Double?, sentBitrate: Int? = nil, now: Int64) {
-        var queueing = false
-        if let rtt = roundTrip {
-            // The lowest round trip seen is the path without a queue. It only falls: a queue kept
-            // full would otherwise become the new "normal". Only when the round trip stays high at
-            // the lowest rate without loss for 10 s (the route itself got longer) is it taken anew.
-            if baseRoundTrip == nil || rtt < baseRoundTrip! { baseRoundTrip = rtt; baseSince = now }
-            // Jitter moves single samples by tens of ms; a queue keeps them all high. So the
-            // signal is the lower of the last two reports above the base by max(80 ms, half the
-            // base), or one sample far above it.
-            let threshold = max(0.08, baseRoundTrip! * 0.5)
-            let lower = min(rtt, previousRoundTrip ?? rtt)
-            queueing = (previousRoundTrip != nil && lower > baseRoundTrip! + threshold) || rtt > baseRoundTrip! + 2 * threshold
-            previousRoundTrip = rtt
-            if queueing, fractionLost < 0.02, target == minimum {
-                if now - baseSince > 10_000 { baseRoundTrip = rtt; baseSince = now; queueing = false }
-            } else if !queueing {
-                baseSince = now
-            }
-        }
+        let queueing = roundTrip.map { queueBuilding(roundTrip: $0, fractionLost: fractionLost, now: now) } ?? false
         var next = Double(target)
         if fractionLost > 0.10 || queueing {
             // Overuse: back to a little under what got through (GCC's 0.85 × the incoming rate),
@@ -75,6 +57,40 @@ public struct SendRateController: Sendable, Equatable {
         }
         if let remote = remoteEstimate, now - remote.at < 5_000 { next = min(next, Double(remote.bps)) }
         target = Int(min(Double(maximum), max(Double(minimum), next)))
+    }
+
+    /// A far end that sends no receiver reports (some stacks by default) leaves no loss figure:
+    /// then the round trip of ICE's consent checks (seconds) is the only signal. It can cut the
+    /// rate when a queue builds, as in `report`, but never grow it: growth needs the far end to
+    /// say what got through.
+    public mutating func roundTripWithoutReports(_ roundTrip: Double, sentBitrate: Int? = nil, now: Int64) {
+        guard queueBuilding(roundTrip: roundTrip, fractionLost: 0, now: now) else { return }
+        let through = Double(sentBitrate.map { min($0, target) } ?? target)
+        lastCutFrom = through
+        lastDecreaseAt = now
+        var next = min(Double(target), 0.85 * through)
+        if let remote = remoteEstimate, now - remote.at < 5_000 { next = min(next, Double(remote.bps)) }
+        target = Int(min(Double(maximum), max(Double(minimum), next)))
+    }
+
+    /// The delay signal: is a queue building on the path? The lowest round trip seen is the path
+    /// without a queue. It only falls: a queue kept full would otherwise become the new "normal".
+    /// Only when the round trip stays high at the lowest rate without loss for 10 s (the route
+    /// itself got longer) is it taken anew. Jitter moves single samples by tens of ms; a queue
+    /// keeps them all high. So the signal is the lower of the last two samples above the base by
+    /// max(80 ms, half the base), or one sample far above it.
+    private mutating func queueBuilding(roundTrip rtt: Double, fractionLost: Double, now: Int64) -> Bool {
+        if baseRoundTrip == nil || rtt < baseRoundTrip! { baseRoundTrip = rtt; baseSince = now }
+        let threshold = max(0.08, baseRoundTrip! * 0.5)
+        let lower = min(rtt, previousRoundTrip ?? rtt)
+        var queueing = (previousRoundTrip != nil && lower > baseRoundTrip! + threshold) || rtt > baseRoundTrip! + 2 * threshold
+        previousRoundTrip = rtt
+        if queueing, fractionLost < 0.02, target == minimum {
+            if now - baseSince > 10_000 { baseRoundTrip = rtt; baseSince = now; queueing = false }
+        } else if !queueing {
+            baseSince = now
+        }
+        return queueing
     }
 
     /// A round trip (seconds) measured without media queued: ICE's checks.

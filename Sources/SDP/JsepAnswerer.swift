@@ -92,14 +92,14 @@ public enum JsepAnswerer {
 
     public static func answer(to offer: SessionDescription, transport: LocalTransport, tracks: LocalTracks = .init(),
                               sessionID: String = "1", sessionVersion: UInt64 = 2) throws(Failure) -> (SessionDescription, Agreement) {
-        // ICE and DTLS parameters may sit at session or media level (BUNDLE: the first section's).
-        func sessionValue(_ name: String) -> String? { offer.attributes.first { $0.name == name }?.value }
-        let first = offer.media.first { !$0.isRejected }
-        guard let ufrag = first?.iceUfrag ?? sessionValue("ice-ufrag"), let password = first?.icePassword ?? sessionValue("ice-pwd") else { throw .noIceCredentials }
-        var fingerprints = (first?.fingerprints ?? []).map { "\($0.algorithm) \($0.value)" }
-        if fingerprints.isEmpty { fingerprints = offer.attributes.filter { $0.name == "fingerprint" }.compactMap(\.value) }
+        // ICE and DTLS parameters: the bundle tag's (bundle-only sections carry none), or session level.
+        guard let remote = offer.transportParameters(inAnswer: false) else { throw .noIceCredentials }
+        let ufrag = remote.iceUfrag, password = remote.icePassword, fingerprints = remote.fingerprints
         guard !fingerprints.isEmpty else { throw .noFingerprint }
-        let offeredSetup = first?.setup ?? sessionValue("setup") ?? "actpass"
+        let offeredSetup = remote.setup ?? "actpass"
+        // One transport: the offer's first BUNDLE group (RFC 8843 §7.3); with no group at all,
+        // everything usable is bundled in the answer (a lenient reading for non-bundling peers).
+        let group = offer.bundleGroups.first
 
         let ourSetup = transport.setup ?? (offeredSetup == "active" ? "passive" : "active")
         var answer = SessionDescription()
@@ -109,12 +109,17 @@ public enum JsepAnswerer {
         var remoteCandidates: [String] = [], remoteMaxMessageSize: Int?
         var sendingKinds: Set<String> = []
         var refusedLines: [String] = []
-        for offered in offer.media {
+        for (index, offered) in offer.media.enumerated() {
             remoteCandidates += offered.candidates
             let mid = offered.mid ?? String(sections.count)
             var section = Section(mid: mid, kind: offered.kind, accepted: false, direction: .inactive)
             var m = MediaDescription(kind: offered.kind, port: 9, proto: offered.proto, formats: [])
-            if !offered.isRejected {
+            let live = offer.isLive(index, inAnswer: false)
+            let outsideBundle = live && group != nil && !(offered.mid.map { group!.contains($0) } ?? false)
+            if outsideBundle {
+                refusedLines.append("the far end offered \(offered.kind) (mid \(mid)) outside its BUNDLE group; termcall carries a call on one transport: no \(offered.kind) from that section")
+            }
+            if live, !outsideBundle {
                 switch offered.kind {
                 case "audio":
                     if let opus = offered.codecs.first(where: { $0.name.lowercased() == "opus" && $0.clockRate == 48_000 }) {
@@ -149,21 +154,19 @@ public enum JsepAnswerer {
                 }
             }
             guard section.accepted else {
-                if !offered.isRejected {
+                if live, !outsideBundle {
                     let names = Array(Set(offered.codecs.map(\.name))).sorted().prefix(4).joined(separator: ", ")
                     let wanted = offered.kind == "audio" ? "Opus" : offered.kind == "video" ? "VP8" : "Opus, VP8 or a data channel"
                     refusedLines.append("the far end offered \(offered.kind) as \(names.isEmpty ? "nothing known" : names) only; termcall speaks \(wanted): no \(offered.kind) in this call")
                 }
-                // Rejected (RFC 8829 §5.3.1): port 0, the offered formats, and the mid kept.
-                m.port = 0
-                m.formats = offered.formats
-                m.attributes = offered.mid.map { [SdpAttribute("mid", $0)] } ?? []
-                answer.media.append(m)
+                // Rejected (RFC 8829 §5.3.1): port 0, the offered formats, a c= line and the mid kept.
+                answer.media.append(.rejected(kind: offered.kind, proto: offered.proto, formats: offered.formats, mid: offered.mid))
                 sections.append(section)
                 continue
             }
             if offered.kind != "application" {
-                guard offered.rtcpMux else { throw .notBundled }
+                // A bundled section shares the tag's RTCP: bundle-only ones may leave rtcp-mux to it (RFC 8843 §7.1.3).
+                guard offered.rtcpMux || (group != nil && remote.rtcpMux) else { throw .notBundled }
                 // One track per kind: we send on the first section of that kind that lets us (a peer
                 // that removed and re-added a track offers a second section of the kind, RFC 8829 §5.2.2).
                 let haveTrack = offered.kind == "audio" ? tracks.audioSSRC != nil : tracks.videoSSRC != nil
@@ -189,13 +192,23 @@ public enum JsepAnswerer {
             sections.append(section)
         }
         guard sections.contains(where: \.accepted) else { throw .nothingUsable }
-        let bundled = sections.filter(\.accepted).map(\.mid)
-        answer.attributes = [SdpAttribute("group", "BUNDLE " + bundled.joined(separator: " ")), SdpAttribute("msid-semantic", " WMS \(tracks.streamID)")]
+        // The offerer's tag stays the tag (RFC 8843 §7.3.1): the answer's group keeps the offer's order.
+        let rank = Dictionary((group ?? []).enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let bundled = sections.filter(\.accepted).map(\.mid).enumerated().sorted { (rank[$0.element] ?? Int.max, $0.offset) < (rank[$1.element] ?? Int.max, $1.offset) }.map(\.element)
+        answer.attributes = sessionAttributes(bundle: bundled, fingerprint: transport.fingerprint, streamID: tracks.streamID)
         var agreement = Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
                                   dtlsClient: ourSetup == "active", remoteCandidates: remoteCandidates, remoteMaxMessageSize: remoteMaxMessageSize)
         agreement.remoteCandidatesComplete = offer.media.contains(where: \.endOfCandidates) || offer.attributes.contains { $0.name == "end-of-candidates" }
         agreement.refused = refusedLines
         return (answer, agreement)
+    }
+
+    /// The session level of our descriptions: the BUNDLE group, the fingerprint once more (RFC 8122
+    /// §5 allows it there; a peer that looks for one in every section, rejected ones included, as
+    /// GStreamer's webrtcbin does, finds it), and the stream semantics.
+    static func sessionAttributes(bundle: [String], fingerprint: String, streamID: String) -> [SdpAttribute] {
+        [SdpAttribute("group", "BUNDLE " + bundle.joined(separator: " ")), SdpAttribute("fingerprint", fingerprint),
+         SdpAttribute("msid-semantic", " WMS \(streamID)")]
     }
 
     /// RFC 8829 §5.3.1 direction rules: we send only where they receive, and receive where they send.

@@ -1,7 +1,7 @@
 /// Makes termcall's offers (RFC 8829 §5.2): audio (Opus), video (VP8 with RTX) and a data channel,
-/// max-bundle on one transport (RFC 8843), `actpass` so the answerer picks the DTLS role (a re-offer
-/// keeps the role it has), and reads
-/// the answer back into the same `Agreement` the answerer produces.
+/// all on one BUNDLE transport (RFC 8843) asked for as the `BundlePolicy` says, `actpass` so the
+/// answerer picks the DTLS role (a re-offer keeps the role it has), and reads the answer back into
+/// the same `Agreement` the answerer produces.
 public enum JsepOfferer {
     /// Payload types we offer (the answer may not change them, RFC 8829 §5.3.1).
     public static let opusPayloadType: UInt8 = 111, vp8PayloadType: UInt8 = 96, rtxPayloadType: UInt8 = 97
@@ -26,6 +26,10 @@ public enum JsepOfferer {
         public var rejected = false
         public var rejectedProto = "UDP/TLS/RTP/SAVPF"
         public var rejectedFormats: [String] = []
+        /// Not negotiated yet: the bundle policy decides whether it carries the transport or is
+        /// bundle-only (RFC 8829 §5.2.1). Negotiated sections are in the bundle already and
+        /// carry its transport, as browsers' re-offers do.
+        public var isNew = true
 
         public init(mid: String, kind: String, direction: MediaDescription.Direction = .sendrecv, payloadType: UInt8? = nil, rtxPayloadType: UInt8? = nil) {
             self.mid = mid
@@ -47,37 +51,59 @@ public enum JsepOfferer {
     }
 
     public static func offer(transport: JsepAnswerer.LocalTransport, tracks: JsepAnswerer.LocalTracks,
-                             audio: Bool = true, video: Bool = true, dataChannel: Bool = true, sessionID: String = "1") -> SessionDescription {
-        offer(transport: transport, tracks: tracks, sections: defaultSections(audio: audio, video: video, dataChannel: dataChannel), sessionID: sessionID)
+                             audio: Bool = true, video: Bool = true, dataChannel: Bool = true, bundlePolicy: BundlePolicy = .balanced,
+                             sessionID: String = "1") -> SessionDescription {
+        offer(transport: transport, tracks: tracks, sections: defaultSections(audio: audio, video: video, dataChannel: dataChannel),
+              bundlePolicy: bundlePolicy, sessionID: sessionID)
+    }
+
+    /// Which sections of an offer are bundle-only (RFC 8829 §5.2.1): never the first live one
+    /// (it tags the bundle and carries the transport) nor one already negotiated; of the new
+    /// ones, under max-bundle all the others, under balanced those after the first of their kind.
+    static func bundleOnly(_ sections: [OfferSection], policy: BundlePolicy) -> [Bool] {
+        var seenKinds: Set<String> = [], sawLive = false
+        return sections.map { section in
+            guard !section.rejected else { return false }
+            defer { sawLive = true; seenKinds.insert(section.kind) }
+            guard section.isNew, sawLive else { return false }
+            switch policy {
+            case .maxBundle: return true
+            case .balanced: return seenKinds.contains(section.kind)
+            case .maxCompat: return false
+            }
+        }
     }
 
     public static func offer(transport: JsepAnswerer.LocalTransport, tracks: JsepAnswerer.LocalTracks, sections: [OfferSection],
-                             sessionID: String = "1", sessionVersion: UInt64 = 2) -> SessionDescription {
+                             bundlePolicy: BundlePolicy = .balanced, sessionID: String = "1", sessionVersion: UInt64 = 2) -> SessionDescription {
         var offer = SessionDescription()
         offer.origin.sessionID = sessionID
         offer.origin.sessionVersion = sessionVersion
         var bundled: [String] = []
-        func head(_ mid: String) -> [SdpAttribute] {
+        let bundleOnly = bundleOnly(sections, policy: bundlePolicy)
+        func head(_ mid: String, bundleOnly: Bool) -> [SdpAttribute] {
+            // A bundle-only section names no transport of its own: no ICE, DTLS or candidates (RFC 8843 §7.1.3).
+            guard !bundleOnly else { return [SdpAttribute("mid", mid), SdpAttribute("bundle-only")] }
             var a = [SdpAttribute("mid", mid), SdpAttribute("ice-ufrag", transport.iceUfrag), SdpAttribute("ice-pwd", transport.icePassword),
                      SdpAttribute("ice-options", "trickle"), SdpAttribute("fingerprint", transport.fingerprint), SdpAttribute("setup", transport.setup ?? "actpass")]
             a += transport.candidates.map { SdpAttribute("candidate", $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0) }
             if transport.candidatesComplete { a.append(SdpAttribute("end-of-candidates")) }
             return a
         }
-        for section in sections {
+        for (index, section) in sections.enumerated() {
             if section.rejected {
-                var m = MediaDescription(kind: section.kind, port: 0, proto: section.rejectedProto, formats: section.rejectedFormats)
-                m.attributes = [SdpAttribute("mid", section.mid)]
-                offer.media.append(m)
+                offer.media.append(.rejected(kind: section.kind, proto: section.rejectedProto, formats: section.rejectedFormats, mid: section.mid))
                 continue
             }
             bundled.append(section.mid)
+            let port: UInt16 = bundleOnly[index] ? 0 : 9
+            let head = head(section.mid, bundleOnly: bundleOnly[index])
             switch section.kind {
             case "audio":
                 let pt = section.payloadType ?? opusPayloadType
-                var m = MediaDescription(kind: "audio", proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt)])
+                var m = MediaDescription(kind: "audio", port: port, proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt)])
                 m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
-                m.attributes = head(section.mid) + extensions.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
+                m.attributes = head + extensions.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
                 m.attributes += [SdpAttribute(section.direction.rawValue), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"),
                                  SdpAttribute("rtpmap", "\(pt) opus/48000/2"), SdpAttribute("rtcp-fb", "\(pt) transport-cc"),
                                  SdpAttribute("fmtp", "\(pt) minptime=10;useinbandfec=1")]
@@ -85,39 +111,36 @@ public enum JsepOfferer {
                 offer.media.append(m)
             case "video":
                 let pt = section.payloadType ?? vp8PayloadType, rtx = section.rtxPayloadType ?? rtxPayloadType
-                var m = MediaDescription(kind: "video", proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt), String(rtx)])
+                var m = MediaDescription(kind: "video", port: port, proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt), String(rtx)])
                 m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
-                m.attributes = head(section.mid) + extensions.filter { $0.0 != 1 }.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
+                m.attributes = head + extensions.filter { $0.0 != 1 }.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
                 m.attributes += [SdpAttribute(section.direction.rawValue), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"), SdpAttribute("rtpmap", "\(pt) VP8/90000")]
                 m.attributes += ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"].map { SdpAttribute("rtcp-fb", "\(pt) \($0)") }
                 m.attributes += [SdpAttribute("rtpmap", "\(rtx) rtx/90000"), SdpAttribute("fmtp", "\(rtx) apt=\(pt)")]
                 m.attributes += JsepAnswerer.trackAttributes(kind: "video", direction: section.direction, tracks: tracks, cname: transport.cname)
                 offer.media.append(m)
             default:
-                var m = MediaDescription(kind: "application", proto: "UDP/DTLS/SCTP", formats: ["webrtc-datachannel"])
+                var m = MediaDescription(kind: "application", port: port, proto: "UDP/DTLS/SCTP", formats: ["webrtc-datachannel"])
                 m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
-                m.attributes = head(section.mid) + [SdpAttribute("sctp-port", "5000"), SdpAttribute("max-message-size", String(transport.maxMessageSize))]
+                m.attributes = head + [SdpAttribute("sctp-port", "5000"), SdpAttribute("max-message-size", String(transport.maxMessageSize))]
                 offer.media.append(m)
             }
         }
-        offer.attributes = [SdpAttribute("group", "BUNDLE " + bundled.joined(separator: " ")), SdpAttribute("msid-semantic", " WMS \(tracks.streamID)")]
+        offer.attributes = JsepAnswerer.sessionAttributes(bundle: bundled, fingerprint: transport.fingerprint, streamID: tracks.streamID)
         return offer
     }
 
     /// Reads the answer to our offer: what was accepted, the remote ICE/DTLS parameters, and our
     /// DTLS role (the answerer's `active` makes us the server).
     public static func agreement(from answer: SessionDescription) throws(JsepAnswerer.Failure) -> JsepAnswerer.Agreement {
-        // As in offers, ICE and DTLS parameters may sit at session level (Firefox puts the fingerprint there).
-        func sessionValue(_ name: String) -> String? { answer.attributes.first { $0.name == name }?.value }
-        let first = answer.media.first { !$0.isRejected }
-        guard let ufrag = first?.iceUfrag ?? sessionValue("ice-ufrag"), let password = first?.icePassword ?? sessionValue("ice-pwd") else { throw .noIceCredentials }
-        var fingerprints = (first?.fingerprints ?? []).map { "\($0.algorithm) \($0.value)" }
-        if fingerprints.isEmpty { fingerprints = answer.attributes.filter { $0.name == "fingerprint" }.compactMap(\.value) }
+        // As in offers: the bundle tag's parameters, or session level (Firefox puts the fingerprint there).
+        guard let remote = answer.transportParameters(inAnswer: true) else { throw .noIceCredentials }
+        let ufrag = remote.iceUfrag, password = remote.icePassword, fingerprints = remote.fingerprints
         guard !fingerprints.isEmpty else { throw .noFingerprint }
-        let setup = first?.setup ?? sessionValue("setup")
+        let setup = remote.setup
         var sections: [JsepAnswerer.Section] = []
-        for m in answer.media {
-            var s = JsepAnswerer.Section(mid: m.mid ?? String(sections.count), kind: m.kind, accepted: !m.isRejected, direction: m.direction)
+        for (index, m) in answer.media.enumerated() {
+            var s = JsepAnswerer.Section(mid: m.mid ?? String(sections.count), kind: m.kind, accepted: answer.isLive(index, inAnswer: true), direction: m.direction)
             if let codec = m.codecs.first(where: { $0.name.lowercased() != "rtx" }) {
                 s.payloadType = codec.payloadType
                 s.feedback = codec.feedback

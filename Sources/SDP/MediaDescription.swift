@@ -4,7 +4,8 @@
 public struct MediaDescription: Sendable, Equatable {
     /// audio, video or application.
     public var kind: String
-    /// 0 rejects the section (RFC 8829 §5.3.1); 9 is the customary "no candidates yet" port.
+    /// 0 rejects the section (RFC 8829 §5.3.1) unless it is bundle-only (`SessionDescription.isLive`);
+    /// 9 is the customary "no candidates yet" port.
     public var port: UInt16
     /// UDP/TLS/RTP/SAVPF for media, UDP/DTLS/SCTP for data channels.
     public var proto: String
@@ -45,7 +46,6 @@ public struct MediaDescription: Sendable, Equatable {
     public func has(_ name: String) -> Bool { attributes.contains { $0.name == name } }
 
     public var mid: String? { value("mid") }
-    public var isRejected: Bool { port == 0 }
     public var isDataChannel: Bool { proto.hasSuffix("SCTP") && formats.contains("webrtc-datachannel") }
 
     public enum Direction: String, Sendable, CaseIterable { case sendrecv, sendonly, recvonly, inactive }

@@ -4,6 +4,7 @@ import Foundation
 import MediaDevices
 import PeerConnection
 import SCTP
+import SDP
 import STUN
 import TURN
 import TUI
@@ -25,7 +26,7 @@ struct CallCommand: ParsableCommand {
         {"cmd":"stats"} prints a stats line, {"cmd":"camera","on":false} turns the camera track off (a \
         new offer is printed), {"cmd":"mute","on":true} mutes the microphone, {"type":"offer"|"answer","sdp":...} renegotiates, {"type":"candidate",\
         "candidate":"candidate:..."} adds a trickled candidate, {"cmd":"hangup"} ends the call. Printed: \
-        {"event":"chat","text":...}, {"event":"track"|"track-ended","kind":...}, {"event":"first-frame"}, \
+        {"event":"chat","text":...}, {"event":"track"|"track-ended","kind":...}, {"event":"first-frame"} (once per far end; in a room these name its "peer"), \
         {"event":"verification","code":"482 913"} (read it to the far end: SECURITY.md), {"event":"chat-refused","reason":...}, \
         {"event":"closed"} (with "reason" when the call was refused); with --server also {"event":"joined"}, {"event":"rejoined"}, {"event":"peer-left"}, \
         {"event":"signalling"}.
@@ -69,6 +70,9 @@ struct CallCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Offer your host addresses as random .local names (answered by multicast DNS on your LAN only), as browsers do.")
     var hideHostAddresses = false
+
+    @Option(name: .long, help: ArgumentHelp("How the offer asks for BUNDLE: 'balanced' (the default), 'max-bundle' (sections after the first are bundle-only, as GStreamer and some apps offer) or 'max-compat'. The call runs on one transport either way.", valueName: "POLICY"))
+    var bundlePolicy: BundlePolicy = .balanced
 
     @Option(name: .long, help: ArgumentHelp("Video to send: 'test' (a moving pattern), a V4L2 device such as /dev/video0, a .y4m file, or 'none'.", valueName: "SOURCE"))
     var camera = "test"
@@ -115,6 +119,7 @@ struct CallCommand: ParsableCommand {
         configuration.iceConfiguration.relayOnly = relayOnly
         configuration.iceConfiguration.hideHostAddresses = hideHostAddresses
         configuration.voiceProcessing = !noVoiceProcessing
+        configuration.bundlePolicy = bundlePolicy
         // On a terminal, a room call runs on the call screen; through pipes it stays headless.
         let access: SignalingAccess
         do { access = try SignalingAccess.resolve(passphraseFile: passphraseFile, caFile: caFile, environment: ProcessInfo.processInfo.environment) } catch { fail("\(error)") }
@@ -157,10 +162,10 @@ struct CallCommand: ParsableCommand {
         if let connection {
             let roomCall = RoomCall(call: call, connection: connection, received: received)
             try runLoop(call: call, input: input) {
-                var out: [Call.Event] = []
+                var out: [(peer: String?, event: Call.Event)] = []
                 for event in roomCall.step(maximumWait: 5) {
                     switch event {
-                    case let .call(e, _): out.append(e)
+                    case let .call(e, peer): out.append((peer, e))
                     case let .joined(room, others): emit(["event": "joined", "room": room, "others": others])
                     case let .rejoined(others): emit(["event": "rejoined", "others": others])
                     case let .peerJoined(id, name): emit(["event": "peer-joined", "id": id, "name": name])
@@ -188,7 +193,7 @@ struct CallCommand: ParsableCommand {
             try pc.setRemoteDescription(offer)
             emit(["type": "answer", "sdp": try pc.createAnswer()])
         }
-        try runLoop(call: call, input: input) { call.step(maximumWait: 5) } hangUp: { call.hangUp() }
+        try runLoop(call: call, input: input) { call.step(maximumWait: 5).map { (nil, $0) } } hangUp: { call.hangUp() }
     }
 
     /// Steps the call until ICE gathering is complete (server-reflexive and relayed candidates are
@@ -228,24 +233,27 @@ struct CallCommand: ParsableCommand {
 
     /// The call's loop: `step` runs the signalling and the call; stdin lines steer it (chat,
     /// stats, camera, mute, hang-up, and with stdio signalling renegotiation and candidates).
-    private func runLoop(call: Call, input: StdinLines, step: () throws -> [Call.Event], hangUp: () -> Void) throws {
+    /// Each event comes with the far end's id in a room (nil with one far end): one-shot events
+    /// (chat-open, first-frame, verification) are said once per far end, and name it.
+    private func runLoop(call: Call, input: StdinLines, step: () throws -> [(peer: String?, event: Call.Event)], hangUp: () -> Void) throws {
         let pc = call.peer
-        // Said on the first decoded frame, however many frames one step decodes.
-        var firstFrameSaid = false
+        func emit(_ object: [String: Any], peer: String? = nil) {
+            var line = object
+            if let peer { line["peer"] = peer }
+            self.emit(line)
+        }
         while true {
-            for event in try step() {
+            for (peer, event) in try step() {
                 switch event {
-                case .chatOpen: emit(["event": "chat-open"])
-                case .remoteVideo where !firstFrameSaid:
-                    firstFrameSaid = true
-                    emit(["event": "first-frame"])
+                case .chatOpen: emit(["event": "chat-open"], peer: peer)
+                case .remoteVideo(first: true): emit(["event": "first-frame"], peer: peer)
                 case let .chat(text): emit(["event": "chat", "text": text])
                 case let .track(kind): emit(["event": "track", "kind": kind.rawValue])
                 case let .trackEnded(kind): emit(["event": "track-ended", "kind": kind.rawValue])
                 case .negotiationNeeded where pc.signalingState == .stable && server == nil:
                     emit(["type": "offer", "sdp": try pc.createOffer()])
                 case let .problem(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
-                case let .verificationCode(code): emit(["event": "verification", "code": code])
+                case let .verificationCode(code): emit(["event": "verification", "code": code], peer: peer)
                 case let .ended(byPeer):
                     var line: [String: Any] = ["event": "closed", "by": byPeer ? "peer" : "us"]
                     if let reason = call.endReason { line["reason"] = reason }
@@ -307,6 +315,8 @@ struct CallCommand: ParsableCommand {
             "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "ice_restarts": call.legs.map(\.iceRestarts).reduce(0, +), "video_bytes_received": st.inbound(.video)?.bytesReceived ?? 0, "opus_expected_loss": call.expectedLossPercent,
         ]
         if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
+        // rtcp, or ice when the far end sends no receiver reports (then the consent checks measure it).
+        if let source = st.transport.roundTripSource { line["rtt_source"] = source.rawValue }
         // How the call crosses the network: direct (host/srflx/prflx) or through a relay, and over what.
         line["local_candidate_type"] = st.transport.localCandidateType ?? ""
         line["remote_candidate_type"] = st.transport.remoteCandidateType ?? ""
@@ -392,3 +402,5 @@ final class StdinLines {
         }
     }
 }
+
+extension BundlePolicy: ExpressibleByArgument {}

@@ -287,7 +287,7 @@ struct CallScreen {
         var lines = ["call statistics (s closes)"]
         lines.append("path    \(st.transport.selectedPair ?? "–")")
         lines.append("secured \(st.transport.dtlsCipher ?? "–") \(st.transport.srtpProfile ?? "")")
-        lines.append("rtt     " + (st.transport.roundTripTime.map { String(format: "%.1f ms", $0 * 1000) } ?? "–"))
+        lines.append("rtt     " + (st.transport.roundTripTime.map { String(format: "%.1f ms", $0 * 1000) + (st.transport.roundTripSource == .ice ? " (ICE)" : "") } ?? "–"))
         for stream in st.inbound {
             var line = "in  \(stream.codec) \(Int(stream.bitrate / 1000)) kb/s lost \(stream.packetsLost) jitter \(String(format: "%.1f", stream.jitter * 1000)) ms"
             if stream.kind == .video { line += " \(stream.frameWidth)x\(stream.frameHeight) \(String(format: "%.0f", stream.framesPerSecond)) fps" }

@@ -50,6 +50,41 @@ import Testing
         #expect(ended && b.hasEnded)
     }
 
+    /// The first frame is said once per leg, on the count's step from 0, even when the step that
+    /// decodes it decodes more (a headless `first-frame` line was lost that way in a room call).
+    @Test func theFirstFrameIsSaidOnceWhenOneStepDecodesSeveral() throws {
+        let a = try Call(configuration: configuration(camera: nil, microphone: .tone(frequency: 440), speaker: nil))
+        let b = try Call(configuration: configuration(camera: nil, microphone: .tone(frequency: 440), speaker: nil))
+        try b.peer.setRemoteDescription(try a.peer.createOffer())
+        try a.peer.setRemoteDescription(try b.peer.createAnswer())
+        var bEvents: [Call.Event] = []
+        var aSecured = false
+        let start = a.peer.ice.now
+        while a.peer.ice.now - start < 10_000, !(aSecured && bEvents.contains(.secured)) {
+            aSecured = a.step(maximumWait: 1).contains(.secured) || aSecured
+            bEvents += b.step(maximumWait: 1)
+        }
+        #expect(aSecured && bEvents.contains(.secured))
+        // a turns its camera on; b is not stepped while a sends its first frames, so they wait
+        // in b's socket and one step of b decodes them all.
+        try a.replaceCamera(.testPattern(width: 160, height: 120, fps: 30))
+        try b.peer.setRemoteDescription(try a.peer.createOffer())
+        try a.peer.setRemoteDescription(try b.peer.createAnswer())
+        let sending = a.peer.ice.now
+        while a.peer.ice.now - sending < 10_000, (a.peer.statistics().outbound(.video)?.framesEncoded ?? 0) < 4 { _ = a.step(maximumWait: 5) }
+        let oneStep = b.step(maximumWait: 5)
+        let decoded = oneStep.filter { if case .remoteVideo = $0 { return true }; return false }
+        #expect(decoded.count >= 2, "\(oneStep)")
+        #expect(decoded.first == .remoteVideo(first: true) && decoded.dropFirst().allSatisfy { $0 == .remoteVideo(first: false) })
+        bEvents = oneStep
+        let more = a.peer.ice.now
+        while a.peer.ice.now - more < 10_000, b.remoteFramesDecoded < decoded.count + 5 {
+            _ = a.step(maximumWait: 1)
+            bEvents += b.step(maximumWait: 1)
+        }
+        #expect(bEvents.filter { $0 == .remoteVideo(first: true) }.count == 1 && b.remoteFramesDecoded >= decoded.count + 5)
+    }
+
     @Test func aMissingDeviceIsOneClearLine() {
         #expect {
             _ = try Call(configuration: configuration(camera: .camera(path: "/dev/video-none", width: 320, height: 240, fps: 30), microphone: .none, speaker: nil))

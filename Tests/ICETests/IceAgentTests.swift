@@ -237,13 +237,16 @@ func address(_ text: String) -> TransportAddress {
         let active = try IceCandidate(sdp: "candidate:3 1 TCP 1518280447 192.0.2.4 9 typ host tcptype active")
         #expect(active.tcpType == .active && active.port == 9 && active.description == "candidate:3 1 tcp 1518280447 192.0.2.4 9 typ host tcptype active")
         #expect(try IceCandidate(sdp: "candidate:4 1 tcp 1518214911 192.0.2.4 50123 typ host tcptype passive generation 0").tcpType == .passive)
-        #expect(throws: IceCandidate.ParseError.malformed("a TCP candidate without tcptype: candidate:1 1 tcp 1 1.2.3.4 9 typ host")) {
+        #expect(throws: IceCandidate.ParseError.malformed("a TCP candidate without a valid tcptype")) {
             try IceCandidate(sdp: "candidate:1 1 tcp 1 1.2.3.4 9 typ host")
         }
         #expect(throws: IceCandidate.ParseError.unsupportedTransport("ssltcp")) { try IceCandidate(sdp: "candidate:1 1 ssltcp 1 1.2.3.4 443 typ host") }
         for bad in ["", "candidate:", "candidate:1 1 udp x 1.2.3.4 9 typ host", "candidate:1 1 udp 1 1.2.3.4 99999 typ host", "candidate:1 1 udp 1 nothost 9 typ host"] {
             #expect(throws: IceCandidate.ParseError.self) { try IceCandidate(sdp: bad) }
         }
+        // The reason is the user's one line: which field is wrong, not "malformed".
+        #expect(throws: IceCandidate.ParseError.malformed("port \"99999\" is not 0 to 65535")) { try IceCandidate(sdp: "candidate:1 1 udp 1 1.2.3.4 99999 typ host") }
+        #expect(throws: IceCandidate.ParseError.malformed("\"nothost\" is neither an IP address nor a .local name")) { try IceCandidate(sdp: "candidate:1 1 udp 1 nothost 9 typ host") }
     }
 
     @Test func prioritiesFollowTheRFCFormula() {

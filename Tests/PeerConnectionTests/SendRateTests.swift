@@ -29,6 +29,21 @@ import Testing
         return (losses, targets)
     }
 
+    /// A far end with no receiver reports: consent checks' round trips (one per 5 s) may cut the
+    /// rate when a queue shows, and never grow it.
+    @Test func roundTripsWithoutReportsCutOnAQueueAndNeverGrow() {
+        var controller = SendRateController(start: 500_000)
+        controller.pathRoundTrip(0.04, now: 0)
+        for second in stride(from: 5, through: 60, by: 5) {
+            controller.roundTripWithoutReports(0.045, sentBitrate: 500_000, now: Int64(second) * 1000)
+        }
+        #expect(controller.target == 500_000) // a clean path: held, not grown
+        controller.roundTripWithoutReports(0.30, sentBitrate: 500_000, now: 65_000) // one sample far above the base
+        #expect(controller.target == 425_000) // 0.85 × what got through
+        controller.roundTripWithoutReports(0.04, sentBitrate: 425_000, now: 70_000)
+        #expect(controller.target == 425_000)
+    }
+
     @Test func aCappedPathIsFoundWithinTenSecondsAndLossStaysLow() {
         let run = simulate(capacity: 300_000, seconds: 60)
         // Within 10 s the video target is under what the path carries besides audio (it then

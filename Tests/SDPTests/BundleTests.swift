@@ -1,0 +1,156 @@
+import Foundation
+import SDP
+import Testing
+
+/// BUNDLE as peers in the wild use it: bundle-only sections (port 0, no transport of their own)
+/// are live, truly rejected sections stay rejected, and every section termcall writes is valid
+/// SDP. Every captured offer in Fixtures/ is answered and the answer checked rule by rule.
+@Suite struct BundleTests {
+    let transport: JsepAnswerer.LocalTransport = {
+        var t = JsepAnswerer.LocalTransport(iceUfrag: "tcuf", icePassword: "termcall-password-0123456789", fingerprint: "sha-256 AB:CD")
+        t.candidates = ["candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host"]
+        t.candidatesComplete = true
+        return t
+    }()
+    let tracks = JsepAnswerer.LocalTracks(audioSSRC: 11, videoSSRC: 22, videoRtxSSRC: 23)
+
+    static let fixtures: [String] = {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".sdp") }.sorted()
+    }()
+    static var offers: [String] { fixtures.filter { $0.contains("offer") } }
+    /// Answers that real stacks made to Chromium's offer.
+    static var answersToChromium: [String] { fixtures.filter { $0.hasSuffix("-answer.sdp") && !$0.hasPrefix("chromium") } }
+
+    @Test(arguments: offers)
+    func everyCapturedOfferIsAnsweredByTheRules(_ name: String) throws {
+        let offer = try SessionDescription.parse(try fixture(name))
+        #expect(!offer.media.isEmpty)
+        let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: transport, tracks: tracks)
+        #expect(JsepRules.violations(offer: offer, answer: answer) == [], "\(name)")
+        #expect(try SessionDescription.parse(answer.serialized) == answer)
+        // Whatever we could use is used: Opus audio and the data channel are in every fixture.
+        for (index, m) in offer.media.enumerated() where offer.isLive(index, inAnswer: false) {
+            let usable = m.kind == "application" ? m.isDataChannel
+                : m.codecs.contains { $0.name.lowercased() == (m.kind == "audio" ? "opus" : "vp8") }
+            #expect(agreed.sections[index].accepted == usable, "\(name) m=\(index) \(m.kind)")
+        }
+        #expect(agreed.sections.contains { $0.kind == "audio" && $0.accepted } && agreed.sections.contains { $0.kind == "application" && $0.accepted }, "\(name)")
+        // The remote transport is the bundle tag's, whichever section holds it.
+        #expect(!agreed.remoteIceUfrag.isEmpty && !agreed.remoteFingerprints.isEmpty)
+    }
+
+    /// Our rule checker against real stacks' answers to one real offer: if Pion, Janus or
+    /// GStreamer broke a rule we check, the checker (or they) would be wrong; and we read each.
+    @Test(arguments: answersToChromium)
+    func realAnswersToChromiumsOfferKeepTheRulesAndAreRead(_ name: String) throws {
+        let offer = try SessionDescription.parse(try fixture("chromium-156-offer.sdp"))
+        let answer = try SessionDescription.parse(try fixture(name))
+        #expect(JsepRules.violations(offer: offer, answer: answer) == [], "\(name)")
+        let agreed = try JsepOfferer.agreement(from: answer)
+        #expect(agreed.sections.map(\.mid) == offer.media.map { $0.mid ?? "" })
+        #expect(agreed.sections.contains { $0.kind == "audio" && $0.accepted && $0.payloadType == 111 }, "\(name)")
+    }
+
+    /// A max-bundle offer as webrtcbin and Firefox make it, built from Chromium's: sections after
+    /// the first are port 0 + bundle-only with no ICE, DTLS or rtcp-mux lines of their own.
+    func maxBundle(_ base: SessionDescription, keepMux: Bool = false) -> SessionDescription {
+        var offer = base
+        let transportNames: Set<String> = ["ice-ufrag", "ice-pwd", "ice-options", "fingerprint", "setup", "candidate", "end-of-candidates"]
+        for i in offer.media.indices.dropFirst() {
+            offer.media[i].port = 0
+            offer.media[i].attributes.removeAll { transportNames.contains($0.name) || (!keepMux && $0.name == "rtcp-mux") }
+            offer.media[i].attributes.insert(SdpAttribute("bundle-only"), at: 1)
+        }
+        return offer
+    }
+
+    @Test func bundleOnlySectionsAreLiveAndAnsweredWithTheBundlesTransport() throws {
+        let offer = maxBundle(try SessionDescription.parse(try fixture("chromium-156-offer.sdp")))
+        #expect(offer.media.indices.map { offer.isLive($0, inAnswer: false) } == [true, true, true])
+        #expect(offer.media.map(\.port) == [9, 0, 0])
+        let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: transport, tracks: tracks)
+        #expect(agreed.sections.map(\.accepted) == [true, true, true] && agreed.refused.isEmpty)
+        #expect(JsepRules.violations(offer: offer, answer: answer) == [])
+        // Each answered section names the transport in full (port 9, ICE, DTLS), as browsers do.
+        for m in answer.media {
+            #expect(m.port == 9 && m.iceUfrag == "tcuf" && m.fingerprints.count == 1 && m.setup == "active" && !m.isBundleOnly)
+        }
+        #expect(agreed.remoteIceUfrag == "eq29" && agreed.dtlsClient)
+    }
+
+    @Test func portZeroWithoutBundleOnlyOrOutsideTheGroupStaysRejected() throws {
+        var offer = maxBundle(try SessionDescription.parse(try fixture("chromium-156-offer.sdp")), keepMux: true)
+        offer.media[1].attributes.removeAll { $0.name == "bundle-only" } // audio: port 0, no bundle-only: rejected
+        offer.attributes = offer.attributes.map { $0.name == "group" ? SdpAttribute("group", "BUNDLE 0 1") : $0 } // data: bundle-only outside the group
+        let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: transport, tracks: tracks)
+        #expect(agreed.sections.map(\.accepted) == [true, false, false])
+        #expect(answer.bundleGroups == [["0"]])
+        #expect(JsepRules.violations(offer: offer, answer: answer) == [])
+        for m in answer.media.dropFirst() {
+            #expect(m.port == 0 && !m.formats.isEmpty && m.otherLines.contains { $0.type == "c" } && m.mid != nil)
+        }
+        // A live section outside the group is said; a port-0 one without bundle-only was the peer's own refusal.
+        var live = offer
+        live.media[2].port = 9
+        live.media[2].attributes.removeAll { $0.name == "bundle-only" }
+        let (_, liveAgreed) = try JsepAnswerer.answer(to: live, transport: transport, tracks: tracks)
+        #expect(!liveAgreed.sections[2].accepted && liveAgreed.refused.count == 1 && liveAgreed.refused[0].contains("outside its BUNDLE group"))
+    }
+
+    /// Firefox refuses a description with any section lacking c= (RFC 8866 §5.7): a VP9-only
+    /// video offer must still get an answer it accepts, with audio and chat.
+    @Test func aRefusedVideoSectionIsValidSDPAndSaidOnce() throws {
+        var offer = try SessionDescription.parse(try fixture("firefox-153-offer.sdp"))
+        let video = try #require(offer.media.firstIndex { $0.kind == "video" })
+        let vp9 = try #require(offer.media[video].codecs.first { $0.name == "VP9" }).payloadType
+        offer.media[video].formats = [String(vp9)]
+        let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: transport, tracks: tracks)
+        #expect(agreed.sections.map(\.accepted) == offer.media.map { $0.kind != "video" })
+        #expect(agreed.refused.count == 1 && agreed.refused[0].contains("VP9") && agreed.refused[0].contains("no video"))
+        let refused = answer.media[video]
+        #expect(refused.port == 0 && refused.formats == [String(vp9)] && refused.otherLines == [SdpLine(type: "c", value: "IN IP4 0.0.0.0")])
+        #expect(JsepRules.violations(offer: offer, answer: answer) == [])
+        // The fingerprint is also at session level, for peers that look for one in every section.
+        #expect(answer.attributes.contains { $0.name == "fingerprint" && $0.value == "sha-256 AB:CD" })
+    }
+
+    /// Answers that leave non-tag bundled sections at port 0 (RFC 8843 §7.3.1's wording) are
+    /// read as accepted; only a section outside the answer's group is rejected.
+    @Test func anAnswerWithPortZeroBundledSectionsIsAccepted() throws {
+        var answer = try SessionDescription.parse(try fixture("chromium-156-answer.sdp"))
+        answer.media[1].port = 0
+        answer.media[2].port = 0
+        #expect(try JsepOfferer.agreement(from: answer).sections.map(\.accepted) == [true, true, true])
+        answer.attributes = answer.attributes.map { $0.name == "group" ? SdpAttribute("group", "BUNDLE 0 1") : $0 }
+        #expect(try JsepOfferer.agreement(from: answer).sections.map(\.accepted) == [true, true, false])
+    }
+
+    @Test(arguments: BundlePolicy.allCases)
+    func ourOffersKeepTheRulesUnderEachPolicy(_ policy: BundlePolicy) throws {
+        let offer = JsepOfferer.offer(transport: transport, tracks: tracks, bundlePolicy: policy)
+        #expect(JsepRules.violations(offer: offer) == [])
+        let expected: [Bool] = policy == .maxBundle ? [false, true, true] : [false, false, false]
+        #expect(offer.media.map(\.isBundleOnly) == expected && offer.media.map(\.port) == expected.map { $0 ? 0 : 9 })
+        #expect(offer.media.allSatisfy { $0.rtcpMux || $0.kind == "application" })
+        // Answered by ourselves (and by the rules), everything is agreed.
+        let parsed = try SessionDescription.parse(offer.serialized)
+        let (answer, _) = try JsepAnswerer.answer(to: parsed, transport: transport, tracks: tracks)
+        #expect(JsepRules.violations(offer: parsed, answer: answer) == [])
+        #expect(try JsepOfferer.agreement(from: answer).sections.allSatisfy(\.accepted))
+    }
+
+    /// Balanced bundles the second section of a kind; sections already negotiated carry the
+    /// transport in every re-offer; a rejected one stays a valid port-0 placeholder.
+    @Test func balancedBundlesRepeatedKindsAndReoffersCarryTheTransport() throws {
+        var sections = JsepOfferer.defaultSections()
+        sections.append(JsepOfferer.OfferSection(mid: "3", kind: "video", direction: .recvonly))
+        #expect(JsepOfferer.offer(transport: transport, tracks: tracks, sections: sections).media.map(\.isBundleOnly) == [false, false, false, true])
+        var reoffer = sections.map { s -> JsepOfferer.OfferSection in var s = s; s.isNew = false; return s }
+        reoffer[3].rejected = true
+        reoffer[3].rejectedFormats = ["96"]
+        let offer = JsepOfferer.offer(transport: transport, tracks: tracks, sections: reoffer, bundlePolicy: .maxBundle)
+        #expect(offer.media.map(\.isBundleOnly) == [false, false, false, false] && offer.media.map(\.port) == [9, 9, 9, 0])
+        #expect(JsepRules.violations(offer: offer) == [] && offer.bundleGroups == [["0", "1", "2"]])
+    }
+}
