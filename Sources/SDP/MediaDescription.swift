@@ -114,13 +114,18 @@ public struct MediaDescription: Sendable, Equatable {
         return out
     }
 
-    /// `a=rtcp-fb:<pt> nack pli` → ["nack pli"]; `*` applies to every payload type.
+    /// `a=rtcp-fb:<pt> nack pli` → ["nack pli"]; `*` applies to every payload type. Spaces are
+    /// normalised (Pion writes `nack ` with a trailing one) and repeats dropped (Pion's default
+    /// interceptors add `nack` and `nack pli` twice).
     public func feedback(_ payloadType: UInt8) -> [String] {
-        values("rtcp-fb").compactMap { v in
-            let parts = v.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "*" || UInt8(parts[0]) == payloadType else { return nil }
-            return String(parts[1])
+        var out: [String] = []
+        for v in values("rtcp-fb") {
+            let parts = v.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count >= 2, parts[0] == "*" || UInt8(parts[0]) == payloadType else { continue }
+            let kind = parts.dropFirst().joined(separator: " ")
+            if !out.contains(kind) { out.append(kind) }
         }
+        return out
     }
 
     /// `a=extmap:<id>[/<direction>] <uri>` (RFC 8285 §8).
