@@ -197,10 +197,7 @@ public final class PeerConnection {
         do {
             let (answer, agreed) = try JsepAnswerer.answer(to: remote, transport: localTransport, tracks: localTracks, sessionVersion: sessionVersion)
             try apply(agreed, description: remote, weOffered: false)
-            for line in agreed.refused where !reportedRefusals.contains(line) {
-                reportedRefusals.insert(line)
-                events.append(.problem(line))
-            }
+            report(agreed.refused)
             pendingRemoteOffer = nil
             signalingState = .stable
             return answer.serialized
@@ -222,6 +219,7 @@ public final class PeerConnection {
             let agreed: JsepAnswerer.Agreement
             do { agreed = try JsepOfferer.agreement(from: description) } catch { throw .badDescription(error.description) }
             try apply(agreed, description: description, weOffered: true)
+            report(agreed.refused)
             signalingState = .stable
         } else {
             pendingRemoteOffer = description
@@ -356,6 +354,14 @@ public final class PeerConnection {
     private var localTracks: JsepAnswerer.LocalTracks {
         .init(audioSSRC: tracks.contains(.audio) ? audioSSRC : nil, videoSSRC: tracks.contains(.video) ? videoSSRC : nil,
               videoRtxSSRC: tracks.contains(.video) ? videoRtxSSRC : nil)
+    }
+
+    /// Media the negotiation left out, said once each (a renegotiation repeats the offer).
+    private func report(_ refused: [String]) {
+        for line in refused where !reportedRefusals.contains(line) {
+            reportedRefusals.insert(line)
+            events.append(.problem(line))
+        }
     }
 
     /// New local ICE credentials, in the agent and in our next description (RFC 8445 §9).

@@ -65,6 +65,28 @@ extension SessionDescription {
     }
 }
 
+extension SessionDescription {
+    /// Without a BUNDLE group each section has a transport of its own (GStreamer's webrtcbin
+    /// offers and answers so by default, bundle policy "none": new credentials or new ports per
+    /// section); termcall runs one, `transport`. A section with other ICE credentials, or other
+    /// candidates, cannot be carried on it. One that repeats the same credentials and candidates
+    /// (or has none) names the same 5-tuple, and is kept.
+    public func isOnAnotherTransport(_ index: Int, than transport: TransportParameters) -> Bool {
+        guard bundleGroups.isEmpty, media.indices.contains(index), index != transport.sectionIndex else { return false }
+        let m = media[index]
+        if let ufrag = m.iceUfrag, ufrag != transport.iceUfrag { return true }
+        let own = transport.sectionIndex.map { media[$0].candidates } ?? []
+        return !m.candidates.isEmpty && m.candidates != own
+    }
+
+    /// One line for the user about sections refused because they were not bundled.
+    static func unbundledRefusal(_ kinds: [String]) -> String? {
+        guard !kinds.isEmpty else { return nil }
+        let names = kinds.map { $0 == "application" ? "chat" : $0 }.joined(separator: " or ")
+        return "the far end put each section on a transport of its own (no BUNDLE); termcall carries a call on one: no \(names) in this call (the far end can offer or answer with bundlePolicy max-bundle)"
+    }
+}
+
 extension MediaDescription {
     /// A rejected section as RFC 8866 and JSEP want it written (RFC 8829 §5.3.1): port 0, the
     /// formats it had (an m= line needs one), a `c=` line (RFC 8866 §5.7: every section needs

@@ -109,15 +109,19 @@ public enum JsepAnswerer {
         var remoteCandidates: [String] = [], remoteMaxMessageSize: Int?
         var sendingKinds: Set<String> = []
         var refusedLines: [String] = []
+        var unbundled: [String] = []
         for (index, offered) in offer.media.enumerated() {
-            remoteCandidates += offered.candidates
+            if !offer.isOnAnotherTransport(index, than: remote) { remoteCandidates += offered.candidates }
             let mid = offered.mid ?? String(sections.count)
             var section = Section(mid: mid, kind: offered.kind, accepted: false, direction: .inactive)
             var m = MediaDescription(kind: offered.kind, port: 9, proto: offered.proto, formats: [])
             let live = offer.isLive(index, inAnswer: false)
-            let outsideBundle = live && group != nil && !(offered.mid.map { group!.contains($0) } ?? false)
+            var outsideBundle = live && group != nil && !(offered.mid.map { group!.contains($0) } ?? false)
             if outsideBundle {
                 refusedLines.append("the far end offered \(offered.kind) (mid \(mid)) outside its BUNDLE group; termcall carries a call on one transport: no \(offered.kind) from that section")
+            } else if live, offer.isOnAnotherTransport(index, than: remote) {
+                outsideBundle = true
+                unbundled.append(offered.kind)
             }
             if live, !outsideBundle {
                 switch offered.kind {
@@ -160,7 +164,13 @@ public enum JsepAnswerer {
                     refusedLines.append("the far end offered \(offered.kind) as \(names.isEmpty ? "nothing known" : names) only; termcall speaks \(wanted): no \(offered.kind) in this call")
                 }
                 // Rejected (RFC 8829 §5.3.1): port 0, the offered formats, a c= line and the mid kept.
-                answer.media.append(.rejected(kind: offered.kind, proto: offered.proto, formats: offered.formats, mid: offered.mid))
+                var rejected = MediaDescription.rejected(kind: offered.kind, proto: offered.proto, formats: offered.formats, mid: offered.mid)
+                // Unbundled, each section is a transport, and webrtcbin wants ICE credentials in
+                // every one, refused or not ("media 1 is missing ... 'ice-ufrag'").
+                if group == nil {
+                    rejected.attributes += [SdpAttribute("ice-ufrag", transport.iceUfrag), SdpAttribute("ice-pwd", transport.icePassword), SdpAttribute("setup", ourSetup)]
+                }
+                answer.media.append(rejected)
                 sections.append(section)
                 continue
             }
@@ -192,10 +202,12 @@ public enum JsepAnswerer {
             sections.append(section)
         }
         guard sections.contains(where: \.accepted) else { throw .nothingUsable }
-        // The offerer's tag stays the tag (RFC 8843 §7.3.1): the answer's group keeps the offer's order.
+        // The offerer's tag stays the tag (RFC 8843 §7.3.1): the answer's group keeps the offer's
+        // order. An offer without a group gets none back (an answerer may not start one, §7.3).
         let rank = Dictionary((group ?? []).enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        let bundled = sections.filter(\.accepted).map(\.mid).enumerated().sorted { (rank[$0.element] ?? Int.max, $0.offset) < (rank[$1.element] ?? Int.max, $1.offset) }.map(\.element)
+        let bundled = group == nil ? nil : sections.filter(\.accepted).map(\.mid).enumerated().sorted { (rank[$0.element] ?? Int.max, $0.offset) < (rank[$1.element] ?? Int.max, $1.offset) }.map(\.element)
         answer.attributes = sessionAttributes(bundle: bundled, fingerprint: transport.fingerprint, streamID: tracks.streamID)
+        if let line = SessionDescription.unbundledRefusal(unbundled) { refusedLines.append(line) }
         var agreement = Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
                                   dtlsClient: ourSetup == "active", remoteCandidates: remoteCandidates, remoteMaxMessageSize: remoteMaxMessageSize)
         agreement.remoteCandidatesComplete = offer.media.contains(where: \.endOfCandidates) || offer.attributes.contains { $0.name == "end-of-candidates" }
@@ -206,9 +218,9 @@ public enum JsepAnswerer {
     /// The session level of our descriptions: the BUNDLE group, the fingerprint once more (RFC 8122
     /// §5 allows it there; a peer that looks for one in every section, rejected ones included, as
     /// GStreamer's webrtcbin does, finds it), and the stream semantics.
-    static func sessionAttributes(bundle: [String], fingerprint: String, streamID: String) -> [SdpAttribute] {
-        [SdpAttribute("group", "BUNDLE " + bundle.joined(separator: " ")), SdpAttribute("fingerprint", fingerprint),
-         SdpAttribute("msid-semantic", " WMS \(streamID)")]
+    static func sessionAttributes(bundle: [String]?, fingerprint: String, streamID: String) -> [SdpAttribute] {
+        (bundle.map { [SdpAttribute("group", "BUNDLE " + $0.joined(separator: " "))] } ?? [])
+            + [SdpAttribute("fingerprint", fingerprint), SdpAttribute("msid-semantic", " WMS \(streamID)")]
     }
 
     /// RFC 8829 §5.3.1 direction rules: we send only where they receive, and receive where they send.

@@ -139,8 +139,15 @@ public enum JsepOfferer {
         guard !fingerprints.isEmpty else { throw .noFingerprint }
         let setup = remote.setup
         var sections: [JsepAnswerer.Section] = []
+        var unbundled: [String] = []
         for (index, m) in answer.media.enumerated() {
-            var s = JsepAnswerer.Section(mid: m.mid ?? String(sections.count), kind: m.kind, accepted: answer.isLive(index, inAnswer: true), direction: m.direction)
+            var accepted = answer.isLive(index, inAnswer: true)
+            // An answerer that declined BUNDLE gave each section its own transport: only the first one's is ours.
+            if accepted, answer.isOnAnotherTransport(index, than: remote) {
+                accepted = false
+                unbundled.append(m.kind)
+            }
+            var s = JsepAnswerer.Section(mid: m.mid ?? String(sections.count), kind: m.kind, accepted: accepted, direction: m.direction)
             if let codec = m.codecs.first(where: { $0.name.lowercased() != "rtx" }) {
                 s.payloadType = codec.payloadType
                 s.feedback = codec.feedback
@@ -151,9 +158,10 @@ public enum JsepOfferer {
         }
         guard sections.contains(where: \.accepted) else { throw .nothingUsable }
         var agreement = JsepAnswerer.Agreement(sections: sections, remoteIceUfrag: ufrag, remoteIcePassword: password, remoteFingerprints: fingerprints,
-                                      dtlsClient: setup == "passive", remoteCandidates: answer.media.flatMap(\.candidates),
+                                      dtlsClient: setup == "passive", remoteCandidates: answer.media.indices.filter { !answer.isOnAnotherTransport($0, than: remote) }.flatMap { answer.media[$0].candidates },
                                       remoteMaxMessageSize: answer.media.first { $0.isDataChannel }?.maxMessageSize)
         agreement.remoteCandidatesComplete = answer.media.contains(where: \.endOfCandidates) || answer.attributes.contains { $0.name == "end-of-candidates" }
+        if let line = SessionDescription.unbundledRefusal(unbundled) { agreement.refused = [line] }
         return agreement
     }
 }

@@ -16,6 +16,7 @@ enum JsepRules {
         if answer.bundleGroups.count > 1 { fail(nil, "more than one BUNDLE group") }
         // §7.3.1: only offered mids, in the offer's order (the offerer's tag stays the tag when accepted).
         if !group.allSatisfy(offeredGroup.contains) { fail(nil, "BUNDLE \(group) names mids the offer did not group (\(offeredGroup))") }
+        if offeredGroup.isEmpty, !group.isEmpty { fail(nil, "a BUNDLE group in answer to an offer without one (RFC 8843 §7.3)") }
         if group != offeredGroup.filter(group.contains) { fail(nil, "BUNDLE \(group) is not in the offer's order \(offeredGroup)") }
         let hasSessionConnection = answer.otherLines.contains { $0.type == "c" }
         let transport = answer.transportParameters(inAnswer: true)
@@ -31,7 +32,8 @@ enum JsepRules {
             let live = answer.isLive(index, inAnswer: true)
             let offeredLive = offer.isLive(index, inAnswer: false)
             if live, !offeredLive { fail(index, "accepts a section the offer rejected") }
-            if live, let mid = answered.mid, !group.contains(mid) { fail(index, "accepted outside the BUNDLE group") }
+            // An answer without a group declined BUNDLE (RFC 8843 §7.3.3): each section on its own.
+            if live, !group.isEmpty, let mid = answered.mid, !group.contains(mid) { fail(index, "accepted outside the BUNDLE group") }
             if !live, let mid = answered.mid, group.contains(mid) { fail(index, "rejected but left in the BUNDLE group (RFC 8843 §7.3.3)") }
             if !live { continue }
             if answered.isBundleOnly { fail(index, "a=bundle-only in an answer (RFC 8843 §6)") }
