@@ -147,11 +147,12 @@ extension PeerConnection {
         if transportFeedback != nil, let sequence = packet.transportSequenceNumber(in: receiveExtensions) {
             transportFeedback?.received(transportSequenceNumber: sequence, mediaSsrc: packet.ssrc, arrivalMicroseconds: Self.microseconds(), now: now)
         }
-        if packet.payloadType == audioPayloadType {
+        switch receivePayloadTypes[packet.payloadType] {
+        case .audio:
             rtcp.received(packet, kind: .audio, now: now)
             counters.receivedBytes[.audio]?.add(packet.payload.count, now: now)
             events.append(.audio(sequence: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload))
-        } else if packet.payloadType == videoPayloadType {
+        case .video:
             rtcp.received(packet, kind: .video, now: now)
             counters.receivedBytes[.video]?.add(packet.payload.count, now: now)
             if packet.ssrc != remoteVideoSsrc {
@@ -166,16 +167,16 @@ extension PeerConnection {
             lastRemoteVideoAt = now
             noteForNack(packet, now: now)
             for ordered in videoPackets.insert(packet, now: now) { assemble(ordered, now: now) }
-        } else if let rtx = videoRtxPayloadType, packet.payloadType == rtx {
+        case let .rtx(pt):
             // A retransmission (RFC 4588 §4): the original packet, back in its own stream. Padding-only
             // RTX packets (bandwidth probes) carry no original and are dropped here.
-            guard let ssrc = remoteVideoSsrc, let pt = videoPayloadType,
+            guard let ssrc = remoteVideoSsrc,
                   let original = try? RtxPayload.unwrap(packet, originalSsrc: ssrc, originalPayloadType: pt) else { return }
             counters.retransmittedPacketsReceived += 1
             counters.receivedBytes[.video]?.add(packet.payload.count, now: now)
             noteForNack(original, now: now)
             for ordered in videoPackets.insert(original, now: now) { assemble(ordered, now: now) }
-        } else {
+        case nil:
             counters.rtpUnknownPayload += 1 // payload types we did not agree on
         }
     }

@@ -397,6 +397,7 @@ public final class PeerConnection {
                                                    payloadType: t.payloadType, rtxPayloadType: t.rtxPayloadType)
             if !t.accepted { section.rejected = true; section.rejectedProto = t.proto; section.rejectedFormats = t.formats }
             section.isNew = false
+            if t.accepted, t.kind != "application" { section.headerExtensions = t.headerExtensions }
             return section
         }
         if wantsDataChannel, !transceivers.contains(where: { $0.kind == "application" && $0.accepted }) {
@@ -428,12 +429,22 @@ public final class PeerConnection {
             let m = index < description.media.count ? description.media[index] : nil
             return Transceiver(mid: section.mid, kind: section.kind, accepted: section.accepted, payloadType: section.payloadType,
                                rtxPayloadType: section.rtxPayloadType, direction: weOffered ? Transceiver.reversed(section.direction) : section.direction,
-                               proto: m?.proto ?? "UDP/TLS/RTP/SAVPF", formats: m?.formats ?? [])
+                               proto: m?.proto ?? "UDP/TLS/RTP/SAVPF", formats: m?.formats ?? [], headerExtensions: section.headerExtensions)
         }
         if transceivers.contains(where: { $0.kind == "application" && $0.accepted }) { wantsDataChannel = false }
-        audioPayloadType = transceivers.first { $0.kind == "audio" && $0.accepted }?.payloadType
-        videoPayloadType = transceivers.first { $0.kind == "video" && $0.accepted }?.payloadType
-        videoRtxPayloadType = transceivers.first { $0.kind == "video" && $0.accepted }?.rtxPayloadType
+        // We send on the section of a kind that sends (else the first accepted); we receive on
+        // every accepted one: a peer's re-added track arrives on its new section, whose payload
+        // types may differ from the first's (Firefox's answer kept 120 where our offer said 96).
+        func sending(_ kind: String) -> Transceiver? { transceivers.first { $0.kind == kind && $0.sends } ?? transceivers.first { $0.kind == kind && $0.accepted } }
+        audioPayloadType = sending("audio")?.payloadType
+        videoPayloadType = sending("video")?.payloadType
+        videoRtxPayloadType = sending("video")?.rtxPayloadType
+        receivePayloadTypes = [:]
+        for t in transceivers where t.accepted {
+            guard let pt = t.payloadType, let kind = t.mediaKind else { continue }
+            if receivePayloadTypes[pt] == nil { receivePayloadTypes[pt] = kind == .audio ? .audio : .video }
+            if kind == .video, let rtx = t.rtxPayloadType, receivePayloadTypes[rtx] == nil { receivePayloadTypes[rtx] = .rtx(of: pt) }
+        }
         receiveExtensions = RtpExtensionMap()
         for section in agreed.sections where section.accepted {
             for (id, uri) in section.headerExtensions { receiveExtensions.register(id: id, uri: uri) }
@@ -453,8 +464,11 @@ public final class PeerConnection {
         startSctpIfAgreed()
     }
 
-    /// Payload types, looked up once per negotiation, not per packet.
+    /// Payload types we send, looked up once per negotiation, not per packet.
     var audioPayloadType: UInt8?, videoPayloadType: UInt8?
+    /// What each payload type the peer may send us carries.
+    enum ReceivedPayload: Equatable { case audio, video, rtx(of: UInt8) }
+    var receivePayloadTypes: [UInt8: ReceivedPayload] = [:]
 
     /// The DTLS endpoint exists as soon as the roles are agreed, so a ClientHello that arrives
     /// before our own ICE check completes is not dropped (that cost a 100 ms retransmission); the

@@ -14,6 +14,8 @@ struct Transceiver: Sendable, Equatable {
     /// What a rejected section looked like, to offer it again as a port-0 placeholder.
     var proto = "UDP/TLS/RTP/SAVPF"
     var formats: [String] = []
+    /// The header extensions agreed (id → URI), kept by later offers.
+    var headerExtensions: [UInt8: String] = [:]
 
     var mediaKind: MediaKind? { MediaKind(rawValue: kind) }
     var sends: Bool { accepted && (direction == .sendrecv || direction == .sendonly) }

@@ -5,6 +5,7 @@
 public enum JsepOfferer {
     /// Payload types we offer (the answer may not change them, RFC 8829 §5.3.1).
     public static let opusPayloadType: UInt8 = 111, vp8PayloadType: UInt8 = 96, rtxPayloadType: UInt8 = 97
+    /// The header extensions we offer on new sections, at these ids when they are free.
     static let extensions: [(UInt8, String)] = [
         (1, "urn:ietf:params:rtp-hdrext:ssrc-audio-level"),
         (2, "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"),
@@ -30,6 +31,9 @@ public enum JsepOfferer {
         /// bundle-only (RFC 8829 §5.2.1). Negotiated sections are in the bundle already and
         /// carry its transport, as browsers' re-offers do.
         public var isNew = true
+        /// The header extensions agreed for a negotiated section (id → URI): a re-offer keeps
+        /// them (Firefox refuses a re-offer that remaps an id). Nil: ours, on a new section.
+        public var headerExtensions: [UInt8: String]?
 
         public init(mid: String, kind: String, direction: MediaDescription.Direction = .sendrecv, payloadType: UInt8? = nil, rtxPayloadType: UInt8? = nil) {
             self.mid = mid
@@ -81,11 +85,32 @@ public enum JsepOfferer {
         offer.origin.sessionVersion = sessionVersion
         var bundled: [String] = []
         let bundleOnly = bundleOnly(sections, policy: bundlePolicy)
+        // One id means one URI across a bundle (RFC 8843 §9.1): new sections take the ids the
+        // negotiated ones use for the same URI, else ours when free, else the lowest free one.
+        var ids: [String: UInt8] = [:]
+        for section in sections { for (id, uri) in section.headerExtensions ?? [:] where ids[uri] == nil { ids[uri] = id } }
+        func extmaps(_ section: OfferSection) -> [SdpAttribute] {
+            if let agreed = section.headerExtensions {
+                return agreed.sorted { $0.key < $1.key }.map { SdpAttribute("extmap", "\($0.key) \($0.value)") }
+            }
+            var out: [(UInt8, String)] = []
+            for (preferred, uri) in extensions where section.kind == "audio" || uri != "urn:ietf:params:rtp-hdrext:ssrc-audio-level" {
+                if ids[uri] == nil {
+                    let used = Set(ids.values)
+                    ids[uri] = used.contains(preferred) ? (1...14).first { !used.contains($0) } : preferred
+                }
+                if let id = ids[uri] { out.append((id, uri)) }
+            }
+            return out.sorted { $0.0 < $1.0 }.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
+        }
         func head(_ mid: String, bundleOnly: Bool) -> [SdpAttribute] {
-            // A bundle-only section names no transport of its own: no ICE, DTLS or candidates (RFC 8843 §7.1.3).
-            guard !bundleOnly else { return [SdpAttribute("mid", mid), SdpAttribute("bundle-only")] }
-            var a = [SdpAttribute("mid", mid), SdpAttribute("ice-ufrag", transport.iceUfrag), SdpAttribute("ice-pwd", transport.icePassword),
-                     SdpAttribute("ice-options", "trickle"), SdpAttribute("fingerprint", transport.fingerprint), SdpAttribute("setup", transport.setup ?? "actpass")]
+            var a = [SdpAttribute("mid", mid)] + (bundleOnly ? [SdpAttribute("bundle-only")] : [])
+            // A bundle-only section has no candidates of its own (RFC 8843 §7.1.3), but keeps the
+            // bundle's ICE and DTLS parameters, as Firefox writes them: a later offer that names
+            // them in every section is then no "partial ICE restart" to Firefox.
+            a += [SdpAttribute("ice-ufrag", transport.iceUfrag), SdpAttribute("ice-pwd", transport.icePassword),
+                  SdpAttribute("ice-options", "trickle"), SdpAttribute("fingerprint", transport.fingerprint), SdpAttribute("setup", transport.setup ?? "actpass")]
+            guard !bundleOnly else { return a }
             a += transport.candidates.map { SdpAttribute("candidate", $0.hasPrefix("candidate:") ? String($0.dropFirst(10)) : $0) }
             if transport.candidatesComplete { a.append(SdpAttribute("end-of-candidates")) }
             return a
@@ -103,7 +128,7 @@ public enum JsepOfferer {
                 let pt = section.payloadType ?? opusPayloadType
                 var m = MediaDescription(kind: "audio", port: port, proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt)])
                 m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
-                m.attributes = head + extensions.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
+                m.attributes = head + extmaps(section)
                 m.attributes += [SdpAttribute(section.direction.rawValue), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"),
                                  SdpAttribute("rtpmap", "\(pt) opus/48000/2"), SdpAttribute("rtcp-fb", "\(pt) transport-cc"),
                                  SdpAttribute("fmtp", "\(pt) minptime=10;useinbandfec=1")]
@@ -113,7 +138,7 @@ public enum JsepOfferer {
                 let pt = section.payloadType ?? vp8PayloadType, rtx = section.rtxPayloadType ?? rtxPayloadType
                 var m = MediaDescription(kind: "video", port: port, proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt), String(rtx)])
                 m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
-                m.attributes = head + extensions.filter { $0.0 != 1 }.map { SdpAttribute("extmap", "\($0.0) \($0.1)") }
+                m.attributes = head + extmaps(section)
                 m.attributes += [SdpAttribute(section.direction.rawValue), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"), SdpAttribute("rtpmap", "\(pt) VP8/90000")]
                 m.attributes += ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"].map { SdpAttribute("rtcp-fb", "\(pt) \($0)") }
                 m.attributes += [SdpAttribute("rtpmap", "\(rtx) rtx/90000"), SdpAttribute("fmtp", "\(rtx) apt=\(pt)")]

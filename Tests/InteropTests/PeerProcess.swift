@@ -110,3 +110,36 @@ enum InteropEnvironment {
         return interfaces == ["lo"]
     }
 }
+
+/// Firefox gathers no candidates without a default route (INTEROP.md), and the suite's namespace
+/// has only loopback: this adds `default dev lo src 127.0.0.1` for the life of the value, and
+/// removes it after if it added it. The suite runs serially (`--no-parallel`), so no other test
+/// sees it.
+final class LoopbackDefaultRoute {
+    private var added = false
+
+    init() throws {
+        guard !Self.present else { return }
+        let status = Self.ip(["route", "add", "default", "dev", "lo", "src", "127.0.0.1"])
+        added = Self.present
+        guard added else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "could not add a default route on lo (ip exited \(status))"]) }
+    }
+
+    deinit {
+        if added { _ = Self.ip(["route", "del", "default", "dev", "lo"]) }
+    }
+
+    static var present: Bool { ((try? String(contentsOfFile: "/proc/net/route", encoding: .utf8)) ?? "").split(separator: "\n").dropFirst().contains { $0.split(separator: "\t").dropFirst().first == "00000000" } }
+
+    private static func ip(_ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// Debian's firefox-esr is installed (scripts/install-interop).
+let firefoxInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/firefox-esr")

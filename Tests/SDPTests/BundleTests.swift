@@ -189,6 +189,33 @@ import Testing
         #expect(try JsepOfferer.agreement(from: answer).sections.allSatisfy(\.accepted))
     }
 
+    /// After answering Firefox (mid on id 3, transport-cc on 7), our re-offer keeps its ids, and a
+    /// section added then takes the bundle's ids for the same URIs (RFC 8843 §9.1); Firefox
+    /// refuses a re-offer that remaps an id.
+    @Test func aReofferKeepsTheAgreedHeaderExtensionIds() throws {
+        let offer = try SessionDescription.parse(try fixture("firefox-153-offer.sdp"))
+        let (_, agreed) = try JsepAnswerer.answer(to: offer, transport: transport, tracks: tracks)
+        var sections = agreed.sections.map { a -> JsepOfferer.OfferSection in
+            var s = JsepOfferer.OfferSection(mid: a.mid, kind: a.kind, direction: a.direction, payloadType: a.payloadType, rtxPayloadType: a.rtxPayloadType)
+            s.isNew = false
+            if a.kind != "application" { s.headerExtensions = a.headerExtensions }
+            return s
+        }
+        sections.append(JsepOfferer.OfferSection(mid: "3", kind: "video"))
+        let reoffer = JsepOfferer.offer(transport: transport, tracks: tracks, sections: sections)
+        for (index, section) in agreed.sections.enumerated() where section.kind != "application" {
+            #expect(Dictionary(reoffer.media[index].headerExtensions.map { ($0.id, $0.uri) }, uniquingKeysWith: { a, _ in a }) == section.headerExtensions)
+        }
+        var byURI: [String: UInt8] = [:]
+        for m in reoffer.media { for ext in m.headerExtensions {
+            #expect(byURI[ext.uri] == nil || byURI[ext.uri] == ext.id, "\(ext.uri) on two ids")
+            byURI[ext.uri] = ext.id
+        } }
+        let added = reoffer.media[3].headerExtensions
+        #expect(added.first { $0.uri.hasSuffix("sdes:mid") }?.id == 3 && added.first { $0.uri.contains("transport-wide-cc") }?.id == 7)
+        #expect(Set(added.map(\.id)).count == added.count)
+    }
+
     /// Balanced bundles the second section of a kind; sections already negotiated carry the
     /// transport in every re-offer; a rejected one stays a valid port-0 placeholder.
     @Test func balancedBundlesRepeatedKindsAndReoffersCarryTheTransport() throws {

@@ -73,7 +73,9 @@ enum JsepRules {
             if !hasSessionConnection, !m.otherLines.contains(where: { $0.type == "c" }) { out.append("\(name): no c= line") }
             if m.isBundleOnly {
                 if m.port != 0 { out.append("\(name): bundle-only with port \(m.port)") }
-                if m.iceUfrag != nil || !m.candidates.isEmpty { out.append("\(name): bundle-only yet carries ICE parameters") }
+                if !m.candidates.isEmpty || m.endOfCandidates { out.append("\(name): bundle-only yet carries candidates") }
+                let tag = group.first.flatMap { first in offer.media.first { $0.mid == first } }
+                if let ufrag = m.iceUfrag, ufrag != tag?.iceUfrag { out.append("\(name): bundle-only with ICE credentials other than the tag's") }
                 if !(m.mid.map(group.contains) ?? false) { out.append("\(name): bundle-only outside the BUNDLE group") }
             }
         }
