@@ -106,16 +106,28 @@ struct ServeInteropTests {
         _ = server
     }
 
-    @Test(arguments: [true, false])
-    func aBrowserAndATerminalCall(terminalOffers: Bool) throws {
+    /// The served page's browsers: Chromium (DevTools pipe) and Firefox ESR (WebDriver BiDi).
+    enum Browser: String, CaseIterable, CustomTestStringConvertible {
+        case chromium, firefox
+        var testDescription: String { rawValue }
+        var driver: String { InteropEnvironment.root + "/Tests/Interop/\(rawValue)_page.py" }
+        var installed: Bool { self == .chromium || firefoxInstalled }
+    }
+
+    @Test(arguments: Browser.allCases, [true, false])
+    func aBrowserAndATerminalCall(in browserKind: Browser, terminalOffers: Bool) throws {
+        guard browserKind.installed else { return }
+        // Firefox gathers nothing without a default route.
+        let route = browserKind == .firefox ? try LoopbackDefaultRoute() : nil
+        defer { _ = route }
         let (server, port) = try startServer()
-        let room = terminalOffers ? "browser-first" : "terminal-first"
+        let room = "\(browserKind)-" + (terminalOffers ? "browser-first" : "terminal-first")
         var call: PeerProcess?
         if !terminalOffers {
             call = try terminal(room: room, port: port)
             #expect(waitFor(call!, milliseconds: 5_000) { $0["event"] as? String == "joined" } != nil)
         }
-        let page = try PeerProcess(InteropEnvironment.python, [InteropEnvironment.root + "/Tests/Interop/chromium_page.py", "http://127.0.0.1:\(port)/\(room)"])
+        let page = try PeerProcess(InteropEnvironment.python, [browserKind.driver, "http://127.0.0.1:\(port)/\(room)"])
         #expect(waitFor(page, milliseconds: 20_000) { $0["event"] as? String == "ready" } != nil, "\(page.errorLog.suffix(600))")
         func evaluate(_ expression: String, errorsExpected: Bool = false) throws -> Any? {
             try page.send(["cmd": "eval", "expr": expression])
@@ -135,7 +147,7 @@ struct ServeInteropTests {
         try terminal.send(["chat": "hello browser"])
         #expect(try evaluate("termcall.say('hello terminal ✓')") as? Int == 1)
         #expect(waitFor(terminal, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "hello terminal ✓")
-        // Both decode the other's audio and video: Chromium's getStats, and ours.
+        // Both decode the other's audio and video: the browser's getStats, and ours.
         var browser: [String: Any] = [:], ours: [String: Any] = [:]
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
