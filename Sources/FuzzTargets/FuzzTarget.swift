@@ -75,9 +75,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         precondition((try? SessionDescription.parse(offer.serialized)) != nil, "serialised SDP does not parse")
         let transport = JsepAnswerer.LocalTransport(iceUfrag: "fuzz", icePassword: "fuzzfuzzfuzzfuzzfuzzfuzz",
                                                     fingerprint: "sha-256 " + Array(repeating: "AB", count: 32).joined(separator: ":"))
-        if let (answer, _) = try? JsepAnswerer.answer(to: offer, transport: transport, tracks: .init(audioSSRC: 1, videoSSRC: 2, videoRtxSSRC: 3)) {
+        if let (answer, agreed) = try? JsepAnswerer.answer(to: offer, transport: transport, tracks: .init(audioSSRC: 1, videoSSRC: 2, videoRtxSSRC: 3)) {
             precondition((try? SessionDescription.parse(answer.serialized)) != nil, "our answer does not parse")
+            // JSEP: every offered section answered, in order; every one valid SDP (a c= line, a format).
+            precondition(answer.media.count == offer.media.count && agreed.sections.count == offer.media.count, "sections lost")
+            precondition(answer.media.allSatisfy { m in !m.formats.isEmpty && m.otherLines.contains { $0.type == "c" } }, "a section without c= or a format")
         }
+        // Read as an answer to our offer: agreed or refused, never a trap.
+        _ = try? JsepOfferer.agreement(from: offer)
     }
 
     static func dcep(_ bytes: [UInt8]) {
