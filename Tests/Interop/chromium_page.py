@@ -26,13 +26,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from jsonlines import emit
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/lib/chromium/chromium")
 
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
 
 
 class DevTools:

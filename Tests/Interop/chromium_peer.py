@@ -22,21 +22,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+from jsonlines import emit
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chromium")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/lib/chromium/chromium")
 commands = queue.Queue()
 finished = threading.Event()
-out_lock = threading.Lock()
 
-
-def emit(obj):
-    with out_lock:
-        try:
-            sys.stdout.write(json.dumps(obj) + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:
-            os._exit(1)
 
 
 class Bridge(http.server.BaseHTTPRequestHandler):

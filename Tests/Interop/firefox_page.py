@@ -26,14 +26,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from firefox_bidi import BiDiError, Firefox, unblock_signals  # noqa: E402
+from jsonlines import emit  # noqa: E402
 
-
-def emit(obj):
-    try:
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os._exit(1)
 
 
 def on_event(method, params):

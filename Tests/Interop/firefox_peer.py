@@ -40,20 +40,12 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from firefox_bidi import BiDiError, Firefox, unblock_signals  # noqa: E402
+from jsonlines import emit  # noqa: E402
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "firefox")
 CHANNEL = "termcall-peer"
-out_lock = threading.Lock()
 finished = threading.Event()
 
-
-def emit(obj):
-    with out_lock:
-        try:
-            sys.stdout.write(json.dumps(obj) + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:
-            os._exit(1)
 
 
 class Files(http.server.SimpleHTTPRequestHandler):

@@ -1,5 +1,5 @@
-"""Shared plumbing of the interop peers: one JSON object per line on stdout (always flushed),
-JSON lines from stdin delivered to asyncio."""
+"""Shared plumbing of the interop peers: one JSON object per line on stdout (always flushed, one
+writer at a time), stdin read line by line on a thread (each_line), or delivered to asyncio."""
 
 import asyncio
 import json
@@ -8,12 +8,38 @@ import sys
 import threading
 
 
+_out = threading.Lock()
+
+
 def emit(obj):
+    with _out:
+        try:
+            sys.stdout.write(json.dumps(obj) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:  # the driver went away
+            os._exit(1)
+
+
+def each_line(handle):
+    """Calls handle(line) for every line of stdin, then handle(None) at its end. Reads fd 0 with
+    os.read, not sys.stdin: a daemon thread blocked inside the buffered reader aborts the
+    interpreter at shutdown ("could not acquire lock ... <stdin>")."""
+    buf = b""
     try:
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:  # the driver went away
-        os._exit(1)
+        while True:
+            chunk = os.read(0, 65536)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                handle(raw.decode("utf-8", "replace"))
+        if buf:
+            handle(buf.decode("utf-8", "replace"))
+    except OSError:
+        pass
+    finally:
+        handle(None)
 
 
 class StdinLines:
@@ -25,24 +51,7 @@ class StdinLines:
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self):
-        # os.read on fd 0, not sys.stdin: a daemon thread blocked inside the buffered
-        # reader aborts the interpreter at shutdown ("could not acquire lock ... <stdin>").
-        buf = b""
-        try:
-            while True:
-                chunk = os.read(0, 65536)
-                if not chunk:
-                    break
-                buf += chunk
-                while b"\n" in buf:
-                    raw, buf = buf.split(b"\n", 1)
-                    self._put(raw.decode("utf-8", "replace"))
-            if buf:
-                self._put(buf.decode("utf-8", "replace"))
-        except OSError:
-            pass
-        finally:
-            self._put(None)
+        each_line(self._put)
 
     def _put(self, item):
         try:

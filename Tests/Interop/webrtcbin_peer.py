@@ -50,17 +50,9 @@ gi.require_version("GstWebRTC", "1.0")
 gi.require_version("Nice", "0.1")
 from gi.repository import GLib, Gst, GstSdp, GstWebRTC, Nice  # noqa: E402
 
+from jsonlines import each_line, emit  # noqa: E402
+
 START = time.monotonic()
-out_lock = threading.Lock()
-
-
-def emit(obj):
-    with out_lock:
-        try:
-            sys.stdout.write(json.dumps(obj) + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:  # the driver went away
-            os._exit(1)
 
 
 def elapsed_ms():
@@ -513,23 +505,7 @@ def summarise_stats(reply):
 
 
 def read_stdin(peer):
-    # os.read on fd 0: a thread blocked in sys.stdin's buffered reader can abort the interpreter at exit.
-    buf = b""
-    try:
-        while True:
-            chunk = os.read(0, 65536)
-            if not chunk:
-                break
-            buf += chunk
-            while b"\n" in buf:
-                raw, buf = buf.split(b"\n", 1)
-                if raw.strip():
-                    GLib.idle_add(peer.handle, raw.decode("utf-8", "replace"))
-        if buf.strip():
-            GLib.idle_add(peer.handle, buf.decode("utf-8", "replace"))
-    except OSError:
-        pass
-    GLib.idle_add(peer.handle, None)
+    each_line(lambda line: GLib.idle_add(peer.handle, line) if line is None or line.strip() else None)
 
 
 def main():

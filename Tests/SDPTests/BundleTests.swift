@@ -6,12 +6,7 @@ import Testing
 /// are live, truly rejected sections stay rejected, and every section termcall writes is valid
 /// SDP. Every captured offer in Fixtures/ is answered and the answer checked rule by rule.
 @Suite struct BundleTests {
-    let transport: JsepAnswerer.LocalTransport = {
-        var t = JsepAnswerer.LocalTransport(iceUfrag: "tcuf", icePassword: "termcall-password-0123456789", fingerprint: "sha-256 AB:CD")
-        t.candidates = ["candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host"]
-        t.candidatesComplete = true
-        return t
-    }()
+    let transport = testTransport
     let tracks = JsepAnswerer.LocalTracks(audioSSRC: 11, videoSSRC: 22, videoRtxSSRC: 23)
 
     static let fixtures: [String] = {

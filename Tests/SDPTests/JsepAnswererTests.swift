@@ -2,12 +2,7 @@ import SDP
 import Testing
 
 @Suite struct JsepAnswererTests {
-    let transport: JsepAnswerer.LocalTransport = {
-        var t = JsepAnswerer.LocalTransport(iceUfrag: "tcuf", icePassword: "termcall-password-0123456789", fingerprint: "sha-256 AB:CD")
-        t.candidates = ["candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host"]
-        t.candidatesComplete = true
-        return t
-    }()
+    let transport = testTransport
 
     @Test func answersChromiumWithOpusVP8AndTheDataChannelBundled() throws {
         let offer = try SessionDescription.parse(try fixture("chromium-156-offer.sdp"))

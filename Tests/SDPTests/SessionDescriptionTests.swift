@@ -3,6 +3,14 @@ import MediaCore
 import SDP
 import Testing
 
+/// Our side's transport in the answers the tests make: one host candidate, gathering complete.
+let testTransport: JsepAnswerer.LocalTransport = {
+    var t = JsepAnswerer.LocalTransport(iceUfrag: "tcuf", icePassword: "termcall-password-0123456789", fingerprint: "sha-256 AB:CD")
+    t.candidates = ["candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host"]
+    t.candidatesComplete = true
+    return t
+}()
+
 func fixture(_ name: String) throws -> String {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
     return try String(contentsOf: url, encoding: .utf8)
