@@ -159,6 +159,19 @@ import Testing
         #expect(answer.attributes.contains { $0.name == "fingerprint" && $0.value == "sha-256 AB:CD" })
     }
 
+    /// A max-bundle offer whose tag we cannot use (audio without Opus): the bundle-only sections
+    /// still run on the tag's transport, and the answer's first accepted mid tags the bundle.
+    @Test func aRefusedBundleTagLeavesTheBundleOnItsTransport() throws {
+        var offer = try SessionDescription.parse(try fixture("firefox-153-max-bundle-offer.sdp"))
+        let opus = try #require(offer.media[0].codecs.first { $0.name == "opus" }).payloadType
+        offer.media[0].formats.removeAll { $0 == String(opus) }
+        let (answer, agreed) = try JsepAnswerer.answer(to: offer, transport: transport, tracks: tracks)
+        #expect(agreed.sections.map(\.accepted) == [false, true, true])
+        #expect(answer.bundleGroups == [["1", "2"]] && answer.media[0].port == 0)
+        #expect(agreed.remoteIceUfrag == offer.media[0].iceUfrag && !agreed.remoteCandidates.isEmpty)
+        #expect(JsepRules.violations(offer: offer, answer: answer) == [])
+    }
+
     /// Answers that leave non-tag bundled sections at port 0 (RFC 8843 §7.3.1's wording) are
     /// read as accepted; only a section outside the answer's group is rejected.
     @Test func anAnswerWithPortZeroBundledSectionsIsAccepted() throws {
