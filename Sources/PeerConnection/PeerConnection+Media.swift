@@ -98,13 +98,18 @@ extension PeerConnection {
     }
 
     /// The path's round trip: RTCP's (video's, else audio's) when the far end reports on our
-    /// streams, else ICE's checks', which every path has. Statistics, NACK timing and the
-    /// receive buffer's wait all use this one figure.
+    /// streams, else ICE's checks', which every path has: for statistics and rate control. Repair
+    /// timing (NACK retries, the receive buffer's wait) keeps to RTCP's figure or its defaults:
+    /// ICE's was measured before media queued, so on a loaded path it is too short to time
+    /// retries by.
     public var roundTrip: (seconds: Double, source: RoundTripSource)? {
-        if let rtt = rtcp.outbound[videoSSRC]?.roundTripTime ?? rtcp.outbound[audioSSRC]?.roundTripTime { return (rtt, .rtcp) }
+        if let rtt = rtcpRoundTrip { return (rtt, .rtcp) }
         if let ms = ice.agent.selectedRoundTrip { return (Double(ms) / 1000, .ice) }
         return nil
     }
+
+    /// RTCP's round trip (seconds): video's, else audio's.
+    var rtcpRoundTrip: Double? { rtcp.outbound[videoSSRC]?.roundTripTime ?? rtcp.outbound[audioSSRC]?.roundTripTime }
 
     /// Without receiver reports on our video, each new ICE round trip is the rate controller's
     /// only signal (it may cut, never grow: `SendRateController.roundTripWithoutReports`).
@@ -186,7 +191,7 @@ extension PeerConnection {
     func retransmit(_ sequenceNumbers: [UInt16], now: Int64) {
         guard let outbound = srtpOutbound, let rtxPayloadType = videoRtxPayloadType else { return }
         // Once per round trip at most: the peer asks again if the first copy is lost too.
-        let interval = max(10, Int64((roundTrip?.seconds ?? 0.05) * 1000 * 0.8))
+        let interval = max(10, Int64((rtcp.outbound[videoSSRC]?.roundTripTime ?? 0.05) * 1000 * 0.8))
         for sequence in sequenceNumbers {
             guard let original = sentVideo.resend(sequence, now: now, minimumInterval: interval) else { continue }
             videoRtxSequence &+= 1
@@ -226,7 +231,7 @@ extension PeerConnection {
         if transportFeedback != nil { rtcp.sendFeedback(transportFeedback!.poll(now: now)) }
         // Retry about once a round trip, and wait for repairs about three: a first NACK, a lost
         // retransmission and a second try. Without a measured round trip, assume 100 ms.
-        let rtt = Int64((roundTrip?.seconds ?? 0.1) * 1000)
+        let rtt = Int64((rtcpRoundTrip ?? 0.1) * 1000)
         videoPackets.maximumWait = min(900, max(120, 3 * rtt + 60))
         if var nack = videoNack {
             nack.configuration.retryInterval = min(400, max(20, rtt + rtt / 4))
