@@ -92,13 +92,13 @@ public enum JsepAnswerer {
 
     public static func answer(to offer: SessionDescription, transport: LocalTransport, tracks: LocalTracks = .init(),
                               sessionID: String = "1", sessionVersion: UInt64 = 2) throws(Failure) -> (SessionDescription, Agreement) {
-        // ICE and DTLS parameters: the bundle tag's (bundle-only sections carry none), or session level.
+        // ICE and DTLS parameters: the bundle tag's (bundle-only sections may carry none), or session level.
         guard let remote = offer.transportParameters(inAnswer: false) else { throw .noIceCredentials }
         let ufrag = remote.iceUfrag, password = remote.icePassword, fingerprints = remote.fingerprints
         guard !fingerprints.isEmpty else { throw .noFingerprint }
         let offeredSetup = remote.setup ?? "actpass"
         // One transport: the offer's first BUNDLE group (RFC 8843 §7.3); with no group at all,
-        // everything usable is bundled in the answer (a lenient reading for non-bundling peers).
+        // the first section's transport, and the sections that share it (isOnAnotherTransport).
         let group = offer.bundleGroups.first
 
         let ourSetup = transport.setup ?? (offeredSetup == "active" ? "passive" : "active")
