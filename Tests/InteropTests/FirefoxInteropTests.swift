@@ -11,34 +11,13 @@ struct FirefoxInteropTests {
     static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
     static let script = InteropEnvironment.root + "/Tests/Interop/firefox_peer.py"
 
-    func stats(_ p: PeerProcess) throws -> [String: Any] {
-        try p.send(["cmd": "stats"])
-        return try #require(p.waitFor(milliseconds: 5_000) { $0["event"] as? String == "stats" }, "\(p.errorLog.suffix(600))")
-    }
-
-    /// Relays one offer and its answer; returns the lines the answerer printed before its answer.
-    @discardableResult
-    func negotiate(offerer: PeerProcess, answerer: PeerProcess) throws -> [[String: Any]] {
-        let offer = try #require(offerer.waitFor(milliseconds: 30_000) { $0["type"] as? String == "offer" || ($0["sdp"] is String && $0["type"] == nil) },
-                                 "no offer: \(offerer.errorLog.suffix(800))")
-        try answerer.send(["type": "offer", "sdp": offer["sdp"] as! String])
-        var passed: [[String: Any]] = []
-        let answer = try #require(answerer.waitFor(milliseconds: 30_000) { line in
-            if line["sdp"] is String { return true }
-            passed.append(line)
-            return false
-        }, "no answer: \(answerer.errorLog.suffix(800))")
-        try offerer.send(["type": "answer", "sdp": answer["sdp"] as! String])
-        return passed
-    }
-
     /// Asks both sides until `done` holds (15 s at most); returns the last figures.
     func media(_ call: PeerProcess, _ peer: PeerProcess, until done: ([String: Any], [String: Any]) -> Bool) throws -> (ours: [String: Any], theirs: [String: Any]) {
         var ours: [String: Any] = [:], theirs: [String: Any] = [:]
         let deadline = Date().addingTimeInterval(15)
         repeat {
-            ours = try stats(call)
-            theirs = try stats(peer)
+            ours = try call.statistics()
+            theirs = try peer.statistics()
         } while Date() < deadline && !done(ours, theirs)
         return (ours, theirs)
     }
@@ -56,7 +35,7 @@ struct FirefoxInteropTests {
         let route = try LoopbackDefaultRoute()
         let call = try PeerProcess(Self.termcall, ["call", "--signal", "stdio", "--loopback"])
         let peer = try PeerProcess(InteropEnvironment.python, [Self.script, "--offer", "--audio", "--video", "--bundle-policy", policy])
-        try negotiate(offerer: peer, answerer: call)
+        try peer.offer(to: call)
         try chatBothWays(call, peer)
         let (ours, theirs) = try media(call, peer) { o, t in
             (o["video_frames_decoded"] as? Int ?? 0) >= 20 && (o["audio_played"] as? Int ?? 0) >= 40
@@ -78,7 +57,7 @@ struct FirefoxInteropTests {
         let route = try LoopbackDefaultRoute()
         let call = try PeerProcess(Self.termcall, ["call", "--signal", "stdio", "--loopback"])
         let peer = try PeerProcess(InteropEnvironment.python, [Self.script, "--offer", "--audio", "--video", "--video-codec", "VP9"])
-        try negotiate(offerer: peer, answerer: call)
+        try peer.offer(to: call)
         try chatBothWays(call, peer)
         let (ours, theirs) = try media(call, peer) { o, t in (o["audio_played"] as? Int ?? 0) >= 40 && (t["audio_frames_received"] as? Int ?? 0) >= 40 }
         #expect((ours["audio_played"] as? Int ?? 0) >= 40 && (theirs["audio_frames_received"] as? Int ?? 0) >= 40, "\(ours) | \(theirs)")
@@ -97,20 +76,20 @@ struct FirefoxInteropTests {
         let route = try LoopbackDefaultRoute()
         let call = try PeerProcess(Self.termcall, ["call", "--signal", "stdio", "--loopback", "--offer", "--bundle-policy", policy])
         let peer = try PeerProcess(InteropEnvironment.python, [Self.script, "--answer", "--audio", "--video"])
-        try negotiate(offerer: call, answerer: peer)
+        try call.offer(to: peer)
         try chatBothWays(call, peer)
         // Our camera off and on: Firefox accepts both re-offers (the extension ids are the agreed ones).
         for on in [false, true] {
             try call.send(["cmd": "camera", "on": on])
-            try negotiate(offerer: call, answerer: peer)
+            try call.offer(to: peer)
         }
         // Firefox's camera off and on: the track returns in a new bundle-only section (mid 3).
         try peer.send(["cmd": "stop-video"])
-        try negotiate(offerer: peer, answerer: call)
+        try peer.offer(to: call)
         #expect(call.waitFor(milliseconds: 5_000) { $0["event"] as? String == "track-ended" && $0["kind"] as? String == "video" } != nil, "\(call.errorLog)")
-        let before = try stats(call)["video_frames_decoded"] as? Int ?? 0
+        let before = try call.statistics()["video_frames_decoded"] as? Int ?? 0
         try peer.send(["cmd": "start-video"])
-        try negotiate(offerer: peer, answerer: call)
+        try peer.offer(to: call)
         let (ours, theirs) = try media(call, peer) { o, t in
             (o["video_frames_decoded"] as? Int ?? 0) >= before + 20 && (t["video_frames_received"] as? Int ?? 0) >= 20
         }

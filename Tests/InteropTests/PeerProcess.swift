@@ -143,3 +143,38 @@ final class LoopbackDefaultRoute {
 
 /// Debian's firefox-esr is installed (scripts/install-interop).
 let firefoxInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/firefox-esr")
+
+/// What the interop suites ask of any JSON-lines peer (termcall, Firefox, webrtcbin, Pion).
+extension PeerProcess {
+    struct NoReply: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Asks for a stats line ({"cmd":"stats"}) and returns it.
+    func statistics(milliseconds: Int = 5_000) throws -> [String: Any] {
+        try send(["cmd": "stats"])
+        guard let line = waitFor(milliseconds: milliseconds, { $0["event"] as? String == "stats" }) else {
+            throw NoReply(description: "no stats line: \(errorLog.suffix(600))")
+        }
+        return line
+    }
+
+    /// Relays this peer's next offer to `answerer` and the answer back; returns the lines the
+    /// answerer printed before its answer. A description is {"type":...,"sdp":...}, or a bare
+    /// {"sdp":...} from the browser drivers.
+    @discardableResult
+    func offer(to answerer: PeerProcess, milliseconds: Int = 30_000) throws -> [[String: Any]] {
+        guard let offer = waitFor(milliseconds: milliseconds, { $0["sdp"] is String && ($0["type"] as? String ?? "offer") == "offer" }) else {
+            throw NoReply(description: "no offer: \(errorLog.suffix(800))")
+        }
+        try answerer.send(["type": "offer", "sdp": offer["sdp"] as! String])
+        var passed: [[String: Any]] = []
+        guard let answer = answerer.waitFor(milliseconds: milliseconds, { line in
+            if line["sdp"] is String { return true }
+            passed.append(line)
+            return false
+        }) else { throw NoReply(description: "no answer: \(answerer.errorLog.suffix(800))") }
+        try send(["type": "answer", "sdp": answer["sdp"] as! String])
+        return passed
+    }
+}

@@ -13,24 +13,11 @@ struct WebrtcbinInteropTests {
     static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
     static let script = InteropEnvironment.root + "/Tests/Interop/webrtcbin_peer.py"
 
-    func stats(_ p: PeerProcess) throws -> [String: Any] {
-        try p.send(["cmd": "stats"])
-        return try #require(p.waitFor(milliseconds: 5_000) { $0["event"] as? String == "stats" }, "\(p.errorLog.suffix(600))")
-    }
-
-    /// Relays offer and answer; returns once both printed theirs.
-    func negotiate(offerer: PeerProcess, answerer: PeerProcess) throws {
-        let offer = try #require(offerer.waitFor(milliseconds: 20_000) { $0["type"] as? String == "offer" }, "no offer: \(offerer.errorLog.suffix(800))")
-        try answerer.send(["type": "offer", "sdp": offer["sdp"] as! String])
-        let answer = try #require(answerer.waitFor(milliseconds: 20_000) { $0["type"] as? String == "answer" }, "no answer: \(answerer.errorLog.suffix(800))")
-        try offerer.send(["type": "answer", "sdp": answer["sdp"] as! String])
-    }
-
     @Test(arguments: [true, false])
     func aMaxBundleWebrtcbinCallCarriesChatAudioAndVideo(termcallOffers: Bool) throws {
         let call = try PeerProcess(Self.termcall, ["call", "--signal", "stdio", "--loopback"] + (termcallOffers ? ["--offer"] : []))
         let peer = try PeerProcess("/usr/bin/python3", [Self.script, termcallOffers ? "--answer" : "--offer", "--audio", "--video", "--bundle-policy", "max-bundle"])
-        if termcallOffers { try negotiate(offerer: call, answerer: peer) } else { try negotiate(offerer: peer, answerer: call) }
+        try (termcallOffers ? call : peer).offer(to: termcallOffers ? peer : call)
         #expect(call.waitFor(milliseconds: 10_000) { $0["event"] as? String == "chat-open" } != nil, "no chat: \(call.errorLog.suffix(800)) | \(peer.errorLog.suffix(800))")
         // Ours reaches webrtcbin and is echoed; webrtcbin's own reaches us.
         try call.send(["chat": "from the terminal ✓"])
@@ -41,8 +28,8 @@ struct WebrtcbinInteropTests {
         var ours: [String: Any] = [:], theirs: [String: Any] = [:]
         let deadline = Date().addingTimeInterval(15)
         repeat {
-            ours = try stats(call)
-            theirs = try stats(peer)
+            ours = try call.statistics()
+            theirs = try peer.statistics()
         } while Date() < deadline && ((ours["video_frames_decoded"] as? Int ?? 0) < 20 || (ours["audio_played"] as? Int ?? 0) < 40
                                       || (theirs["video_frames_received"] as? Int ?? 0) < 20 || (theirs["audio_frames_received"] as? Int ?? 0) < 40)
         #expect((ours["video_frames_decoded"] as? Int ?? 0) >= 20 && (ours["audio_played"] as? Int ?? 0) >= 40, "\(ours)")
@@ -64,12 +51,12 @@ struct WebrtcbinInteropTests {
     func anUnbundledPeerGetsAnAudioCallAndOneLine(termcallOffers: Bool) throws {
         let call = try PeerProcess(Self.termcall, ["call", "--signal", "stdio", "--loopback"] + (termcallOffers ? ["--offer"] : []))
         let peer = try PeerProcess("/usr/bin/python3", [Self.script, termcallOffers ? "--answer" : "--offer", "--audio", "--video"])
-        if termcallOffers { try negotiate(offerer: call, answerer: peer) } else { try negotiate(offerer: peer, answerer: call) }
+        try (termcallOffers ? call : peer).offer(to: termcallOffers ? peer : call)
         var ours: [String: Any] = [:], theirs: [String: Any] = [:]
         let deadline = Date().addingTimeInterval(15)
         repeat {
-            ours = try stats(call)
-            theirs = try stats(peer)
+            ours = try call.statistics()
+            theirs = try peer.statistics()
         } while Date() < deadline && ((ours["audio_played"] as? Int ?? 0) < 40 || (theirs["audio_frames_received"] as? Int ?? 0) < 40)
         #expect((ours["audio_played"] as? Int ?? 0) >= 40 && (theirs["audio_frames_received"] as? Int ?? 0) >= 40, "\(ours) | \(theirs)")
         #expect(ours["video_frames_decoded"] as? Int == 0 && theirs["video_frames_received"] as? Int == 0)
