@@ -71,7 +71,7 @@ struct CallCommand: ParsableCommand {
     @Flag(name: .long, help: "Offer your host addresses as random .local names (answered by multicast DNS on your LAN only), as browsers do.")
     var hideHostAddresses = false
 
-    @Option(name: .long, help: ArgumentHelp("How the offer asks for BUNDLE: 'balanced' (the default), 'max-bundle' (sections after the first are bundle-only, as GStreamer and some apps offer) or 'max-compat'. The call runs on one transport either way.", valueName: "POLICY"))
+    @Option(name: .long, help: ArgumentHelp("How the offer asks for BUNDLE: 'balanced' (the default), 'max-bundle' (sections after the first are bundle-only, as Firefox and GStreamer offer with that policy) or 'max-compat'. The call runs on one transport either way.", valueName: "POLICY"))
     var bundlePolicy: BundlePolicy = .balanced
 
     @Option(name: .long, help: ArgumentHelp("Video to send: 'test' (a moving pattern), a V4L2 device such as /dev/video0, a .y4m file, or 'none'.", valueName: "SOURCE"))
