@@ -51,7 +51,7 @@ import Testing
     @Test func anAbsentCameraGivesOneLineAndANonZeroExit() throws {
         let tmux = try Tmux("\(Tmux.termcall) preview --camera /dev/video9", columns: 200)
         defer { tmux.kill() }
-        let pane = try #require(tmux.waitFor { $0.contains("EXIT=") })
+        let pane = try #require(tmux.waitFor { $0.contains("EXIT=") }, "\(tmux.capture())")
         let lines = pane.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("EXIT=") }
         #expect(lines == ["termcall: camera /dev/video9 not found — run `termcall devices` to list cameras, or use --camera test"])
         #expect(pane.contains("EXIT=1 RESTORED=yes"))
@@ -132,7 +132,7 @@ import Testing
         let tmux = try Tmux("\(Tmux.termcall) preview --camera test", columns: 160, rows: 50, environment: ["COLORTERM": "truecolor"])
         defer { tmux.kill() }
         _ = try #require(tmux.waitFor { $0.contains("0 dropped") })
-        let server = try #require(Int32(try Tmux.run(["display-message", "-p", "-t", tmux.session, "#{pid}"])
+        let server = try #require(Int32(try tmux.run(["display-message", "-p", "-t", tmux.session, "#{pid}"])
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         // The impairment: the terminal (tmux) reads nothing for 0.7 s while the picture keeps moving.
         kill(server, SIGSTOP)
