@@ -34,6 +34,8 @@ let package = Package(
         .library(name: "Signaling", targets: ["Signaling"]),
         // For the libFuzzer package in Fuzz/ (scripts/fuzz).
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
+        .library(name: "EventLoop", targets: ["EventLoop"]),
+        .library(name: "VideoPipeline", targets: ["VideoPipeline"]),
         .library(name: "Call", targets: ["Call"]),
         .library(name: "SignalingServer", targets: ["SignalingServer"]),
     ],
@@ -84,7 +86,7 @@ let package = Package(
         .target(name: "TURN", dependencies: ["STUN", "CryptoPrimitives"], swiftSettings: strict),
         .target(name: "ICE", dependencies: ["STUN", "TURN", "CryptoPrimitives"], swiftSettings: strict),
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
-        .target(name: "RTP", swiftSettings: strict),
+        .target(name: "RTP", dependencies: ["MediaCore"], swiftSettings: strict),
         .target(name: "SCTP", dependencies: ["CUsrsctp"], swiftSettings: strict),
         .target(name: "SDP", swiftSettings: strict),
         .target(name: "DTLS", dependencies: ["COpenSSL", "CryptoPrimitives", "SRTP"], swiftSettings: strict),
@@ -107,8 +109,12 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], swiftSettings: strict),
         /// A call: devices → pipelines → PeerConnection and back.
-        .target(name: "Call", dependencies: ["PeerConnection", "SDP", "AudioPipeline", "Codecs", "MediaCore", "MediaDevices", "ICE", "SCTP", "STUN"], swiftSettings: strict),
-        .target(name: "PeerConnection", dependencies: ["ICE", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "Codecs", "MediaCore"], swiftSettings: strict),
+        /// The one loop: every connection's sockets, the clock, and what else the owner waits on.
+        .target(name: "EventLoop", dependencies: ["PeerConnection", "UDPTransport", "ICE", "STUN"], swiftSettings: strict),
+        .target(name: "Call", dependencies: ["EventLoop", "VideoPipeline", "UDPTransport", "PeerConnection", "SDP", "AudioPipeline", "Codecs", "MediaCore", "MediaDevices", "ICE", "SCTP", "STUN"], swiftSettings: strict),
+        .target(name: "PeerConnection", dependencies: ["ICE", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
+        /// VP8 encode/decode and the send scale, above the transport (encoded frames in and out).
+        .target(name: "VideoPipeline", dependencies: ["PeerConnection", "Codecs", "MediaCore"], swiftSettings: strict),
         /// The UDP shell: sockets, RFC 7983 demultiplexing, the poll loop that drives the ICE agent.
         .target(name: "UDPTransport", dependencies: ["ICE", "STUN", "TURN", "DTLS"], swiftSettings: strict),
 
@@ -136,7 +142,7 @@ let package = Package(
         .testTarget(name: "AudioPipelineTests", dependencies: ["AudioPipeline", "Codecs", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "MediaDevicesTests", dependencies: ["MediaDevices", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "UDPTransport", "MediaCore"], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "PeerConnection", "Codecs", "MediaCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["ICE", "STUN", "TURN", "UDPTransport", "DTLS", "SRTP", "SCTP", "SDP", "PeerConnection", "EventLoop", "VideoPipeline", "Codecs", "MediaCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SecureTransportTests", dependencies: ["DTLS", "SRTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP", "MediaCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SCTPTests", dependencies: ["SCTP", "DTLS", "MediaCore"], swiftSettings: strict),
@@ -146,8 +152,9 @@ let package = Package(
             "Signaling", "STUN", "UDPTransport", "TestSupport",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ], swiftSettings: strict),
-        .testTarget(name: "CallTests", dependencies: ["Call", "PeerConnection", "MediaDevices", "MediaCore", "STUN", "UDPTransport", "SCTP"], swiftSettings: strict),
-        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "RTP", "SDP", "STUN", "MediaCore", "MediaDevices"], swiftSettings: strict),
+        .testTarget(name: "CallTests", dependencies: ["Call", "EventLoop", "PeerConnection", "MediaDevices", "MediaCore", "STUN", "UDPTransport", "SCTP"], swiftSettings: strict),
+        .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "VideoPipeline", "ICE", "RTP", "SDP", "STUN", "MediaCore", "MediaDevices"], swiftSettings: strict),
+        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),

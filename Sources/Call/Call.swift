@@ -1,5 +1,6 @@
 import AudioPipeline
 import Codecs
+import EventLoop
 import ICE
 import MediaCore
 import MediaDevices
@@ -7,6 +8,7 @@ import PeerConnection
 import SDP
 import SCTP
 import STUN
+import VideoPipeline
 
 /// What a call captures and plays, chosen on the command line or in the device menu.
 public struct CallConfiguration: Sendable {
@@ -56,6 +58,8 @@ public final class CallLeg {
     /// Stable for the call's lifetime (0 is the first leg); also the far end's id in `CallAudio`.
     public let id: Int
     public let peer: PeerConnection
+    /// This far end's video: our pictures encoded for its path and screen, its frames decoded.
+    public let video: VideoPipeline
     /// The far end's newest decoded picture (the renderer's latest-frame slot).
     public internal(set) var remoteFrame: VideoFrame?
     public internal(set) var remoteFramesDecoded = 0
@@ -82,9 +86,10 @@ public final class CallLeg {
     var quietSince: Int64?
     var lastRestartAt: Int64?
 
-    init(id: Int, peer: PeerConnection) {
+    init(id: Int, peer: PeerConnection) throws {
         self.id = id
         self.peer = peer
+        video = try VideoPipeline()
     }
 }
 
@@ -147,13 +152,10 @@ public final class Call {
     public var cameraPaused = false
 
     private var nextLegID = 1
-    /// The call's own millisecond clock: audio ticks, jitter buffers and video timestamps (each
-    /// leg's transport has its own epoch).
-    private let origin = ContinuousClock.now
-    public var now: Int64 {
-        let elapsed = ContinuousClock.now - origin
-        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-    }
+    /// The call's one loop and its one clock: every leg's sockets, audio ticks, jitter buffers and
+    /// video timestamps.
+    public let loop = EventLoop()
+    public var now: Int64 { loop.now }
     private var camera: LiveVideoFeed?
     private var microphone: AudioStream?
     private var speaker: AudioStream?
@@ -168,7 +170,7 @@ public final class Call {
     /// line each, before anything is sent.
     public init(configuration: CallConfiguration) throws {
         self.configuration = configuration
-        legs = [CallLeg(id: 0, peer: try Self.makePeer(configuration))]
+        legs = [try CallLeg(id: 0, peer: try Self.makePeer(configuration, on: loop))]
         audio = CallAudio(sender: AudioSender(canceller: configuration.voiceProcessing ? try WebRTCAudioProcessor() : nil, encoder: try OpusEncoder()),
                           receiver: try AudioReceiver())
         switch configuration.microphone {
@@ -182,12 +184,12 @@ public final class Call {
 
     deinit { stopDevices() }
 
-    private static func makePeer(_ configuration: CallConfiguration) throws -> PeerConnection {
+    private static func makePeer(_ configuration: CallConfiguration, on loop: EventLoop) throws -> PeerConnection {
         var tracks: Set<MediaKind> = []
         if configuration.microphone != .none { tracks.insert(.audio) }
         if configuration.camera != nil { tracks.insert(.video) }
-        let peer = try PeerConnection(configuration: configuration.iceConfiguration, addresses: configuration.addresses,
-                                      includeLoopback: configuration.includeLoopback, tracks: tracks)
+        let peer = try loop.addConnection(configuration: configuration.iceConfiguration, addresses: configuration.addresses,
+                                          includeLoopback: configuration.includeLoopback, tracks: tracks)
         peer.bundlePolicy = configuration.bundlePolicy
         return peer
     }
@@ -195,7 +197,7 @@ public final class Call {
     /// A new far end (a group call's next participant): its own peer connection with our current
     /// tracks, its own jitter buffer in the mix. Signalling then offers or answers on `leg.peer`.
     public func addLeg() throws -> CallLeg {
-        let leg = CallLeg(id: nextLegID, peer: try Self.makePeer(configuration))
+        let leg = try CallLeg(id: nextLegID, peer: try Self.makePeer(configuration, on: loop))
         nextLegID += 1
         audio.addFarEnd(id: leg.id, receiver: try AudioReceiver())
         legs.append(leg)
@@ -208,10 +210,8 @@ public final class Call {
     public func removeLeg(_ id: Int) -> Bool {
         guard legs.count > 1, let index = legs.firstIndex(where: { $0.id == id }) else { return false }
         let leg = legs.remove(at: index)
-        if !leg.isClosed {
-            leg.peer.close()
-            _ = leg.peer.step(maximumWait: 0)
-        }
+        if !leg.isClosed { leg.peer.close() }
+        loop.removeConnection(leg.peer)
         audio.removeFarEnd(id: id)
         return true
     }
@@ -224,18 +224,38 @@ public final class Call {
         stepLegs(maximumWait: maximumWait).map(\.event)
     }
 
-    /// `step`, with each event's leg: what a group call needs. A leg whose peer closes (it hung
-    /// up) reports `.ended` and stays until `removeLeg`; the call itself ends when its only leg
-    /// closes.
+    /// `step`, with each event's leg: what a group call needs. Every leg's sockets are waited on
+    /// together (no leg waits while another is read), with the audio clock's next tick as the
+    /// longest wait. A leg whose peer closes (it hung up) reports `.ended` and stays until
+    /// `removeLeg`; the call itself ends when its only leg closes.
     public func stepLegs(maximumWait: Int64 = 5) -> [(leg: Int, event: Event)] {
-        guard !hasEnded else { return [] }
+        turn(maximumWait: maximumWait).events
+    }
+
+    /// What one turn of the call brought: each event with its leg, and which of the descriptors
+    /// the caller also waited on are readable.
+    public struct Turn {
+        public var events: [(leg: Int, event: Event)] = []
+        public var readable: [Int32] = []
+    }
+
+    /// `stepLegs`, also waiting on `descriptors` (the terminal): one wait for everything.
+    public func turn(maximumWait: Int64, alsoWaitingOn descriptors: [Int32] = []) -> Turn {
+        var result = Turn()
+        guard !hasEnded else { return result }
+        result.events = advance(maximumWait: maximumWait, descriptors: descriptors, readable: &result.readable)
+        return result
+    }
+
+    private func advance(maximumWait: Int64, descriptors: [Int32], readable: inout [Int32]) -> [(leg: Int, event: Event)] {
         var out: [(leg: Int, event: Event)] = []
-        // Only one leg waits for input; the others are polled (their sockets are all due together
-        // with the audio clock anyway).
-        for (i, leg) in legs.enumerated() where !leg.isClosed {
-            for event in leg.peer.step(maximumWait: i == 0 ? maximumWait : 0) {
-                if let e = handle(event, on: leg) { out.append((leg.id, e)) }
-            }
+        var wait = maximumWait
+        if audioRunning, microphone == nil { wait = max(0, min(wait, nextAudioTick - now)) }
+        let turn = loop.turn(maximumWait: wait, alsoWaitingOn: descriptors)
+        readable = turn.readable
+        for (connection, event) in turn.events {
+            guard let leg = legs.first(where: { $0.peer === connection }), !leg.isClosed else { continue }
+            if let e = handle(event, on: leg) { out.append((leg.id, e)) }
         }
         restartQuietPaths()
         if legs.allSatisfy(\.isClosed) {
@@ -291,10 +311,14 @@ public final class Call {
             leg.audioPacketsReceived += 1
             audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now, farEnd: leg.id)
             return nil
-        case let .video(frame):
+        case let .videoFrame(encoded):
+            guard let frame = leg.video.receive(encoded, from: leg.peer).last else { return nil }
             leg.remoteFrame = frame
             leg.remoteFramesDecoded += 1
             return .remoteVideo(first: leg.remoteFramesDecoded == 1)
+        case .keyframeRequested:
+            leg.video.keyframeRequested()
+            return nil
         case let .track(kind): return .track(kind)
         case let .trackEnded(kind): return .trackEnded(kind)
         case .negotiationNeeded: return .negotiationNeeded
@@ -369,7 +393,7 @@ public final class Call {
         guard let message = ControlMessage.decode(text) else { return nil }
         switch message.type {
         case .view:
-            if let width = message.width, (16...8192).contains(width) { leg.peer.remoteViewWidth = width }
+            if let width = message.width, (16...8192).contains(width) { leg.video.viewWidth = width }
             return nil
         case .verifyCommit, .verifyNonce, .verifyReveal:
             guard var exchange = leg.verification, let channel = leg.controlChannel else { return nil }
@@ -483,10 +507,8 @@ public final class Call {
     public func hangUp() {
         guard !hasEnded else { return }
         hasEnded = true
-        for leg in legs where !leg.isClosed {
-            leg.peer.close()
-            _ = leg.peer.step(maximumWait: 0)
-        }
+        for leg in legs where !leg.isClosed { leg.peer.close() }
+        loop.flush()
         stopDevices()
     }
 
@@ -532,7 +554,7 @@ public final class Call {
             let start = videoStart ?? now
             videoStart = start
             for leg in legs where leg.isSecured && !leg.isClosed {
-                leg.peer.sendVideo(frame, timestamp: UInt32(truncatingIfNeeded: (now - start) * 90))
+                leg.video.send(frame, timestamp: UInt32(truncatingIfNeeded: (now - start) * 90), on: leg.peer)
             }
         } catch {
             out.append((legs[0].id, .problem("the camera stopped: \(error)")))

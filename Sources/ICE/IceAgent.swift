@@ -17,11 +17,13 @@ public struct IceAgent: Sendable {
     public let configuration: IceConfiguration
     /// RFC 8445 §7.1.1: random, decides role conflicts.
     public let tieBreaker: UInt64
-    public private(set) var statistics = Statistics()
+    public internal(set) var statistics = Statistics()
 
     public struct Statistics: Sendable, Equatable {
         public var checksSent = 0, checksReceived = 0, malformed = 0, unauthenticated = 0, roleConflicts = 0
         public var consentChecksSent = 0
+        /// Datagrams dropped unread: from no candidate of the far end's, or of no protocol we speak.
+        public var discarded = 0
         public init() {}
     }
 

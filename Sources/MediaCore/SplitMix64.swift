@@ -1,6 +1,6 @@
 /// A small seeded random generator (SplitMix64): property tests, synthetic clips and, later, network
 /// impairment must be reproducible run to run, which `SystemRandomNumberGenerator` is not.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     public var state: UInt64
 
     public init(seed: UInt64) { state = seed }

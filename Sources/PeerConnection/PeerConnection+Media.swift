@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Codecs
 import MediaCore
 import RTP
 import SRTP
@@ -9,7 +5,7 @@ import SRTP
 /// Running totals behind `statistics(now:)` that RTCP does not keep.
 struct MediaCounters: Sendable {
     var srtpFailures = 0, rtpMalformed = 0, rtpUnknownPayload = 0
-    var framesEncoded = 0, keyframesEncoded = 0
+    var framesEncoded = 0, keyframesEncoded = 0, sentWidth = 0, sentHeight = 0
     var framesDecoded = 0, framesIncomplete = 0, decodeErrors = 0
     var frameWidth = 0, frameHeight = 0
     var channelsOpened = 0, channelsClosed = 0
@@ -38,48 +34,73 @@ extension PeerConnection {
         audioSequence &+= 1
         let packet = RtpPacket(payloadType: pt, sequenceNumber: audioSequence, timestamp: audioTimestamp, ssrc: audioSSRC, payload: opus)
         guard let protected = try? outbound.protect(packet.serialized()) else { return false }
-        rtcp.sent(packet, now: ice.now)
-        counters.sentBytes[.audio]?.add(opus.count, now: ice.now)
-        return ice.send(protected)
+        rtcp.sent(packet, now: now)
+        counters.sentBytes[.audio]?.add(opus.count, now: now)
+        return transmit(protected)
     }
 
     /// Advances the audio RTP clock without sending (a DTX frame the sender chose not to transmit).
     public func skipAudio(timestampAdvance: UInt32 = 960) { audioTimestamp &+= timestampAdvance }
 
-    /// Encodes one picture with VP8 and sends it as RTP/SRTP (RFC 7741) on the video section;
-    /// `timestamp` is the 90 kHz media time. False until DTLS is up, or when video is not
-    /// negotiated to send.
+    /// Sends one VP8 frame (RFC 7741), encoded by the caller's video pipeline, as RTP/SRTP on the
+    /// video section; `timestamp` is the 90 kHz media time, `width`×`height` the encoded picture's
+    /// size (for statistics). False until DTLS is up, or when video is not negotiated to send.
     @discardableResult
-    public func sendVideo(_ frame: VideoFrame, timestamp: UInt32) -> Bool {
+    public func sendVideo(_ frame: EncodedVideoFrame, timestamp: UInt32) -> Bool {
         guard let outbound = srtpOutbound, let pt = videoPayloadType, canSend(.video) else { return false }
-        // The estimate decides the picture size and rate; the encoder aims a little under it
-        // (RTP, SRTP and retransmissions need the rest).
-        let now = ice.now
-        guard videoScale.admit(frameSequence: frame.sequence, target: sendRate.target, sourceWidth: frame.width, sourceHeight: frame.height, now: now) else { return true }
-        var frame = frame
-        for _ in 0..<videoScale.halvings { frame = frame.halved() }
-        if videoEncoder?.width != frame.width || videoEncoder?.height != frame.height {
-            videoEncoder = try? Vp8Encoder(width: frame.width, height: frame.height, bitrateKbps: UInt32(max(30, sendRate.target * 85 / 100_000)))
-        }
-        videoEncoder?.setTargetBitrate(kbps: UInt32(max(30, sendRate.target * 85 / 100_000)))
-        guard let encoder = videoEncoder, let encoded = try? encoder.encode(frame) else { return false }
-        for picture in encoded {
-            let payloads = videoPacketizer.packetize(picture.data)
-            for (i, payload) in payloads.enumerated() {
-                videoSequence &+= 1
-                let packet = RtpPacket(marker: i == payloads.count - 1, payloadType: pt, sequenceNumber: videoSequence, timestamp: timestamp, ssrc: videoSSRC, payload: payload)
-                if let protected = try? outbound.protect(packet.serialized()) {
-                    sentVideo.sent(packet, now: now)
-                    rtcp.sent(packet, now: now)
-                    videoPacer.enqueue(protected)
-                    counters.sentBytes[.video]?.add(payload.count, now: now)
-                }
+        let payloads = videoPacketizer.packetize(frame.data)
+        for (i, payload) in payloads.enumerated() {
+            videoSequence &+= 1
+            let packet = RtpPacket(marker: i == payloads.count - 1, payloadType: pt, sequenceNumber: videoSequence, timestamp: timestamp, ssrc: videoSSRC, payload: payload)
+            if let protected = try? outbound.protect(packet.serialized()) {
+                sentVideo.sent(packet, now: now)
+                rtcp.sent(packet, now: now)
+                videoPacer.enqueue(protected)
+                counters.sentBytes[.video]?.add(payload.count, now: now)
             }
-            counters.framesEncoded += 1
-            if picture.isKeyframe { counters.keyframesEncoded += 1 }
         }
+        counters.framesEncoded += 1
+        if frame.isKeyframe { counters.keyframesEncoded += 1 }
+        counters.sentWidth = frame.width
+        counters.sentHeight = frame.height
         return true
     }
+
+    /// Bits per second the path carries for video now (the send-side estimate, `SendRateController`):
+    /// what the video pipeline sizes and encodes its pictures for.
+    public var videoTargetBitrate: Int { sendRate.target }
+
+    /// The video pipeline decoded a frame the transport handed it (`.videoFrame`): counted, and
+    /// timed for freezes (W3C webrtc-stats).
+    public func videoDecoded(width: Int, height: Int) {
+        counters.framesDecoded += 1
+        counters.decodedFrames.add(1, now: now)
+        counters.frameWidth = width
+        counters.frameHeight = height
+        if let last = counters.lastDecodedAt {
+            let gap = now - last
+            let mean = counters.meanFrameInterval
+            if Double(gap) > max(3 * mean, mean + 150) {
+                counters.freezeCount += 1
+                counters.totalFreezeMilliseconds += Int(gap)
+            }
+            counters.longestFrameGap = max(counters.longestFrameGap, gap)
+            // The mean follows the stream's frame rate (about the last 30 frames).
+            counters.meanFrameInterval = mean + (Double(min(gap, 1_000)) - mean) / 30
+        }
+        counters.lastDecodedAt = now
+    }
+
+    /// The decoder lost its reference (a frame it could not decode): only a keyframe repairs
+    /// that, so ask for one (RFC 4585 §6.3.1 PLI) and drop delta frames until it comes.
+    public func videoDecodeFailed() {
+        counters.decodeErrors += 1
+        awaitingKeyframe = true
+        if let ssrc = remoteVideoSsrc { rtcp.requestKeyframe(ssrc: ssrc, now: now) }
+    }
+
+    /// True when a video frame given to `sendVideo` now would go out.
+    public var canSendVideoNow: Bool { srtpOutbound != nil && videoPayloadType != nil && canSend(.video) }
 
     /// True when `kind` is negotiated in a direction that sends and we have that track.
     public func canSend(_ kind: MediaKind) -> Bool {
@@ -104,7 +125,7 @@ extension PeerConnection {
     /// retries by.
     public var roundTrip: (seconds: Double, source: RoundTripSource)? {
         if let rtt = rtcpRoundTrip { return (rtt, .rtcp) }
-        if let ms = ice.agent.selectedRoundTrip { return (Double(ms) / 1000, .ice) }
+        if let ms = ice.selectedRoundTrip { return (Double(ms) / 1000, .ice) }
         return nil
     }
 
@@ -114,43 +135,43 @@ extension PeerConnection {
     /// Without receiver reports on our video, each new ICE round trip is the rate controller's
     /// only signal (it may cut, never grow: `SendRateController.roundTripWithoutReports`).
     func rateFromIceRoundTrip() {
-        let samples = ice.agent.selectedRoundTripSamples
+        let samples = ice.selectedRoundTripSamples
         guard samples != iceRoundTripSamplesSeen else { return }
         iceRoundTripSamplesSeen = samples
-        guard videoReportsReceived == 0, canSend(.video), let ms = ice.agent.selectedRoundTrip else { return }
-        let now = ice.now
+        guard videoReportsReceived == 0, canSend(.video), let ms = ice.selectedRoundTrip else { return }
         sendRate.roundTripWithoutReports(Double(ms) / 1000, sentBitrate: Int(8 * (counters.sentBytes[.video]?.rate(now: now) ?? 0)), now: now)
     }
 
     // MARK: receiving
 
-    /// SRTP or SRTCP from the peer (RFC 5761 §4: packet types 192–223 in the second byte are RTCP).
-    func receiveSecureMedia(_ bytes: [UInt8]) {
-        guard let inbound = srtpInbound, bytes.count >= 2 else { return }
-        let now = ice.now
-        if (192...223).contains(bytes[1]) {
-            guard let plain = try? inbound.unprotectRTCP(bytes) else { counters.srtpFailures += 1; return }
-            for request in rtcp.receivedCompound(plain, now: now) {
-                switch request {
-                case .keyframe: videoEncoder?.requestKeyframe()
-                case let .reportReceived(ssrc) where ssrc == videoSSRC:
-                    videoReportsReceived += 1
-                    if let rtt = ice.agent.selectedRoundTrip { sendRate.pathRoundTrip(Double(rtt) / 1000, now: now) }
-                    if let out = rtcp.outbound[ssrc] {
-                        let sent = Int(8 * (counters.sentBytes[.video]?.rate(now: now) ?? 0))
-                        sendRate.report(fractionLost: out.remoteFractionLost ?? 0, roundTrip: out.roundTripTime, sentBitrate: sent, now: now)
-                    }
-                case let .estimatedBitrate(bps): sendRate.remoteEstimate(Int(min(bps, UInt64(Int.max))), now: now)
-                case let .retransmit(ssrc, sequenceNumbers) where ssrc == videoSSRC: retransmit(sequenceNumbers, now: now)
-                default: break
+    /// SRTCP from the peer: reports, feedback, keyframe requests.
+    func receiveSecureControl(_ bytes: [UInt8]) {
+        guard let inbound = srtpInbound else { return }
+        guard let plain = try? inbound.unprotectRTCP(bytes) else { counters.srtpFailures += 1; return }
+        for request in rtcp.receivedCompound(plain, now: now) {
+            switch request {
+            case .keyframe: events.append(.keyframeRequested)
+            case let .reportReceived(ssrc) where ssrc == videoSSRC:
+                videoReportsReceived += 1
+                if let rtt = ice.selectedRoundTrip { sendRate.pathRoundTrip(Double(rtt) / 1000, now: now) }
+                if let out = rtcp.outbound[ssrc] {
+                    let sent = Int(8 * (counters.sentBytes[.video]?.rate(now: now) ?? 0))
+                    sendRate.report(fractionLost: out.remoteFractionLost ?? 0, roundTrip: out.roundTripTime, sentBitrate: sent, now: now)
                 }
+            case let .estimatedBitrate(bps): sendRate.remoteEstimate(Int(min(bps, UInt64(Int.max))), now: now)
+            case let .retransmit(ssrc, sequenceNumbers) where ssrc == videoSSRC: retransmit(sequenceNumbers, now: now)
+            default: break
             }
-            return
         }
+    }
+
+    /// SRTP from the peer: audio to the pipeline, video into the receive buffer, RTX unwrapped.
+    func receiveSecureMedia(_ bytes: [UInt8]) {
+        guard let inbound = srtpInbound else { return }
         guard let plain = try? inbound.unprotect(bytes) else { counters.srtpFailures += 1; return }
         guard let packet = try? RtpPacket.parse(plain) else { counters.rtpMalformed += 1; return }
         if transportFeedback != nil, let sequence = packet.transportSequenceNumber(in: receiveExtensions) {
-            transportFeedback?.received(transportSequenceNumber: sequence, mediaSsrc: packet.ssrc, arrivalMicroseconds: Self.microseconds(), now: now)
+            transportFeedback?.received(transportSequenceNumber: sequence, mediaSsrc: packet.ssrc, arrivalMicroseconds: arrivalMicroseconds, now: now)
         }
         switch receivePayloadTypes[packet.payloadType] {
         case .audio:
@@ -217,17 +238,9 @@ extension PeerConnection {
         videoNack?.incoming(packet, now: now)
     }
 
-    /// A monotonic clock in microseconds: transport feedback reports arrival in 250 µs steps.
-    static func microseconds() -> Int64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Int64(t.tv_sec) * 1_000_000 + Int64(t.tv_nsec) / 1_000
-    }
-
     /// Frames whose missing packets waited too long go to assembly without them; due NACKs and
     /// transport feedback go out.
     func releaseWaitingVideo() {
-        let now = ice.now
         if transportFeedback != nil { rtcp.sendFeedback(transportFeedback!.poll(now: now)) }
         // Retry about once a round trip, and wait for repairs about three: a first NACK, a lost
         // retransmission and a second try. Without a measured round trip, assume 100 ms.
@@ -242,7 +255,7 @@ extension PeerConnection {
             rtcp.sendFeedback(feedback)
         }
         for ordered in videoPackets.poll(now: now) { assemble(ordered, now: now) }
-        for datagram in videoPacer.poll(now: now, bitsPerSecond: sendRate.target) { ice.send(datagram) }
+        for datagram in videoPacer.poll(now: now, bitsPerSecond: sendRate.target) { transmit(datagram) }
     }
 
     /// In-order packets → VP8 frames → pictures. Only decodable frames reach the decoder: after a
@@ -258,16 +271,7 @@ extension PeerConnection {
                     rtcp.requestKeyframe(ssrc: packet.ssrc, now: now)
                     continue
                 }
-                do throws(CodecError) {
-                    for picture in try videoDecoder?.decode(frame.data) ?? [] {
-                        decoded(picture, now: now)
-                    }
-                } catch {
-                    // The decoder lost its reference: only a keyframe repairs that.
-                    counters.decodeErrors += 1
-                    awaitingKeyframe = true
-                    rtcp.requestKeyframe(ssrc: packet.ssrc, now: now)
-                }
+                events.append(.videoFrame(EncodedVideoFrame(data: frame.data, isKeyframe: frame.isKeyframe)))
             case .incompleteFrame:
                 counters.framesIncomplete += 1
                 awaitingKeyframe = true
@@ -276,31 +280,11 @@ extension PeerConnection {
         }
     }
 
-    private func decoded(_ picture: VideoFrame, now: Int64) {
-        counters.framesDecoded += 1
-        counters.decodedFrames.add(1, now: now)
-        counters.frameWidth = picture.width
-        counters.frameHeight = picture.height
-        if let last = counters.lastDecodedAt {
-            let gap = now - last
-            let mean = counters.meanFrameInterval
-            if Double(gap) > max(3 * mean, mean + 150) {
-                counters.freezeCount += 1
-                counters.totalFreezeMilliseconds += Int(gap)
-            }
-            counters.longestFrameGap = max(counters.longestFrameGap, gap)
-            // The mean follows the stream's frame rate (about the last 30 frames).
-            counters.meanFrameInterval = mean + (Double(min(gap, 1_000)) - mean) / 30
-        }
-        counters.lastDecodedAt = now
-        events.append(.video(picture))
-    }
-
     /// Sends due RTCP: reports on schedule, keyframe requests at once.
     func flushRtcp() {
         guard let outbound = srtpOutbound else { return }
-        for compound in rtcp.poll(now: ice.now) {
-            if let protected = try? outbound.protectRTCP(compound) { ice.send(protected) }
+        for compound in rtcp.poll(now: now) {
+            if let protected = try? outbound.protectRTCP(compound) { transmit(protected) }
         }
     }
 
@@ -308,11 +292,10 @@ extension PeerConnection {
 
     /// The figures of W3C webrtc-stats a call needs: transport, each stream both ways, data channels.
     public func statistics() -> PeerConnectionStatistics {
-        let now = ice.now
         var stats = PeerConnectionStatistics()
-        stats.transport.iceState = ice.agent.state
-        if let pair = ice.agent.selectedCandidates {
-            let relay = ice.agent.selectedRelayTransport
+        stats.transport.iceState = ice.state
+        if let pair = ice.selectedCandidates {
+            let relay = ice.selectedRelayTransport
             let path = relay.map { $0 == .udp ? "udp" : "udp, relayed over \($0.rawValue.uppercased())" } ?? (pair.local.isTCP ? "tcp" : "udp")
             stats.transport.selectedPair = "\(pair.local.kind.rawValue) \(pair.local.address.map { "\($0)" } ?? "?") ↔ \(pair.remote.kind.rawValue) \(pair.remote.address.map { "\($0)" } ?? "?") (\(path))"
             stats.transport.localCandidateType = pair.local.kind.rawValue
@@ -328,10 +311,10 @@ extension PeerConnection {
         stats.transport.rtpMalformed = counters.rtpMalformed
         stats.transport.rtcpMalformed = rtcp.malformed
         stats.transport.rtpUnknownPayload = counters.rtpUnknownPayload
-        stats.transport.datagramsDiscarded = ice.discarded
-        stats.transport.stunRejected = ice.agent.statistics.malformed + ice.agent.statistics.unauthenticated
-        stats.transport.checksSent = ice.agent.statistics.checksSent
-        stats.transport.checksReceived = ice.agent.statistics.checksReceived
+        stats.transport.datagramsDiscarded = ice.statistics.discarded
+        stats.transport.stunRejected = ice.statistics.malformed + ice.statistics.unauthenticated
+        stats.transport.checksSent = ice.statistics.checksSent
+        stats.transport.checksReceived = ice.statistics.checksReceived
         for kind in MediaKind.allCases {
             let ssrc = kind == .audio ? audioSSRC : videoSSRC
             guard let out = rtcp.outbound[ssrc], out.packetsSent > 0 else { continue }
@@ -345,8 +328,8 @@ extension PeerConnection {
             s.nackReceived = out.nackReceived
             if kind == .video {
                 s.targetBitrate = sendRate.target
-                s.frameWidth = videoEncoder?.width ?? 0
-                s.frameHeight = videoEncoder?.height ?? 0
+                s.frameWidth = counters.sentWidth
+                s.frameHeight = counters.sentHeight
                 s.retransmittedPacketsSent = counters.retransmittedPacketsSent
                 s.retransmittedBytesSent = counters.retransmittedBytesSent
             }

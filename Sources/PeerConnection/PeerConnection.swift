@@ -1,4 +1,3 @@
-import Codecs
 import CryptoPrimitives
 import DTLS
 import Foundation
@@ -9,12 +8,14 @@ import SCTP
 import SDP
 import SRTP
 import STUN
-import UDPTransport
 
 /// An RTCPeerConnection-shaped session on one bundled transport: ICE → DTLS → SRTP + SCTP
-/// (W3C webrtc-pc, JSEP RFC 8829). Tracks are audio and video the caller feeds (`sendAudio`,
-/// `sendVideo`); what arrives comes back as events from `step`. Owned by one thread, which calls
-/// `step` in its loop; nothing here blocks except `step`'s bounded wait.
+/// (W3C webrtc-pc, JSEP RFC 8829), as a state machine with no I/O of its own. Input: what the
+/// sockets delivered (`handle(_:now:)`), timeouts (`handleTimeout(now:)`) and API calls. Output:
+/// datagrams to send (`takeTransmits`), events (`takeEvents`) and the next wake-up
+/// (`nextTimeout`). No sockets, threads, sleeps or clock reads: time is only ever what the owner
+/// passed in last, so two of these on one simulated clock behave exactly as their inputs say.
+/// API calls happen at the time of the latest input or timeout. Owned by one thread.
 public final class PeerConnection {
     public enum Event: Sendable, Equatable {
         case connectionState(IceConnectionState)
@@ -36,8 +37,12 @@ public final class PeerConnection {
         /// An audio RTP packet from the peer (Opus, RFC 7587), already unprotected: feed it to the
         /// receive pipeline (`CallAudio.receive`).
         case audio(sequence: UInt16, timestamp: UInt32, payload: [UInt8])
-        /// A decoded frame of the peer's video.
-        case video(VideoFrame)
+        /// A whole VP8 frame of the peer's video, decodable (after a loss, delta frames wait for the
+        /// keyframe asked for): feed it to the video pipeline, which reports back
+        /// (`videoDecoded`, `videoDecodeFailed`).
+        case videoFrame(EncodedVideoFrame)
+        /// The peer lost our picture (PLI/FIR): the video pipeline's next frame must be a keyframe.
+        case keyframeRequested
         /// The peer closed DTLS (hung up), or `close` was called.
         case closed
         /// This machine's addresses changed: new host candidates are gathered; `restartIce` (and
@@ -61,7 +66,15 @@ public final class PeerConnection {
         }
     }
 
-    public let ice: IceTransport
+    /// The ICE agent (RFC 8445) of the one bundled transport; the owner's shell carries out its
+    /// transmits and feeds it the sockets' input through `handle`.
+    public private(set) var ice: IceAgent
+    /// The latest time the owner passed in (ms on its clock).
+    public private(set) var now: Int64
+    /// When the datagram being handled arrived (µs on the owner's clock): transport-wide feedback
+    /// reports arrivals in 250 µs steps.
+    var arrivalMicroseconds: Int64 = 0
+    private var outgoing: [IceTransmit] = []
     public let certificate: DtlsCertificate
     public private(set) var signalingState = SignalingState.stable
     /// The latest agreement of an offer/answer exchange.
@@ -79,7 +92,7 @@ public final class PeerConnection {
     public private(set) var isInitialOfferer = false
     /// Every candidate is gathered (STUN and TURN servers answered or gave up): a description made
     /// now is complete, for signalling that does not trickle.
-    public var iceGatheringComplete: Bool { ice.agent.gatheringDone }
+    public var iceGatheringComplete: Bool { ice.gatheringDone }
     /// Remote candidates on transports we do not check (TCP), skipped quietly.
     public private(set) var skippedCandidates = 0
     private var localTransport: JsepAnswerer.LocalTransport
@@ -108,7 +121,6 @@ public final class PeerConnection {
     var audioSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
     var audioTimestamp = UInt32(truncatingIfNeeded: SecureRandom.uint64())
     var videoSequence = UInt16(truncatingIfNeeded: SecureRandom.uint64())
-    var videoEncoder: Vp8Encoder?
     var videoPacketizer = Vp8Packetizer(maxPayloadSize: 1_100, initialPictureId: 0)
     var videoDepacketizer = Vp8Depacketizer()
     /// Retransmission (RFC 4588) and loss repair (PeerConnection+Media.swift).
@@ -128,38 +140,35 @@ public final class PeerConnection {
     var sendRate = SendRateController()
     /// Receiver reports on our video so far, and the ICE round trips already given to `sendRate`.
     var videoReportsReceived = 0, iceRoundTripSamplesSeen = 0
-    var videoScale = VideoSendScale()
     var videoPacer = VideoPacer()
-    /// The largest picture width the far end can use (it draws on a terminal); nil: any.
-    public var remoteViewWidth: Int? {
-        didSet { videoScale.viewWidth = remoteViewWidth }
-    }
     /// After a lost frame, delta frames reference a picture the decoder never had: wait for a keyframe.
     var awaitingKeyframe = false
-    let videoDecoder = try? Vp8Decoder()
     var rtcp: RtcpSession
     var counters = MediaCounters()
 
     /// - Parameters:
     ///   - tracks: what we send from the start (both by default: test sources stand in for
     ///     absent devices); `addTrack`/`removeTrack` change it later.
-    public init(configuration: IceConfiguration = .init(), addresses: [TransportAddress.IP]? = nil, includeLoopback: Bool = false,
-                tracks: Set<MediaKind> = [.audio, .video]) throws {
-        ice = try IceTransport(agent: IceAgent(role: .controlling, configuration: configuration), addresses: addresses, includeLoopback: includeLoopback)
+    ///   - now: the owner's clock now (ms).
+    ///   - unixMillisecondsAtZero: wall-clock time at the owner's clock's zero, for the NTP
+    ///     timestamps of RTCP sender reports (RFC 3550 §4); a simulation passes any fixed value.
+    ///   - scheduleSeed: seeds the randomised RTCP report intervals (RFC 3550 §6.3.1); a
+    ///     simulation fixes it so a run repeats exactly. Nil: random.
+    public init(configuration: IceConfiguration = .init(), tracks: Set<MediaKind> = [.audio, .video], now: Int64 = 0,
+                unixMillisecondsAtZero: Int64, scheduleSeed: UInt64? = nil) throws {
+        ice = IceAgent(role: .controlling, configuration: configuration)
+        self.now = now
         certificate = try DtlsCertificate()
         self.tracks = tracks
-        let credentials = ice.agent.localCredentials
+        let credentials = ice.localCredentials
         localTransport = JsepAnswerer.LocalTransport(iceUfrag: credentials.ufrag, icePassword: credentials.password, fingerprint: certificate.fingerprint.description)
         // RFC 7022: a random CNAME per session, so calls cannot be linked by it.
         let cname = String(SecureRandom.uint64(), radix: 36) + String(SecureRandom.uint64(), radix: 36)
         localTransport.cname = cname
-        // SRs carry wall-clock NTP time (RFC 3550 §4): NTP seconds at the ICE clock's zero.
-        var wall = timespec()
-        clock_gettime(CLOCK_REALTIME, &wall)
-        let nowMs = Int64(wall.tv_sec) * 1000 + Int64(wall.tv_nsec) / 1_000_000 - ice.now
-        let ntpMs = UInt64(max(0, nowMs)) + 2_208_988_800_000 // 1900 → 1970
+        // SRs carry wall-clock NTP time (RFC 3550 §4): NTP seconds at the owner's clock's zero.
+        let ntpMs = UInt64(max(0, unixMillisecondsAtZero)) + 2_208_988_800_000 // 1900 → 1970
         rtcp = RtcpSession(cname: cname, receiverSsrc: UInt32(truncatingIfNeeded: SecureRandom.uint64()) | 4,
-                           ntpAtZero: ((ntpMs / 1000) << 32) | (((ntpMs % 1000) << 32) / 1000), seed: SecureRandom.uint64())
+                           ntpAtZero: ((ntpMs / 1000) << 32) | (((ntpMs % 1000) << 32) / 1000), seed: scheduleSeed ?? SecureRandom.uint64())
         rtcp.addSender(ssrc: audioSSRC, kind: .audio)
         rtcp.addSender(ssrc: videoSSRC, kind: .video)
     }
@@ -180,7 +189,7 @@ public final class PeerConnection {
         fillTransport()
         sessionVersion += 1
         signalingState = .haveLocalOffer
-        offeredAt = ice.now
+        offeredAt = now
         return JsepOfferer.offer(transport: localTransport, tracks: localTracks, sections: offerSections(), bundlePolicy: bundlePolicy,
                                   sessionVersion: sessionVersion).serialized
     }
@@ -252,9 +261,10 @@ public final class PeerConnection {
     public func addIceCandidate(_ line: String) {
         var text = line.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("a=") { text.removeFirst(2) }
-        if text.isEmpty || text == "end-of-candidates" { ice.remoteCandidatesComplete(); return }
+        if text.isEmpty || text == "end-of-candidates" { ice.remoteCandidatesComplete(now: now); drainIce(); return }
         do throws(IceCandidate.ParseError) {
-            ice.addRemoteCandidate(try IceCandidate(sdp: text))
+            ice.addRemoteCandidate(try IceCandidate(sdp: text), now: now)
+            drainIce()
         } catch {
             switch error {
             case .unsupportedTransport: skippedCandidates += 1 // a transport ICE does not define (neither UDP nor TCP): nothing to say
@@ -299,53 +309,96 @@ public final class PeerConnection {
         events.append(.closed)
     }
 
-    // MARK: the loop
+    // MARK: input and output
 
-    /// Waits up to `maximumWait` ms for network input or a timer, handles it, and returns what happened.
-    public func step(maximumWait: Int64 = 10) -> [Event] {
-        var wait = channels == nil ? maximumWait : min(maximumWait, 10) // SCTP wants a 10 ms tick
-        if let due = rtcp.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
-        if let due = videoPackets.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
-        if let due = videoNack?.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
-        if let due = transportFeedback?.nextTimeout { wait = max(0, min(wait, due - ice.now)) }
-        if let due = videoPacer.nextTimeout(now: ice.now, bitsPerSecond: sendRate.target) { wait = max(0, min(wait, due - ice.now)) }
-        for event in ice.step(maximumWait: wait) {
-            switch event {
-            case let .ice(.connectionState(state)):
-                events.append(.connectionState(state))
-            case .ice(.selectedPair):
-                startDtlsIfReady()
-            case let .ice(.localCandidate(candidate)):
-                events.append(.iceCandidate(candidate.description))
-            case .ice(.gatheringComplete):
-                events.append(.iceGatheringComplete)
-            case let .ice(.problem(text)):
-                events.append(.problem(text))
-            case .ice:
-                break
-            case .interfacesChanged:
-                events.append(.networkChanged)
-            case let .data(bytes, _):
-                guard let first = bytes.first else { break }
-                switch DatagramKind(firstByte: first) {
-                case .dtls: dtls?.handleDatagram(bytes, now: ice.now)
-                case .rtp: receiveSecureMedia(bytes)
-                default: break
-                }
-            }
-        }
-        if let sent = offeredAt, signalingState == .haveLocalOffer, ice.now - sent >= answerTimeout {
+    /// One thing the sockets delivered, at `now` (ms; `microseconds` is the arrival stamp, when
+    /// the owner has one). Each datagram is classified once (`DatagramKind`, by the agent) and
+    /// goes where it belongs: STUN and TURN to ICE, DTLS to the handshake, SRTP and SRTCP to media.
+    public func handle(_ input: SocketInput, now: Int64, microseconds: Int64? = nil) {
+        advance(to: now)
+        arrivalMicroseconds = microseconds ?? now * 1_000
+        if input == .interfacesChanged { events.append(.networkChanged); return }
+        if let data = ice.handle(input, now: self.now) { receive(data) }
+        drainIce()
+    }
+
+    /// Timers due by `now`: ICE's, DTLS's, SCTP's, RTCP's, the receive buffer's and NACKs', the
+    /// pacer's; an answer overdue. Calling it early is harmless.
+    public func handleTimeout(now: Int64) {
+        advance(to: now)
+        if let due = ice.nextTimeout, due <= self.now { ice.handleTimeout(now: self.now) }
+        drainIce()
+        if let sent = offeredAt, signalingState == .haveLocalOffer, self.now - sent >= answerTimeout {
             offeredAt = nil
             events.append(.problem("no answer from the far end in \(answerTimeout / 1000) s: it may have gone, or its signalling is stuck; still waiting"))
         }
         rateFromIceRoundTrip()
-        dtls?.handleTimeout(now: ice.now)
-        channels?.handleTimeout(now: ice.now)
+        dtls?.handleTimeout(now: self.now)
+        channels?.handleTimeout(now: self.now)
         releaseWaitingVideo()
         flushSecure()
         flushRtcp()
+    }
+
+    /// When `handleTimeout` next has something to do (ms on the owner's clock); nil: only input
+    /// can wake this connection.
+    public var nextTimeout: Int64? {
+        var due = [ice.nextTimeout, rtcp.nextTimeout, videoPackets.nextTimeout, videoNack?.nextTimeout, transportFeedback?.nextTimeout,
+                   videoPacer.nextTimeout(now: now, bitsPerSecond: sendRate.target), dtls?.nextTimeout(now: now)]
+        if channels != nil { due.append(now + 10) } // usrsctp's timers tick in 10 ms steps
+        if let sent = offeredAt, signalingState == .haveLocalOffer { due.append(sent + answerTimeout) }
+        // Never earlier than now (RTCP says "at once" with a time before any clock's).
+        return due.compactMap { $0 }.min().map { max($0, now) }
+    }
+
+    /// Datagrams to send, in order, each on the socket (or stream) it names.
+    public func takeTransmits() -> [IceTransmit] {
+        defer { outgoing = [] }
+        return outgoing
+    }
+
+    /// What happened since the last call.
+    public func takeEvents() -> [Event] {
         defer { events = [] }
         return events
+    }
+
+    private func advance(to time: Int64) { now = max(now, time) }
+
+    /// Application data on the selected path (DTLS, SRTP, SRTCP); false before ICE has one.
+    @discardableResult
+    func transmit(_ payload: [UInt8]) -> Bool {
+        guard let t = ice.transmitApplicationData(payload) else { return false }
+        outgoing.append(t)
+        return true
+    }
+
+    /// ICE's transmits and events after anything that may have made some.
+    private func drainIce() {
+        while let t = ice.pollTransmit() { outgoing.append(t) }
+        while let event = ice.pollEvent() {
+            switch event {
+            case let .connectionState(state): events.append(.connectionState(state))
+            case .selectedPair: startDtlsIfReady()
+            case let .localCandidate(candidate): events.append(.iceCandidate(candidate.description))
+            case .gatheringComplete: events.append(.iceGatheringComplete)
+            case let .problem(text): events.append(.problem(text))
+            case let .relayedData(bytes, from):
+                let kind = DatagramKind(bytes)
+                if kind.isApplication { receive(ApplicationDatagram(kind: kind, bytes: bytes, from: from)) } else { ice.countDiscarded() }
+            }
+        }
+    }
+
+    private func receive(_ data: ApplicationDatagram) {
+        switch data.kind {
+        case .dtls:
+            dtls?.handleDatagram(data.bytes, now: now)
+            flushSecure()
+        case .rtp: receiveSecureMedia(data.bytes)
+        case .rtcp: receiveSecureControl(data.bytes)
+        default: break
+        }
     }
 
     // MARK: negotiation internals
@@ -367,14 +420,15 @@ public final class PeerConnection {
     /// New local ICE credentials, in the agent and in our next description (RFC 8445 §9).
     private func restartLocalIce() {
         let fresh = IceCredentials.random()
-        ice.restart(credentials: fresh)
+        ice.restart(credentials: fresh, now: now)
+        drainIce()
         localTransport.iceUfrag = fresh.ufrag
         localTransport.icePassword = fresh.password
     }
 
     private func fillTransport() {
-        localTransport.candidates = ice.agent.localCandidateList.map(\.description)
-        localTransport.candidatesComplete = ice.agent.gatheringDone
+        localTransport.candidates = ice.localCandidateList.map(\.description)
+        localTransport.candidatesComplete = ice.gatheringDone
         if let dtls { localTransport.setup = dtls.role == .client ? "active" : "passive" } // RFC 8842 §5.5: keep the roles
     }
 
@@ -421,10 +475,11 @@ public final class PeerConnection {
         }
         agreement = agreed
         if previous?.remoteIceUfrag != agreed.remoteIceUfrag || previous?.remoteIcePassword != agreed.remoteIcePassword {
-            ice.setRemoteCredentials(IceCredentials(ufrag: agreed.remoteIceUfrag, password: agreed.remoteIcePassword))
+            ice.setRemoteCredentials(IceCredentials(ufrag: agreed.remoteIceUfrag, password: agreed.remoteIcePassword), now: now)
         }
-        for line in agreed.remoteCandidates { if let c = try? IceCandidate(sdp: line) { ice.addRemoteCandidate(c) } }
-        if agreed.remoteCandidatesComplete { ice.remoteCandidatesComplete() }
+        for line in agreed.remoteCandidates { if let c = try? IceCandidate(sdp: line) { ice.addRemoteCandidate(c, now: now) } }
+        if agreed.remoteCandidatesComplete { ice.remoteCandidatesComplete(now: now) }
+        drainIce()
         transceivers = agreed.sections.enumerated().map { index, section in
             let m = index < description.media.count ? description.media[index] : nil
             return Transceiver(mid: section.mid, kind: section.kind, accepted: section.accepted, payloadType: section.payloadType,
@@ -484,9 +539,9 @@ public final class PeerConnection {
                 return
             }
         }
-        if let dtls, dtls.role == .client, !dtlsStarted, ice.agent.selectedCandidates != nil {
+        if let dtls, dtls.role == .client, !dtlsStarted, ice.selectedCandidates != nil {
             dtlsStarted = true
-            dtls.start(now: ice.now)
+            dtls.start(now: now)
             flushSecure()
         }
     }
@@ -507,12 +562,19 @@ public final class PeerConnection {
         while let event = dtls.pollEvent() {
             switch event {
             case let .connected(keys):
-                srtpOutbound = try? SrtpSession(profile: keys.profile, key: keys.localKey, salt: keys.localSalt, direction: .outbound)
-                srtpInbound = try? SrtpSession(profile: keys.profile, key: keys.remoteKey, salt: keys.remoteSalt, direction: .inbound)
+                do {
+                    srtpOutbound = try SrtpSession(profile: keys.profile, key: keys.localKey, salt: keys.localSalt, direction: .outbound)
+                    srtpInbound = try SrtpSession(profile: keys.profile, key: keys.remoteKey, salt: keys.remoteSalt, direction: .inbound)
+                } catch {
+                    // Media could never be protected: say so and end, rather than report a secured call.
+                    events.append(.problem("SRTP could not start (\(error)); hang up and call again"))
+                    close()
+                    return
+                }
                 events.append(.secured(keys.profile))
                 startSctpIfAgreed()
             case let .data(bytes):
-                channels?.handleDatagram(bytes, now: ice.now)
+                channels?.handleDatagram(bytes, now: now)
             case let .failed(error):
                 // A failed handshake (a certificate that is not the signalled one, RFC 8827 §6.5)
                 // ends the connection: media would never be secured, and the user must see why.
@@ -554,7 +616,7 @@ public final class PeerConnection {
             }
             while let packet = channels.pollTransmit() { dtls.send(packet) }
         }
-        while let datagram = dtls.pollTransmit() { ice.send(datagram) }
+        while let datagram = dtls.pollTransmit() { transmit(datagram) }
     }
 }
 

@@ -1,3 +1,5 @@
+import MediaCore
+
 /// Sends sender reports for one outgoing stream (RFC 3550 §6.4.1) on the same randomised schedule
 /// as receiver reports: packet and octet counts, and the NTP and RTP timestamps of one instant so
 /// the receiver can line audio up with video and measure the round trip (LSR/DLSR).
@@ -13,14 +15,14 @@ public struct SenderReportScheduler: RtpStreamProcessor, Equatable {
     public private(set) var nextReportAt: Int64?
     private var lastTimestamp: UInt32 = 0
     private var lastSentAt: Int64 = 0
-    private var random: SeededRandom
+    private var random: SplitMix64
 
     public init(ssrc: UInt32, clockRate: Int, ntpAtZero: UInt64, interval: Int64 = 1_000, seed: UInt64) {
         self.ssrc = ssrc
         self.clockRate = max(1, clockRate)
         self.ntpAtZero = ntpAtZero
         self.interval = min(max(interval, 1), 86_400_000)
-        random = SeededRandom(seed: seed)
+        random = SplitMix64(seed: seed)
     }
 
     public mutating func outgoing(_ packet: inout RtpPacket, now: Int64) {

@@ -83,7 +83,9 @@ struct CallScreen {
                 }
             }
             sideStep()
-            for (event, from) in step?() ?? call.step(maximumWait: 4).map({ ($0, nil) }) {
+            // The call's loop waits on the terminal too: a key wakes it as a datagram does.
+            let events = step?() ?? call.turn(maximumWait: 4, alsoWaitingOn: [session.input, session.interruptDescriptor]).events.map { ($0.event, nil) }
+            for (event, from) in events {
                 switch event {
                 case .remoteVideo: drawPending = true
                 case .chatOpen: chat.append(ChatLine(who: "", text: "chat with \(peerName) is open")); drawPending = true

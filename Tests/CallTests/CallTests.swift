@@ -24,8 +24,8 @@ import Testing
         try a.peer.setRemoteDescription(try b.peer.createAnswer())
         var aEvents: [Call.Event] = [], bEvents: [Call.Event] = []
         var chatted = false
-        let start = a.peer.ice.now
-        while a.peer.ice.now - start < 10_000 {
+        let start = a.now
+        while a.now - start < 10_000 {
             aEvents += a.step(maximumWait: 1)
             bEvents += b.step(maximumWait: 1)
             if !chatted, aEvents.contains(.chatOpen), bEvents.contains(.chatOpen) {
@@ -45,8 +45,8 @@ import Testing
         #expect(b.audioPacketsReceived >= 1 && a.peer.statistics().outbound(.audio)?.packetsSent ?? 0 >= 1)
         a.hangUp()
         var ended = false
-        let hangup = b.peer.ice.now
-        while !ended, b.peer.ice.now - hangup < 5_000 { ended = b.step(maximumWait: 5).contains(.ended(byPeer: true)) }
+        let hangup = b.now
+        while !ended, b.now - hangup < 5_000 { ended = b.step(maximumWait: 5).contains(.ended(byPeer: true)) }
         #expect(ended && b.hasEnded)
     }
 
@@ -59,8 +59,8 @@ import Testing
         try a.peer.setRemoteDescription(try b.peer.createAnswer())
         var bEvents: [Call.Event] = []
         var aSecured = false
-        let start = a.peer.ice.now
-        while a.peer.ice.now - start < 10_000, !(aSecured && bEvents.contains(.secured)) {
+        let start = a.now
+        while a.now - start < 10_000, !(aSecured && bEvents.contains(.secured)) {
             aSecured = a.step(maximumWait: 1).contains(.secured) || aSecured
             bEvents += b.step(maximumWait: 1)
         }
@@ -70,15 +70,15 @@ import Testing
         try a.replaceCamera(.testPattern(width: 160, height: 120, fps: 30))
         try b.peer.setRemoteDescription(try a.peer.createOffer())
         try a.peer.setRemoteDescription(try b.peer.createAnswer())
-        let sending = a.peer.ice.now
-        while a.peer.ice.now - sending < 10_000, (a.peer.statistics().outbound(.video)?.framesEncoded ?? 0) < 4 { _ = a.step(maximumWait: 5) }
+        let sending = a.now
+        while a.now - sending < 10_000, (a.peer.statistics().outbound(.video)?.framesEncoded ?? 0) < 4 { _ = a.step(maximumWait: 5) }
         let oneStep = b.step(maximumWait: 5)
         let decoded = oneStep.filter { if case .remoteVideo = $0 { return true }; return false }
         #expect(decoded.count >= 2, "\(oneStep)")
         #expect(decoded.first == .remoteVideo(first: true) && decoded.dropFirst().allSatisfy { $0 == .remoteVideo(first: false) })
         bEvents = oneStep
-        let more = a.peer.ice.now
-        while a.peer.ice.now - more < 10_000, b.remoteFramesDecoded < decoded.count + 5 {
+        let more = a.now
+        while a.now - more < 10_000, b.remoteFramesDecoded < decoded.count + 5 {
             _ = a.step(maximumWait: 1)
             bEvents += b.step(maximumWait: 1)
         }
@@ -108,8 +108,8 @@ import Testing
         var bEvents: [Call.Event] = []
         /// Steps both until `done` (virtual-time bound: a failure guard only).
         func run(until done: () -> Bool) -> Bool {
-            let start = a.peer.ice.now
-            while a.peer.ice.now - start < 10_000 {
+            let start = a.now
+            while a.now - start < 10_000 {
                 for event in a.step(maximumWait: 1) where event == .negotiationNeeded && a.peer.signalingState == .stable { try? negotiate() }
                 bEvents += b.step(maximumWait: 1)
                 if done() { return true }
@@ -153,9 +153,9 @@ import Testing
         let b = try Call(configuration: configuration(camera: nil, microphone: .none, speaker: nil))
         try b.peer.setRemoteDescription(try a.peer.createOffer())
         try a.peer.setRemoteDescription(try b.peer.createAnswer())
-        let start = a.peer.ice.now
+        let start = a.now
         var told = false
-        while a.peer.ice.now - start < 10_000 {
+        while a.now - start < 10_000 {
             _ = a.step(maximumWait: 1)
             _ = b.step(maximumWait: 1)
             if !told, b.remoteFrame != nil { b.setViewSize(width: 160, height: 96); told = true }

@@ -34,8 +34,8 @@ import UDPTransport
 
     @discardableResult
     func run(_ a: Call, _ b: Call, _ aEvents: Events, _ bEvents: Events, within milliseconds: Int64 = 10_000, between: () -> Void = {}, until done: () -> Bool) -> Bool {
-        let start = a.peer.ice.now
-        while a.peer.ice.now - start < milliseconds {
+        let start = a.now
+        while a.now - start < milliseconds {
             between()
             aEvents.all += a.step(maximumWait: 1)
             bEvents.all += b.step(maximumWait: 1)
@@ -50,7 +50,7 @@ import UDPTransport
     @Test func aGarbageFloodDoesNotDisturbTheCall() throws {
         let (a, b, aEvents, bEvents) = try connectedPair()
         let stranger = try UDPSocket(bindTo: TransportAddress(ip: TransportAddress.IP("127.0.0.1")!, port: 0))
-        let targets = a.peer.ice.sockets.map(\.local)
+        let targets = a.loop.sockets(of: a.peer)!.sockets.map(\.local)
         var random = SplitMix64(seed: 7)
         func junk(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) } }
         let framesBefore = b.remoteFramesDecoded, audioBefore = a.audioPacketsReceived
@@ -138,8 +138,8 @@ import UDPTransport
         a.peer.answerTimeout = 300
         _ = try a.peer.createOffer()
         var events: [Call.Event] = []
-        let start = a.peer.ice.now
-        while a.peer.ice.now - start < 1_000 { events += a.step(maximumWait: 5) }
+        let start = a.now
+        while a.now - start < 1_000 { events += a.step(maximumWait: 5) }
         let said = events.filter { if case let .problem(text) = $0 { return text.contains("no answer from the far end") }; return false }
         #expect(said.count == 1)
         #expect(!a.hasEnded)

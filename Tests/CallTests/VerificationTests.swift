@@ -127,8 +127,8 @@ import Testing
         try b.peer.setRemoteDescription(try a.peer.createOffer())
         try a.peer.setRemoteDescription(try b.peer.createAnswer())
         var aEvents: [Call.Event] = [], bEvents: [Call.Event] = []
-        let start = a.peer.ice.now
-        while a.peer.ice.now - start < 10_000, a.legs[0].verificationCode == nil || b.legs[0].verificationCode == nil {
+        let start = a.now
+        while a.now - start < 10_000, a.legs[0].verificationCode == nil || b.legs[0].verificationCode == nil {
             aEvents += a.step(maximumWait: 1)
             bEvents += b.step(maximumWait: 1)
         }
@@ -151,8 +151,8 @@ import Testing
         #expect(answer.contains(real))
         try a.peer.setRemoteDescription(answer.replacingOccurrences(of: real, with: forged))
         var aEvents: [Call.Event] = []
-        let start = a.peer.ice.now
-        while a.peer.ice.now - start < 10_000, !aEvents.contains(.ended(byPeer: true)) {
+        let start = a.now
+        while a.now - start < 10_000, !aEvents.contains(.ended(byPeer: true)) {
             aEvents += a.step(maximumWait: 1)
             _ = b.step(maximumWait: 1)
         }

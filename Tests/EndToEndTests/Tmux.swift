@@ -13,11 +13,7 @@ struct Tmux {
     /// This instance's server socket.
     let socket: String
 
-    /// Directory of the built products (termcall sits beside the test bundle).
-    static var productsDirectory: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    }
-    static var termcall: String { productsDirectory.appendingPathComponent("termcall").path }
+    static var termcall: String { BuiltProducts.termcall }
 
     /// Starts `command` under bash; after it ends the pane prints `EXIT=<status> RESTORED=<yes|no>`
     /// (whether the tty settings are what they were before) and stays open.

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// both ways on the one transport.
 @Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and a loopback-only namespace (scripts/test provides both)"), .serialized)
 struct BundlePolicyInteropTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
 
     @Test(arguments: ["max-bundle", "max-compat"])
     func twoTermcallsCallWithTheOfferersBundlePolicy(_ policy: String) throws {

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// keeps the header extension ids agreed with it (Firefox refuses one that remaps them).
 @Suite(.enabled(if: InteropEnvironment.available && firefoxInstalled, "needs scripts/install-interop (firefox-esr) and a loopback-only namespace (scripts/test provides both)"), .serialized)
 struct FirefoxInteropTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
     static let script = InteropEnvironment.root + "/Tests/Interop/firefox_peer.py"
 
     /// Asks both sides until `done` holds (15 s at most); returns the last figures.

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// calls with two browsers at once starve a debug build's 10 ms audio tick on two cores.
 @Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and a loopback-only namespace (scripts/test provides both)"))
 struct HeadlessCallInteropTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
 
     enum Peer: String, CaseIterable, CustomTestStringConvertible {
         case aiortc, chromium
@@ -126,13 +127,13 @@ struct HeadlessCallInteropTests {
         try relayOffer(from: peer, to: call)
         #expect(waitFor(call, milliseconds: 5_000) { $0["event"] as? String == "track-ended" && $0["kind"] as? String == "video" } != nil)
         // … and on again: the track returns and frames decode on the same transport.
-        let before = try #require(try statistics(call))["video_frames_decoded"] as? Int ?? 0
+        let before = try #require(try statistics(call), "no stats: \(call.errorLog.split(separator: "\n").filter { $0.contains("Fatal") || $0.contains(" at /work/main") }.prefix(12).joined(separator: "\n")) running: \(call.process.isRunning)")["video_frames_decoded"] as? Int ?? 0
         try peer.send(["cmd": "start-video"])
         try relayOffer(from: peer, to: call)
         #expect(waitFor(call, milliseconds: 5_000) { $0["event"] as? String == "track" && $0["kind"] as? String == "video" } != nil)
         var after = before
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, after < before + 10 { after = try #require(try statistics(call))["video_frames_decoded"] as? Int ?? 0 }
+        while Date() < deadline, after < before + 10 { after = try #require(try statistics(call), "no stats: \(call.errorLog.split(separator: "\n").filter { $0.contains("Fatal") || $0.contains(" at /work/main") }.prefix(12).joined(separator: "\n")) running: \(call.process.isRunning)")["video_frames_decoded"] as? Int ?? 0 }
         #expect(after >= before + 10, "frames decoded \(before) → \(after)")
 
         // termcall's camera off: our re-offer is answered by Chromium, whose track mutes, then unmutes.

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// from the peers' own statistics.
 @Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and root for namespaces (scripts/test provides both)"), .serialized)
 struct ImpairedCallTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
 
     func waitFor(_ peer: PeerProcess, milliseconds: Int, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
         peer.waitFor(milliseconds: milliseconds, match)

@@ -8,7 +8,7 @@ import Testing
 /// answer it could only have found the path as peer-reflexive from the other side's checks.
 @Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and a loopback-only namespace (scripts/test provides both)"), .serialized)
 struct MdnsCandidateTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
 
     @Test func hiddenHostAddressesAreResolvedOnTheLAN() throws {
         let lan = try PeerProcess("/usr/bin/python3", [InteropEnvironment.root + "/Tests/Interop/lan_pair.py"])

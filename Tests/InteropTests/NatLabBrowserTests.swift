@@ -6,7 +6,7 @@ import Testing
 /// on the other LAN: the paths a browser behind an office firewall takes to a terminal user.
 @Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and a loopback-only namespace (scripts/test provides both)"), .serialized)
 struct NatLabBrowserTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
 
     /// The page on `host`, browser first (it joins, the terminal arrives and offers). The page is
     /// plain http on a lab address, so Chromium is told to treat it as secure (camera, mic).

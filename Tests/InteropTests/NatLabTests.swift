@@ -8,7 +8,7 @@ import Testing
 /// none does.
 @Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and a loopback-only namespace (scripts/test provides both)"), .serialized)
 struct NatLabTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
 
     /// `termcall serve` on the lab's public host, handing out STUN (its own port), and TURN over
     /// UDP, TCP and TLS at the lab's coturn with REST credentials.

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// audio and video having crossed Pion both ways. Both roles, and our max-bundle offer.
 @Suite(.enabled(if: InteropEnvironment.available && pionInstalled, "needs scripts/install-interop (Go and Pion from Debian) and a loopback-only namespace (scripts/test provides both)"), .serialized)
 struct PionInteropTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
     static let script = InteropEnvironment.root + "/Tests/Interop/pion_peer.sh"
 
     @Test(arguments: [["--offer"], ["--offer", "--bundle-policy", "max-bundle"], []])

@@ -8,7 +8,7 @@ import Testing
 /// its description before gathering, so every browser candidate reaches termcall trickled.
 @Suite(.enabled(if: InteropEnvironment.available, "needs scripts/install-interop and a loopback-only namespace (scripts/test provides both)"), .serialized)
 struct ServeInteropTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
 
     func waitFor(_ peer: PeerProcess, milliseconds: Int, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
         let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)

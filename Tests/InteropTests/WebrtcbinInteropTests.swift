@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -10,7 +11,7 @@ let webrtcbinInstalled = ["x86_64", "aarch64"].contains { FileManager.default.fi
 
 @Suite(.enabled(if: InteropEnvironment.available && webrtcbinInstalled, "needs scripts/install-interop (GStreamer webrtcbin) and a loopback-only namespace (scripts/test provides both)"), .serialized)
 struct WebrtcbinInteropTests {
-    static let termcall = InteropEnvironment.root + "/.build/debug/termcall"
+    static let termcall = BuiltProducts.termcall
     static let script = InteropEnvironment.root + "/Tests/Interop/webrtcbin_peer.py"
 
     @Test(arguments: [true, false])

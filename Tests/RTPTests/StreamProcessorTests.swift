@@ -71,63 +71,6 @@ import Testing
         bounded.incoming(RtpPacket(payloadType: 96, sequenceNumber: 503, timestamp: 0, ssrc: 2, payload: []), now: 2)
         #expect(bounded.missingSequenceNumbers == [501, 502])
     }
-
-    static func reportTimes(seed: UInt64) -> [Int64] {
-        var scheduler = ReceiverReportScheduler(senderSsrc: 7, clockRate: 48_000, seed: seed)
-        scheduler.incoming(Self.packet(1), now: 0)
-        var times: [Int64] = []
-        for _ in 0..<20 {
-            guard let due = scheduler.nextTimeout else { break }
-            times.append(due)
-            _ = scheduler.poll(now: due)
-        }
-        return times
-    }
-
-    @Test func receiverReportsAreRandomisedButDeterministic() {
-        let times = Self.reportTimes(seed: 99)
-        #expect(times.count == 20)
-        let intervals = zip(times.dropFirst(), times).map { $0 - $1 }
-        #expect(intervals.allSatisfy { (500...1500).contains($0) })
-        #expect((500...1500).contains(times[0]))
-        #expect(Self.reportTimes(seed: 99) == times)
-        #expect(Self.reportTimes(seed: 100) != times)
-    }
-
-    @Test func receiverReportsCarryStatisticsAndTheLastSenderReport() throws {
-        var scheduler = ReceiverReportScheduler(senderSsrc: 7, clockRate: 90_000, seed: 1)
-        #expect(scheduler.nextTimeout == nil)
-        for sequence: UInt16 in [1, 2, 4] { scheduler.incoming(Self.packet(sequence, ssrc: 0x5151), now: Int64(sequence) * 33) }
-        scheduler.incomingRtcp(.senderReport(SenderReport(ssrc: 0x5151, ntpTimestamp: 0x0000_AAAA_BBBB_0000, rtpTimestamp: 0,
-                                                          packetCount: 3, octetCount: 3)), now: 100)
-        let due = try #require(scheduler.nextTimeout)
-        let polled8 = scheduler.poll(now: due - 1)
-        #expect(polled8 == [])
-        let reports = scheduler.poll(now: due)
-        guard case let .receiverReport(report) = try #require(reports.first) else { Issue.record("not an RR"); return }
-        #expect(report.ssrc == 7)
-        let block = try #require(report.reports.first)
-        #expect(block.ssrc == 0x5151)
-        #expect(block.cumulativeLost == 1)
-        #expect(block.extendedHighestSequenceNumber == 4)
-        #expect(block.lastSenderReport == 0xAAAA_BBBB)
-        #expect(block.delaySinceLastSenderReport == UInt32((due - 100) * 65_536 / 1000))
-    }
-
-    @Test func processorsChain() {
-        var chain = Self.nackGenerator().chained(with: ReceiverReportScheduler(senderSsrc: 1, clockRate: 48_000, seed: 3))
-        for sequence: UInt16 in [1, 3] { chain.incoming(Self.packet(sequence), now: 0) }
-        #expect(chain.nextTimeout == 0)
-        let polled9 = chain.poll(now: 0)
-        #expect(polled9 == [.genericNack(sender: 1, media: 0xABC, lost: [2])])
-        let reportAt = chain.second.nextTimeout ?? 0
-        #expect(chain.nextTimeout == min(100, reportAt))
-        var outgoing = Self.packet(9)
-        chain.outgoing(&outgoing, now: 0)
-        #expect(outgoing == Self.packet(9))
-        let copy = chain
-        #expect(copy == chain)
-    }
 }
 
 @Suite struct SenderReportSchedulerTests {

@@ -15,9 +15,8 @@ import UDPTransport
     /// cooperative threads with the suite's blocking tests and starve), and the port it printed.
     /// `task` ends it: cancel it when done.
     static func startServer(roomSize: Int = 4, tls: (certificate: String, key: String)? = nil) async throws -> (port: Int, task: Task<Void, any Error>) {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: root + "/.build/debug/termcall")
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.termcall)
         process.arguments = ["serve", "--port", "0", "--room-size", String(roomSize)] + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? [])
         let output = Pipe()
         process.standardOutput = output

@@ -5,26 +5,47 @@ import MediaDevices
 import SDP
 import STUN
 import Testing
+import VideoPipeline
 
-/// Two PeerConnections in one process over UDP on 127.0.0.1: renegotiation, ICE restart,
-/// statistics. The wall-clock bounds are failure guards; the loops end on the awaited event.
-@Suite(.serialized) struct PeerConnectionLoopbackTests {
-    static let loopback = [TransportAddress.IP("127.0.0.1")!]
-
-    /// A call between `a` (offerer) and `b`, stepped together; feeds the test pattern and silence.
+/// Two PeerConnection cores on one simulated network and clock: setup, renegotiation, ICE
+/// restart, statistics, loss repair, recovery. Limits are simulated milliseconds; the loops end on
+/// the awaited event, and nothing depends on how fast this machine is.
+struct PeerConnectionSimulatedTests {
+    /// A call between `a` (offerer) and `b` on a simulated network; feeds the test pattern and
+    /// Opus-sized audio from both sides every 33 ms.
     final class Pair {
+        let network: SimulatedNetwork
         let a: PeerConnection, b: PeerConnection
-        var aEvents: [PeerConnection.Event] = [], bEvents: [PeerConnection.Event] = []
+        var aEvents: [PeerConnection.Event] { network.node(a).events }
+        var bEvents: [PeerConnection.Event] {
+            get { network.node(b).events }
+            set { network.node(b).events = newValue }
+        }
         private var frame: UInt64 = 0
         private let pattern = TestPatternGenerator(width: 160, height: 120, fps: 30)
-        private var nextMedia: Int64 = 0
+        /// Media on (both sides send each tick).
+        var sending = true
+        let video: [ObjectIdentifier: VideoPipeline]
 
         /// The first offer and answer, as they went.
         private(set) var firstOffer = "", firstAnswer = ""
 
-        init(aTracks: Set<MediaKind> = [.audio, .video], bTracks: Set<MediaKind> = [.audio, .video], bundlePolicy: BundlePolicy = .balanced, chat: Bool = false) throws {
-            a = try PeerConnection(addresses: PeerConnectionLoopbackTests.loopback, tracks: aTracks)
-            b = try PeerConnection(addresses: PeerConnectionLoopbackTests.loopback, tracks: bTracks)
+        init(aTracks: Set<MediaKind> = [.audio, .video], bTracks: Set<MediaKind> = [.audio, .video], bundlePolicy: BundlePolicy = .balanced,
+             chat: Bool = false, seed: UInt64 = 1, conditions: SimulatedNetwork.Conditions = .init()) throws {
+            network = SimulatedNetwork(seed: seed, conditions: conditions)
+            a = try network.addPeer(tracks: aTracks).connection
+            b = try network.addPeer(tracks: bTracks).connection
+            let pipelines = [ObjectIdentifier(a): try VideoPipeline(), ObjectIdentifier(b): try VideoPipeline()]
+            video = pipelines
+            // Each side's video pipeline decodes as frames arrive and answers keyframe requests.
+            network.onEvent = { connection, event in
+                guard let pipeline = pipelines[ObjectIdentifier(connection)] else { return }
+                switch event {
+                case let .videoFrame(frame): _ = pipeline.receive(frame, from: connection)
+                case .keyframeRequested: pipeline.keyframeRequested()
+                default: break
+                }
+            }
             a.bundlePolicy = bundlePolicy
             if chat { a.createDataChannel(label: "chat") }
             firstOffer = try a.createOffer()
@@ -40,27 +61,21 @@ import Testing
             try offerer.setRemoteDescription(try answerer.createAnswer())
         }
 
-        /// Steps both until `done` or `milliseconds` pass; media every 33 ms from both sides.
+        /// Runs until `done` or `milliseconds` of simulated time pass, with media every 33 ms.
         @discardableResult
         func run(milliseconds: Int64 = 10_000, until done: () -> Bool) -> Bool {
-            let start = a.ice.now
-            while a.ice.now - start < milliseconds {
-                aEvents += a.step(maximumWait: 1)
-                bEvents += b.step(maximumWait: 1)
-                if a.ice.now >= nextMedia {
-                    nextMedia = a.ice.now + 33
-                    for pc in [a, b] {
-                        pc.sendAudio([0xF8, 0xFF, 0xFE]) // an Opus DTX-sized frame is enough for RTP
-                        pc.sendVideo(pattern.frame(number: frame), timestamp: UInt32(truncatingIfNeeded: frame * 3000))
-                    }
-                    frame += 1
+            network.run(milliseconds: milliseconds, tickInterval: 33, tick: { [self] in
+                guard sending else { return }
+                for pc in [a, b] {
+                    pc.sendAudio([0xF8, 0xFF, 0xFE]) // an Opus DTX-sized frame is enough for RTP
+                    video[ObjectIdentifier(pc)]!.send(pattern.frame(number: frame), timestamp: UInt32(truncatingIfNeeded: frame * 3000), on: pc)
                 }
-                if done() { return true }
-            }
-            return false
+                frame += 1
+            }, until: done)
         }
 
-        func videoFrames(_ events: [PeerConnection.Event]) -> Int { events.reduce(0) { if case .video = $1 { return $0 + 1 }; return $0 } }
+        /// Frames the transport handed to the video pipeline (each decoded as it came).
+        func videoFrames(_ events: [PeerConnection.Event]) -> Int { events.reduce(0) { if case .videoFrame = $1 { return $0 + 1 }; return $0 } }
     }
 
     @Test func statisticsReportBothDirectionsAndTheRoundTrip() throws {
@@ -70,7 +85,7 @@ import Testing
         let stats = pair.a.statistics()
         #expect(stats.transport.dtlsCipher == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" && stats.transport.dtlsVersion == "DTLSv1.2")
         #expect(stats.transport.srtpProfile == "AEAD_AES_128_GCM")
-        #expect(stats.transport.selectedPair?.contains("127.0.0.1") == true)
+        #expect(stats.transport.selectedPair?.contains("10.0.0.1") == true)
         #expect((stats.transport.roundTripTime ?? 1) < 0.5)
         let videoOut = try #require(stats.outbound(.video)), videoIn = try #require(stats.inbound(.video))
         #expect(videoOut.packetsSent > 0 && videoOut.framesEncoded > 0 && videoOut.keyframesEncoded >= 1 && videoOut.codec == "video/VP8")
@@ -142,17 +157,17 @@ import Testing
         var chat: UInt16?
         #expect(pair.run { chat = pair.aEvents.lazy.compactMap { if case let .dataChannelOpen(id, _) = $0 { return id }; return nil }.first; return chat != nil })
         let id = try #require(chat)
-        let oldLocal = pair.a.ice.agent.localCredentials
+        let oldLocal = pair.a.ice.localCredentials
         pair.a.restartIce()
         let offer = try pair.a.createOffer()
-        #expect(pair.a.ice.agent.localCredentials != oldLocal && offer.contains("a=ice-ufrag:\(pair.a.ice.agent.localCredentials.ufrag)"))
+        #expect(pair.a.ice.localCredentials != oldLocal && offer.contains("a=ice-ufrag:\(pair.a.ice.localCredentials.ufrag)"))
         let oldUfrag = pair.b.agreement?.remoteIceUfrag
         try pair.b.setRemoteDescription(offer)
         try pair.a.setRemoteDescription(try pair.b.createAnswer())
         #expect(pair.b.agreement?.remoteIceUfrag != oldUfrag)
         try pair.a.send(.text("after the restart"), on: id)
         #expect(pair.run { pair.bEvents.contains(.message(id: id, .text("after the restart"))) })
-        #expect(pair.run { [.connected, .completed].contains(pair.a.ice.agent.state) })
+        #expect(pair.run { [.connected, .completed].contains(pair.a.ice.state) })
     }
 
     @Test func aReceiveOnlyPeerAnswersRecvonlyAndSendsNothing() throws {
@@ -165,10 +180,11 @@ import Testing
     }
 
     @Test func descriptionsOutOfOrderAreRefusedWithAReason() throws {
-        let a = try PeerConnection(addresses: Self.loopback)
+        let network = SimulatedNetwork()
+        let a = try network.addPeer().connection
         #expect(throws: PeerConnection.Failure.wrongState("no remote offer to answer")) { try a.createAnswer() }
         #expect(throws: PeerConnection.Failure.self) { try a.setRemoteDescription("v=0\r\nnot sdp") }
-        let b = try PeerConnection(addresses: Self.loopback)
+        let b = try network.addPeer().connection
         try b.setRemoteDescription(try a.createOffer())
         #expect(throws: PeerConnection.Failure.wrongState("an offer from the peer is waiting for our answer")) { try b.createOffer() }
         b.rollback()

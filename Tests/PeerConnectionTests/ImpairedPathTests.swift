@@ -1,0 +1,108 @@
+import ICE
+import MediaCore
+@testable import PeerConnection
+import STUN
+import Testing
+
+/// Loss, outages, bottlenecks and garbage on a simulated path, on one virtual clock: what the
+/// NACK → RTX → keyframe chain and rate control do about them. Impairments start once the call is
+/// up (the DTLS and SCTP libraries time their own retransmissions on the machine's clock).
+struct ImpairedPathTests {
+    typealias Pair = PeerConnectionSimulatedTests.Pair
+
+    /// Sets up a call and runs it until both ends decode video.
+    static func established(seed: UInt64 = 1, chat: Bool = false) throws -> Pair {
+        let pair = try Pair(chat: chat, seed: seed)
+        let up = pair.run { pair.videoFrames(pair.bEvents) >= 10 && pair.videoFrames(pair.aEvents) >= 10 }
+        #expect(up, "the call did not come up: \(pair.b.statistics())")
+        return pair
+    }
+
+    @Test func lostVideoIsRepairedByRetransmission() throws {
+        let pair = try Self.established()
+        let before = try #require(pair.b.statistics().inbound(.video)).framesDecoded
+        pair.network.node(pair.a).conditions.loss = 0.05
+        pair.run(milliseconds: 8_000) { false }
+        let inbound = try #require(pair.b.statistics().inbound(.video)), outbound = try #require(pair.a.statistics().outbound(.video))
+        #expect(inbound.nackCount > 0 && outbound.nackReceived > 0, "\(inbound)")
+        #expect(outbound.retransmittedPacketsSent > 0 && inbound.retransmittedPacketsReceived > 0, "\(outbound)")
+        // 8 s at 30 frames a second: repair keeps nearly every frame (a keyframe covers the rest).
+        #expect(inbound.framesDecoded - before >= 200, "\(inbound)")
+        #expect(inbound.freezeCount <= 2, "\(inbound)")
+    }
+
+    @Test func anOutageEndsInAKeyframeAndVideoResumes() throws {
+        let pair = try Self.established()
+        let keyframes = try #require(pair.a.statistics().outbound(.video)).keyframesEncoded
+        let now = pair.network.now
+        pair.network.node(pair.a).conditions.outages = [now + 100 ..< now + 3_100]
+        pair.run(milliseconds: 3_100) { false }
+        let during = try #require(pair.b.statistics().inbound(.video)).framesDecoded
+        let resumed = pair.run(milliseconds: 3_000) { (pair.b.statistics().inbound(.video)?.framesDecoded ?? 0) >= during + 30 }
+        let inbound = try #require(pair.b.statistics().inbound(.video)), outbound = try #require(pair.a.statistics().outbound(.video))
+        #expect(resumed, "\(inbound)")
+        #expect(inbound.pliSent > 0 && outbound.pliReceived > 0, "\(inbound) / \(outbound)")
+        #expect(outbound.keyframesEncoded > keyframes)
+        #expect(inbound.freezeCount >= 1 && inbound.longestFrameGap >= 3.0, "the outage is a freeze: \(inbound)")
+    }
+
+    /// A frame the decoder could not use (reported by the video pipeline after the transport's
+    /// turn) asks for a keyframe on the next wake-up, which is due at once, never in the past.
+    @Test func aDecoderFailureAsksForAKeyframeAtOnce() throws {
+        let pair = try Self.established()
+        let keyframes = try #require(pair.a.statistics().outbound(.video)).keyframesEncoded
+        pair.b.videoDecodeFailed()
+        #expect(pair.b.nextTimeout == pair.network.now)
+        #expect(pair.run(milliseconds: 1_000) { (pair.a.statistics().outbound(.video)?.keyframesEncoded ?? 0) > keyframes })
+        #expect(pair.b.statistics().inbound(.video)?.decodeErrors == 1 && pair.a.statistics().outbound(.video)?.pliReceived == 1)
+    }
+
+    @Test func theSendRateFallsUnderABottleneck() throws {
+        let pair = try Self.established()
+        let start = try #require(pair.a.statistics().outbound(.video)).targetBitrate
+        pair.network.node(pair.a).conditions.rate = 120_000
+        pair.network.node(pair.a).conditions.queueLimit = 250
+        pair.run(milliseconds: 15_000) { false }
+        let outbound = try #require(pair.a.statistics().outbound(.video))
+        #expect(outbound.targetBitrate < start && outbound.targetBitrate <= 150_000, "target \(start) → \(outbound.targetBitrate)")
+        #expect(pair.network.counters.queueDrops > 0)
+    }
+
+    @Test func garbageIsDroppedAndCountedAndTheCallGoesOn() throws {
+        let pair = try Self.established(chat: true)
+        let b = pair.network.node(pair.b), a = pair.network.node(pair.a)
+        let stranger = TransportAddress(ip: .v4(0xC633_6407), port: 40_000)
+        var draws = SplitMix64(seed: 99)
+        for i in 0..<600 {
+            var junk = (0..<(20 + Int(draws.next() % 1200))).map { _ in UInt8(truncatingIfNeeded: draws.next()) }
+            junk[0] = [0x00, 0x17, 0x80, 0x90, 0x41][i % 5] // STUN, DTLS, RTP, RTP, ChannelData by their first byte
+            if i % 5 == 3 { junk[1] = 200 } // RTCP
+            pair.network.inject(junk, from: i % 2 == 0 ? stranger : a.address, to: b)
+        }
+        let chat = try #require(pair.aEvents.lazy.compactMap { e -> UInt16? in if case let .dataChannelOpen(id, "chat") = e { return id }; return nil }.first)
+        try pair.a.send(.text("still here"), on: chat)
+        let before = pair.videoFrames(pair.bEvents)
+        #expect(pair.run { pair.bEvents.contains(.message(id: chat, .text("still here"))) && pair.videoFrames(pair.bEvents) >= before + 30 })
+        let transport = pair.b.statistics().transport
+        // 60 each of the strangers' DTLS, RTP and RTCP, unread; the peer's 120 RTP and RTCP fail SRTP.
+        #expect(transport.datagramsDiscarded == 180, "\(transport)")
+        #expect(transport.srtpFailures == 120 && transport.stunRejected >= 60, "\(transport)")
+        #expect(pair.b.signalingState == .stable && [.connected, .completed].contains(pair.b.ice.state))
+    }
+
+    /// Same seed, same inputs: the same run, counter for counter.
+    @Test func theSameSeedGivesTheSameRun() throws {
+        func figures(seed: UInt64) throws -> [Int] {
+            let pair = try Self.established(seed: seed)
+            pair.network.node(pair.a).conditions.loss = 0.04
+            pair.network.node(pair.a).conditions.jitter = 15
+            pair.run(milliseconds: 5_000) { false }
+            let inbound = try #require(pair.b.statistics().inbound(.video)), outbound = try #require(pair.a.statistics().outbound(.video))
+            return [outbound.packetsSent, inbound.packetsReceived, inbound.packetsLost, inbound.nackCount, outbound.retransmittedPacketsSent,
+                    inbound.retransmittedPacketsReceived, inbound.framesDecoded, inbound.framesDropped, outbound.targetBitrate]
+        }
+        let first = try figures(seed: 42), second = try figures(seed: 42)
+        #expect(first == second)
+        #expect(first[3] > 0, "the loss was repaired: \(first)")
+    }
+}
