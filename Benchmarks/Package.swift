@@ -46,6 +46,7 @@ let package = Package(
         .executableTarget(
             name: "termcall-call-bench",
             dependencies: [.product(name: "PeerConnection", package: "termcall"), .product(name: "UDPTransport", package: "termcall"),
+                           .product(name: "EventLoop", package: "termcall"), .product(name: "VideoPipeline", package: "termcall"),
                            .product(name: "MediaCore", package: "termcall")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -39,7 +39,6 @@ public final class DtlsEndpoint {
     public private(set) var cipherSuite: String?
     public private(set) var protocolVersion: String?
 
-    private let context: OpaquePointer
     private let ssl: OpaquePointer
     private let input: OpaquePointer
     private let output: OpaquePointer
@@ -48,21 +47,19 @@ public final class DtlsEndpoint {
     private var events: [Event] = []
     private var readBuffer = [UInt8](repeating: 0, count: 16_384)
 
+    /// Makes the process's DTLS context now (the first one costs tens of milliseconds), so the
+    /// handshake after the answer does not wait for it.
+    public static func prepareContext() { _ = DtlsContext.shared }
+
     public init(role: Role, certificate: DtlsCertificate, remoteFingerprints: [DtlsFingerprint], mtu: Int = 1200) throws(DtlsError) {
-        guard let context = SSL_CTX_new(DTLS_method()) else { throw .setup("SSL_CTX_new") }
-        self.context = context
-        guard tc_ssl_ctx_set_min_dtls12(context) == 1,
-              SSL_CTX_use_certificate(context, certificate.certificate) == 1,
-              SSL_CTX_use_PrivateKey(context, certificate.key) == 1,
+        guard let context = DtlsContext.shared.pointer else { throw .setup("SSL_CTX_new (DTLS 1.2, ciphers, peer certificate)") }
+        guard let (ssl, input, output) = MemoryBIOs.session(context) else { throw .setup("SSL_new / BIO_new") }
+        guard SSL_use_certificate(ssl, certificate.certificate) == 1, SSL_use_PrivateKey(ssl, certificate.key) == 1,
               // RFC 8827 §6.5: GCM first; CM-SHA1-80 for peers without it. (0 means success here.)
-              SSL_CTX_set_tlsext_use_srtp(context, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") == 0 else {
-            SSL_CTX_free(context)
-            throw .setup("DTLS context (certificate, DTLS 1.2, use_srtp)")
+              SSL_set_tlsext_use_srtp(ssl, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") == 0 else {
+            SSL_free(ssl)
+            throw .setup("DTLS session (certificate, use_srtp)")
         }
-        // ECDHE with ECDSA or RSA certificates: peers such as GStreamer still use RSA.
-        _ = SSL_CTX_set_cipher_list(context, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA")
-        tc_ssl_ctx_request_peer_certificate(context)
-        guard let (ssl, input, output) = MemoryBIOs.session(context) else { SSL_CTX_free(context); throw .setup("SSL_new / BIO_new") }
         self.ssl = ssl
         self.input = input
         self.output = output
@@ -79,7 +76,6 @@ public final class DtlsEndpoint {
 
     deinit {
         SSL_free(ssl) // frees both BIOs
-        SSL_CTX_free(context)
     }
 
     /// Client: sends the ClientHello. Server: nothing to do until the ClientHello arrives.
@@ -249,6 +245,25 @@ public final class DtlsEndpoint {
 /// An SSL object over a pair of memory BIOs — the sans-IO shape both DTLS and TLS here use: the
 /// caller writes what arrived into `input` and reads what to send from `output`. An empty input
 /// means "nothing yet", not end of stream.
+/// The one DTLS context of the process: DTLS 1.2 at least, the cipher list, a peer certificate
+/// required (checked against the signalled fingerprint, not a CA). OpenSSL 3 makes a context
+/// slowly (it fetches and caches every algorithm: about a millisecond, more the first time), so
+/// every endpoint shares this one and sets its own certificate and SRTP profiles on its session.
+/// Made at first use, never changed after: OpenSSL allows SSL_new on it from any thread.
+final class DtlsContext: @unchecked Sendable {
+    static let shared = DtlsContext()
+    let pointer: OpaquePointer?
+
+    private init() {
+        guard let context = SSL_CTX_new(DTLS_method()) else { pointer = nil; return }
+        guard tc_ssl_ctx_set_min_dtls12(context) == 1 else { SSL_CTX_free(context); pointer = nil; return }
+        // ECDHE with ECDSA or RSA certificates: peers such as GStreamer still use RSA.
+        _ = SSL_CTX_set_cipher_list(context, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA")
+        tc_ssl_ctx_request_peer_certificate(context)
+        pointer = context
+    }
+}
+
 enum MemoryBIOs {
     static func session(_ context: OpaquePointer) -> (ssl: OpaquePointer, input: OpaquePointer, output: OpaquePointer)? {
         guard let ssl = SSL_new(context) else { return nil }

@@ -159,6 +159,7 @@ public final class PeerConnection {
         ice = IceAgent(role: .controlling, configuration: configuration)
         self.now = now
         certificate = try DtlsCertificate()
+        DtlsEndpoint.prepareContext()
         self.tracks = tracks
         let credentials = ice.localCredentials
         localTransport = JsepAnswerer.LocalTransport(iceUfrag: credentials.ufrag, icePassword: credentials.password, fingerprint: certificate.fingerprint.description)
