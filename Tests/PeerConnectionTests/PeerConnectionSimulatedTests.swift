@@ -179,6 +179,29 @@ struct PeerConnectionSimulatedTests {
         #expect(pair.run { pair.a.statistics().outbound(.video)?.remotePacketsLost != nil })
     }
 
+    /// Glare (W3C perfect negotiation): both ends offer at once; the polite one rolls back, takes
+    /// the other's offer and answers it, and the call renegotiates on the same transport.
+    @Test func bothOfferingAtOnceIsSettledByRollingBack() throws {
+        let pair = try Pair()
+        #expect(pair.run { pair.videoFrames(pair.bEvents) >= 3 && pair.videoFrames(pair.aEvents) >= 3 })
+        let dtls = pair.a.dtls
+        pair.a.removeTrack(.video)
+        pair.b.removeTrack(.audio)
+        // Both offer; a, the impolite end, ignores b's offer and keeps its own.
+        let fromA = try pair.a.createOffer()
+        _ = try pair.b.createOffer()
+        #expect(pair.a.signalingState == .haveLocalOffer && pair.b.signalingState == .haveLocalOffer)
+        pair.b.rollback()
+        try pair.b.setRemoteDescription(fromA)
+        try pair.a.setRemoteDescription(try pair.b.createAnswer())
+        #expect(pair.a.signalingState == .stable && pair.b.signalingState == .stable)
+        #expect(pair.run { pair.bEvents.contains(.trackEnded(.video)) })
+        // b's own change still needs its offer, now that the glare is over.
+        try pair.renegotiate(from: pair.b)
+        #expect(pair.run { pair.aEvents.contains(.trackEnded(.audio)) })
+        #expect(!pair.a.canSend(.video) && !pair.b.canSend(.audio) && pair.a.dtls === dtls)
+    }
+
     @Test func descriptionsOutOfOrderAreRefusedWithAReason() throws {
         let network = SimulatedNetwork()
         let a = try network.addPeer().connection
