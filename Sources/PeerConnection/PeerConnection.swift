@@ -306,6 +306,10 @@ public final class PeerConnection {
         flushSecure()
         dtls?.close()
         flushSecure()
+        // TURN allocations are released (a refresh with lifetime 0), not left to expire on the
+        // server, where they would count against the user's quota for ten minutes.
+        ice.close(now: now)
+        drainIce()
         signalingState = .closed
         events.append(.closed)
     }

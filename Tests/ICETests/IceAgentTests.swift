@@ -67,6 +67,22 @@ func address(_ text: String) -> TransportAddress {
         #expect(net.applicationData[0].contains([0x17, 0xFE, 1]) && net.applicationData[1].contains([0x17, 0xFE, 0]))
     }
 
+    /// Closing the agent (a hung-up call) deletes its allocations on the server at once, rather
+    /// than leaving them to count against the user's quota until they expire.
+    @Test func closingReleasesTheRelayAllocations() throws {
+        var config = IceConfiguration()
+        config.turnServers = [TurnServer(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")]
+        config.relayOnly = true
+        var net = pair(configA: config, configB: config)
+        net.turnServer = TurnServerSimulator(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")
+        net.start()
+        net.run(until: 10_000) { $0.bothConnected }
+        #expect(net.turnServer?.allocations.count == 2)
+        net.agents[0].close(now: net.now)
+        net.run(until: net.now + 200)
+        #expect(net.turnServer?.allocations.count == 1)
+    }
+
     @Test func wrongTurnCredentialsAreOneClearProblemNotAHang() {
         var config = IceConfiguration()
         config.turnServers = [TurnServer(address: address("192.0.2.200:3478"), username: "alice", password: "wrong")]

@@ -319,6 +319,8 @@ struct TurnServerSimulator {
             allocations[a].permissions.insert(peer.ip)
             answer(.success, [])
         case .refresh:
+            // RFC 8656 §7: a lifetime of 0 deletes the allocation.
+            if m.lifetime == 0 { allocations.removeAll { $0.client == from } }
             answer(.success, [.lifetime(m.lifetime ?? 600)])
         default:
             answer(.error, [.errorCode(400, "Bad Request")])
