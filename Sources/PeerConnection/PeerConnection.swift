@@ -274,6 +274,21 @@ public final class PeerConnection {
         }
     }
 
+    /// W3C's negotiation-needed flag: a change the current agreement does not carry — a track
+    /// added or removed on a negotiated section, a data channel asked for with no data section, an
+    /// ICE restart asked for. Kinds the far end refused do not count (offering again would be
+    /// refused again). False before the first offer, which is the caller's to make.
+    public var needsNegotiation: Bool {
+        guard signalingState != .closed, !transceivers.isEmpty else { return false }
+        if iceRestartPending { return true }
+        if wantsDataChannel, !transceivers.contains(where: { $0.kind == "application" && $0.accepted }) { return true }
+        for kind in MediaKind.allCases {
+            let sections = transceivers.filter { $0.mediaKind == kind && $0.accepted }
+            if !sections.isEmpty, tracks.contains(kind) != sections.contains(where: \.sends) { return true }
+        }
+        return false
+    }
+
     /// The next offer restarts ICE with new credentials (RFC 8445 §9).
     public func restartIce() {
         iceRestartPending = true

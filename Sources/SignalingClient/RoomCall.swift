@@ -35,14 +35,15 @@ public final class RoomCall {
         let id: String
         var name: String
         let leg: CallLeg
-        var ignoringOffer = false
+        var negotiation: PerfectNegotiation
         var described = false
         var pendingCandidates: [String] = []
 
-        init(id: String, name: String, leg: CallLeg) {
+        init(id: String, name: String, leg: CallLeg, ownID: String) {
             self.id = id
             self.name = name
             self.leg = leg
+            negotiation = PerfectNegotiation(localID: ownID, remoteID: id)
         }
     }
 
@@ -98,7 +99,7 @@ public final class RoomCall {
             case let .iceCandidate(line):
                 if remote.described { connection.send(.candidate(to: remote.id, line, mid: firstMid(remote))) } else { remote.pendingCandidates.append(line) }
             case .negotiationNeeded:
-                if remote.leg.peer.signalingState == .stable { offer(to: remote, &out) }
+                if remote.negotiation.negotiationNeeded(stable: remote.leg.peer.signalingState == .stable) { offer(to: remote, &out) }
             case .ended where remotes.count > 1:
                 // One of several hung up (its DTLS said goodbye before its bye arrived).
                 drop(remote, &out)
@@ -142,14 +143,16 @@ public final class RoomCall {
             guard let from = message.from, let sdp = message.sdp else { return }
             guard let remote = remotes.first(where: { $0.id == from }) ?? meet(from, name: nil, &out) else { return }
             let pc = remote.leg.peer
-            let collision = pc.signalingState != .stable
-            let polite = (ownID ?? "") > from
-            remote.ignoringOffer = !polite && collision
-            if collision {
-                out.append(.signalling(polite ? "offers crossed: ours rolled back, theirs answered" : "offers crossed: theirs ignored, ours stands"))
+            switch remote.negotiation.offerArrived(stable: pc.signalingState == .stable) {
+            case .ignore:
+                out.append(.signalling("offers crossed: theirs ignored, ours stands"))
+                return
+            case .rollbackAndAnswer:
+                out.append(.signalling("offers crossed: ours rolled back, theirs answered"))
+                pc.rollback()
+            case .answer:
+                break
             }
-            if remote.ignoringOffer { return }
-            if collision { pc.rollback() }
             do {
                 try pc.setRemoteDescription(sdp)
                 connection.send(.description(.answer, to: from, sdp: try pc.createAnswer()))
@@ -157,12 +160,15 @@ public final class RoomCall {
             } catch {
                 out.append(.signalling("\(remote.name)'s offer was refused: \(error)"))
             }
+            // What we rolled back (or wanted meanwhile) goes out now that the pair is stable.
+            if remote.negotiation.settled(stable: pc.signalingState == .stable, stillNeeded: pc.needsNegotiation) { offer(to: remote, &out) }
         case .answer:
             guard let remote = remotes.first(where: { $0.id == message.from }), let sdp = message.sdp,
-                  remote.leg.peer.signalingState == .haveLocalOffer else { return }
+                  remote.negotiation.answerArrived(haveLocalOffer: remote.leg.peer.signalingState == .haveLocalOffer) else { return }
             do { try remote.leg.peer.setRemoteDescription(sdp) } catch { out.append(.signalling("\(remote.name)'s answer was refused: \(error)")) }
+            if remote.negotiation.settled(stable: remote.leg.peer.signalingState == .stable, stillNeeded: remote.leg.peer.needsNegotiation) { offer(to: remote, &out) }
         case .candidate:
-            guard let remote = remotes.first(where: { $0.id == message.from }), !remote.ignoringOffer else { return }
+            guard let remote = remotes.first(where: { $0.id == message.from }), remote.negotiation.acceptsCandidates else { return }
             remote.leg.peer.addIceCandidate(message.candidate ?? "")
         case .bye:
             guard let remote = remotes.first(where: { $0.id == message.from }) else { return }
@@ -198,7 +204,7 @@ public final class RoomCall {
                 return nil
             }
         }
-        let remote = Remote(id: id, name: name ?? "peer", leg: leg)
+        let remote = Remote(id: id, name: name ?? "peer", leg: leg, ownID: ownID ?? "")
         if leg.id == call.legs[0].id {
             remote.pendingCandidates = unassignedCandidates
             unassignedCandidates = []

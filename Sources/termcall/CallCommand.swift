@@ -237,6 +237,9 @@ struct CallCommand: ParsableCommand {
     /// (chat-open, first-frame, verification) are said once per far end, and name it.
     private func runLoop(call: Call, input: StdinLines, step: () throws -> [(peer: String?, event: Call.Event)], hangUp: () -> Void) throws {
         let pc = call.peer
+        // Stdio signalling is one pair: the side that made the first offer is the impolite one.
+        var negotiation = PerfectNegotiation(polite: !offer)
+        func sendOffer() throws { emit(["type": "offer", "sdp": try pc.createOffer()]) }
         func emit(_ object: [String: Any], peer: String? = nil) {
             var line = object
             if let peer { line["peer"] = peer }
@@ -250,8 +253,8 @@ struct CallCommand: ParsableCommand {
                 case let .chat(text): emit(["event": "chat", "text": text])
                 case let .track(kind): emit(["event": "track", "kind": kind.rawValue])
                 case let .trackEnded(kind): emit(["event": "track-ended", "kind": kind.rawValue])
-                case .negotiationNeeded where pc.signalingState == .stable && server == nil:
-                    emit(["type": "offer", "sdp": try pc.createOffer()])
+                case .negotiationNeeded where server == nil:
+                    if negotiation.negotiationNeeded(stable: pc.signalingState == .stable) { try sendOffer() }
                 case let .problem(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
                 case let .verificationCode(code): emit(["event": "verification", "code": code], peer: peer)
                 case let .ended(byPeer):
@@ -268,14 +271,20 @@ struct CallCommand: ParsableCommand {
                 }
                 switch (line["type"] as? String, line["sdp"] as? String) {
                 case let ("offer", sdp?):
+                    let response = negotiation.offerArrived(stable: pc.signalingState == .stable)
+                    if response == .ignore { break }
+                    if response == .rollbackAndAnswer { pc.rollback() }
                     do {
                         try pc.setRemoteDescription(sdp)
                         emit(["type": "answer", "sdp": try pc.createAnswer()])
                     } catch { FileHandle.standardError.write(Data("termcall: \(error)\n".utf8)) }
+                    if negotiation.settled(stable: pc.signalingState == .stable, stillNeeded: pc.needsNegotiation) { try sendOffer() }
                 case let ("answer", sdp?):
+                    guard negotiation.answerArrived(haveLocalOffer: pc.signalingState == .haveLocalOffer) else { break }
                     do { try pc.setRemoteDescription(sdp) } catch { FileHandle.standardError.write(Data("termcall: \(error)\n".utf8)) }
+                    if negotiation.settled(stable: pc.signalingState == .stable, stillNeeded: pc.needsNegotiation) { try sendOffer() }
                 case ("candidate", _):
-                    pc.addIceCandidate(line["candidate"] as? String ?? "")
+                    if negotiation.acceptsCandidates { pc.addIceCandidate(line["candidate"] as? String ?? "") }
                 default: break
                 }
                 switch line["cmd"] as? String {

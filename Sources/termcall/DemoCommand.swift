@@ -3,6 +3,7 @@ import Call
 import Foundation
 import MediaDevices
 import PeerConnection
+import Signaling
 import Render
 import STUN
 import TUI
@@ -49,9 +50,10 @@ struct DemoCommand: ParsableCommand {
         }
         var screen = CallScreen(session: session, call: you, peerName: "echo", depth: depth, mode: mode)
         // Renegotiation (the device menu adding or removing the camera) is signalled in-process.
+        var negotiation = PerfectNegotiation(polite: false)
         let outcome = screen.run(step: {
             let events = you.step(maximumWait: 4)
-            if events.contains(.negotiationNeeded), you.peer.signalingState == .stable {
+            if events.contains(.negotiationNeeded), negotiation.negotiationNeeded(stable: you.peer.signalingState == .stable) {
                 do {
                     try echo.peer.setRemoteDescription(try you.peer.createOffer())
                     try you.peer.setRemoteDescription(try echo.peer.createAnswer())
