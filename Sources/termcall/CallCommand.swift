@@ -288,7 +288,7 @@ struct CallCommand: ParsableCommand {
                 default: break
                 }
                 switch line["cmd"] as? String {
-                case "stats": emit(statisticsLine(call))
+                case "stats": self.emit(statisticsLine(call))
                 case "camera": call.setCamera(on: line["on"] as? Bool ?? true)
                 case "mute": call.microphoneMuted = line["on"] as? Bool ?? true
                 case "hangup":
@@ -302,53 +302,20 @@ struct CallCommand: ParsableCommand {
         }
     }
 
-    private func statisticsLine(_ call: Call) -> [String: Any] {
-        let st = call.peer.statistics()
-        let buffer = call.audio.receiver.buffer
-        var line: [String: Any] = [
-            "event": "stats", "audio_packets_received": call.audioPacketsReceived, "video_frames_decoded": call.remoteFramesDecoded,
-            "audio_packets_sent": st.outbound(.audio)?.packetsSent ?? 0, "video_frames_sent": st.outbound(.video)?.framesEncoded ?? 0,
-            "chat_received": call.chatReceived, "ice": "\(st.transport.iceState)",
-            "audio_played": buffer.statistics.played, "audio_concealed": buffer.statistics.concealed, "audio_buffered_ms": buffer.bufferedMilliseconds,
-            "dtls_cipher": st.transport.dtlsCipher ?? "", "srtp_profile": st.transport.srtpProfile ?? "", "selected_pair": st.transport.selectedPair ?? "",
-            "video_fps": st.inbound(.video)?.framesPerSecond ?? 0, "video_width": st.inbound(.video)?.frameWidth ?? 0,
-            "audio_jitter_ms": (st.inbound(.audio)?.jitter ?? 0) * 1000, "audio_packets_lost": st.inbound(.audio)?.packetsLost ?? 0,
-            "video_bitrate": st.inbound(.video)?.bitrate ?? 0, "keyframes_sent": st.outbound(.video)?.keyframesEncoded ?? 0,
-            "pli_received": st.outbound(.video)?.pliReceived ?? 0, "pli_sent": st.inbound(.video)?.pliSent ?? 0,
-            "signaling": call.peer.signalingState.rawValue,
-            "freeze_count": st.inbound(.video)?.freezeCount ?? 0, "longest_frame_gap_ms": Int((st.inbound(.video)?.longestFrameGap ?? 0) * 1000),
-            "frames_dropped": st.inbound(.video)?.framesDropped ?? 0, "nack_sent": st.inbound(.video)?.nackCount ?? 0,
-            "rtx_received": st.inbound(.video)?.retransmittedPacketsReceived ?? 0, "rtx_sent": st.outbound(.video)?.retransmittedPacketsSent ?? 0,
-            "nack_received": st.outbound(.video)?.nackReceived ?? 0, "video_packets_lost": st.inbound(.video)?.packetsLost ?? 0,
-            "video_bitrate_sent": st.outbound(.video)?.bitrate ?? 0, "video_target_bitrate": st.outbound(.video)?.targetBitrate ?? 0,
-            "video_width_sent": st.outbound(.video)?.frameWidth ?? 0, "ice_restarts": call.legs.map(\.iceRestarts).reduce(0, +), "video_bytes_received": st.inbound(.video)?.bytesReceived ?? 0, "opus_expected_loss": call.expectedLossPercent,
-        ]
-        if let rtt = st.transport.roundTripTime { line["rtt_ms"] = rtt * 1000 }
-        // rtcp, or ice when the far end sends no receiver reports (then the consent checks measure it).
-        if let source = st.transport.roundTripSource { line["rtt_source"] = source.rawValue }
-        // How the call crosses the network: direct (host/srflx/prflx) or through a relay, and over what.
-        line["local_candidate_type"] = st.transport.localCandidateType ?? ""
-        line["remote_candidate_type"] = st.transport.remoteCandidateType ?? ""
-        line["relay_protocol"] = st.transport.relayProtocol ?? ""
-        line["candidate_protocol"] = st.transport.candidateProtocol ?? ""
-        line["ice_checks_sent"] = st.transport.checksSent
-        line["ice_checks_received"] = st.transport.checksReceived
-        if let code = call.legs[0].verificationCode { line["verification"] = code }
-        // Hostile input, dropped and counted; and what a soak watches for growth.
-        line["datagrams_discarded"] = st.transport.datagramsDiscarded
-        line["srtp_failures"] = st.transport.srtpFailures
-        line["stun_rejected"] = st.transport.stunRejected
-        line["rtp_malformed"] = st.transport.rtpMalformed
-        line["rtcp_malformed"] = st.transport.rtcpMalformed
-        line["rss_kib"] = ProcessResources.residentKiB()
-        line["open_fds"] = ProcessResources.openDescriptors()
-        // A group call: each far end's figures.
-        line["legs"] = call.legs.map { leg -> [String: Any] in
-            ["id": leg.id, "video_frames_decoded": leg.remoteFramesDecoded, "audio_packets_received": leg.audioPacketsReceived,
-             "audio_played": call.audio.receiver(leg.id)?.buffer.statistics.played ?? 0, "chat_received": leg.chatReceived,
-             "secured": leg.isSecured, "closed": leg.isClosed, "verification": leg.verificationCode ?? ""]
-        }
-        return line
+    /// The `{"cmd":"stats"}` line: the first far end's figures at the top (a 1:1 call's only
+    /// one), every far end's in `legs`, and the process's own.
+    private func statisticsLine(_ call: Call) -> StatisticsLine {
+        let legs = call.statistics()
+        return StatisticsLine(first: legs[0], legs: legs, opusExpectedLoss: call.expectedLossPercent,
+                              rssKib: ProcessResources.residentKiB(), openFds: ProcessResources.openDescriptors())
+    }
+
+    private func emit(_ line: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard var data = try? encoder.encode(line) else { return }
+        data.append(0x0A)
+        FileHandle.standardOutput.write(data)
     }
 
     private func emit(_ object: [String: Any]) {
@@ -413,3 +380,23 @@ final class StdinLines {
 }
 
 extension BundlePolicy: ExpressibleByArgument {}
+
+/// What `{"cmd":"stats"}` prints, as one JSON object (keys in snake_case).
+struct StatisticsLine: Encodable {
+    var first: LegStatistics
+    var legs: [LegStatistics]
+    var opusExpectedLoss: Int
+    var rssKib: Int, openFds: Int
+
+    enum Keys: String, CodingKey { case event, legs, opusExpectedLoss, rssKib, openFds }
+
+    func encode(to encoder: any Encoder) throws {
+        try first.encode(to: encoder) // the first leg's figures at the top level
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode("stats", forKey: .event)
+        try container.encode(legs, forKey: .legs)
+        try container.encode(opusExpectedLoss, forKey: .opusExpectedLoss)
+        try container.encode(rssKib, forKey: .rssKib)
+        try container.encode(openFds, forKey: .openFds)
+    }
+}
