@@ -30,10 +30,6 @@ static inline vpx_codec_err_t tc_vpx_encode_i420(vpx_codec_ctx_t *ctx, const uns
 static inline vpx_codec_err_t tc_vpx_set_cpu_used(vpx_codec_ctx_t *ctx, int speed) {
     return vpx_codec_control(ctx, VP8E_SET_CPUUSED, speed);
 }
-/* VP8E_SET_STATIC_THRESHOLD: blocks that barely changed are skipped, not coded again. */
-static inline vpx_codec_err_t tc_vpx_set_static_threshold(vpx_codec_ctx_t *ctx, unsigned int threshold) {
-    return vpx_codec_control(ctx, VP8E_SET_STATIC_THRESHOLD, threshold);
-}
 static inline vpx_codec_err_t tc_vpx_set_max_intra_pct(vpx_codec_ctx_t *ctx, unsigned int pct) {
     return vpx_codec_control(ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT, pct);
 }
