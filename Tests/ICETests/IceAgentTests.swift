@@ -48,7 +48,8 @@ func address(_ text: String) -> TransportAddress {
         #expect(net.agents[1].selectedCandidates?.remote.address?.ip == TransportAddress.IP("203.0.113.1"))
     }
 
-    @Test func relayedCandidatesWhenOnlyTheRelayWorks() throws {
+    /// Two relay-only agents through the simulated TURN server, run until both connect.
+    func relayedPair() -> VirtualNetwork {
         var config = IceConfiguration()
         config.turnServers = [TurnServer(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")]
         config.relayOnly = true
@@ -56,6 +57,11 @@ func address(_ text: String) -> TransportAddress {
         net.turnServer = TurnServerSimulator(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")
         net.start()
         net.run(until: 10_000) { $0.bothConnected }
+        return net
+    }
+
+    @Test func relayedCandidatesWhenOnlyTheRelayWorks() throws {
+        var net = relayedPair()
         #expect(net.bothConnected, "states \(net.state(0)) \(net.state(1)); events \(net.events[0])")
         #expect(net.agents[0].selectedCandidates?.local.kind == .relay && net.agents[1].selectedCandidates?.local.kind == .relay)
         // Only relayed candidates were offered.
@@ -70,13 +76,7 @@ func address(_ text: String) -> TransportAddress {
     /// Closing the agent (a hung-up call) deletes its allocations on the server at once, rather
     /// than leaving them to count against the user's quota until they expire.
     @Test func closingReleasesTheRelayAllocations() throws {
-        var config = IceConfiguration()
-        config.turnServers = [TurnServer(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")]
-        config.relayOnly = true
-        var net = pair(configA: config, configB: config)
-        net.turnServer = TurnServerSimulator(address: address("192.0.2.200:3478"), username: "alice", password: "s3cret")
-        net.start()
-        net.run(until: 10_000) { $0.bothConnected }
+        var net = relayedPair()
         #expect(net.turnServer?.allocations.count == 2)
         net.agents[0].close(now: net.now)
         net.run(until: net.now + 200)
