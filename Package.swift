@@ -30,7 +30,7 @@ let package = Package(
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
         .library(name: "UDPTransport", targets: ["UDPTransport", "ICE", "TURN", "STUN"]),
         .library(name: "SecureTransport", targets: ["DTLS", "SRTP", "SCTP"]),
-        .library(name: "PeerConnection", targets: ["PeerConnection", "SDP"]),
+        .library(name: "PeerConnection", targets: ["PeerConnection", "CongestionControl", "SDP"]),
         .library(name: "Signaling", targets: ["Signaling"]),
         // For the libFuzzer package in Fuzz/ (scripts/fuzz).
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
@@ -112,7 +112,8 @@ let package = Package(
         /// The one loop: every connection's sockets, the clock, and what else the owner waits on.
         .target(name: "EventLoop", dependencies: ["PeerConnection", "UDPTransport", "ICE", "STUN"], swiftSettings: strict),
         .target(name: "Call", dependencies: ["EventLoop", "VideoPipeline", "UDPTransport", "PeerConnection", "SDP", "AudioPipeline", "Codecs", "MediaCore", "MediaDevices", "ICE", "SCTP", "STUN"], swiftSettings: strict),
-        .target(name: "PeerConnection", dependencies: ["ICE", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
+        .target(name: "CongestionControl", dependencies: ["RTP"], swiftSettings: strict),
+        .target(name: "PeerConnection", dependencies: ["CongestionControl", "ICE", "DTLS", "SRTP", "SCTP", "SDP", "STUN", "RTP", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
         /// VP8 encode/decode and the send scale, above the transport (encoded frames in and out).
         .target(name: "VideoPipeline", dependencies: ["PeerConnection", "Codecs", "MediaCore"], swiftSettings: strict),
         /// The UDP shell: sockets, RFC 7983 demultiplexing, the poll loop that drives the ICE agent.
@@ -155,6 +156,7 @@ let package = Package(
         .testTarget(name: "CallTests", dependencies: ["Call", "EventLoop", "PeerConnection", "MediaDevices", "MediaCore", "STUN", "UDPTransport", "SCTP"], swiftSettings: strict),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "VideoPipeline", "ICE", "RTP", "SDP", "STUN", "MediaCore", "MediaDevices"], swiftSettings: strict),
         .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"], swiftSettings: strict),
+        .testTarget(name: "CongestionControlTests", dependencies: ["CongestionControl", "RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: ["Render", "MediaCore"], swiftSettings: strict),

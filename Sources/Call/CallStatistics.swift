@@ -19,6 +19,10 @@ public struct LegStatistics: Codable, Sendable, Equatable {
     // Video out.
     public var videoFramesSent = 0, keyframesSent = 0, videoWidthSent = 0, videoBitrateSent = 0.0, videoTargetBitrate = 0
     public var pliReceived = 0, nackReceived = 0, rtxSent = 0
+    /// The delay-based estimate for the whole transport (bit/s; nil without transport-wide
+    /// feedback) and the cuts it made.
+    public var availableOutgoingBitrate: Int?
+    public var delayBasedDecreases = 0
     // Chat.
     public var chatReceived = 0
     // The path.
@@ -80,6 +84,8 @@ extension Call {
             s.nackReceived = video.nackReceived
             s.rtxSent = video.retransmittedPacketsSent
         }
+        s.availableOutgoingBitrate = st.transport.availableOutgoingBitrate
+        s.delayBasedDecreases = st.transport.delayBasedDecreases
         s.chatReceived = leg.chatReceived
         s.dtlsCipher = st.transport.dtlsCipher ?? ""
         s.srtpProfile = st.transport.srtpProfile ?? ""

@@ -1,3 +1,4 @@
+import CongestionControl
 import MediaCore
 import RTP
 import SRTP
@@ -11,6 +12,8 @@ struct MediaCounters: Sendable {
     var channelsOpened = 0, channelsClosed = 0
     var messagesSent = 0, messagesReceived = 0, messageBytesSent = 0, messageBytesReceived = 0
     var sentBytes: [MediaKind: RateMeter] = [.audio: RateMeter(), .video: RateMeter()]
+    /// Audio's datagrams whole (headers and SRTP tag): its share of what the transport carries.
+    var audioWireBytes = RateMeter()
     var receivedBytes: [MediaKind: RateMeter] = [.audio: RateMeter(), .video: RateMeter()]
     var decodedFrames = RateMeter()
     /// Loss repair: NACKed packets we resent / they resent to us; frames we skipped while waiting
@@ -33,11 +36,26 @@ extension PeerConnection {
         guard let outbound = srtpOutbound, let pt = audioPayloadType, canSend(.audio) else { return false }
         audioSequence &+= 1
         let packet = RtpPacket(payloadType: pt, sequenceNumber: audioSequence, timestamp: audioTimestamp, ssrc: audioSSRC, payload: opus)
-        guard let protected = try? outbound.protect(packet.serialized()) else { return false }
         rtcp.sent(packet, now: now)
         counters.sentBytes[.audio]?.add(opus.count, now: now)
-        return transmit(protected)
+        guard let size = send(packet, with: outbound) else { return false }
+        counters.audioWireBytes.add(size, now: now)
+        return true
     }
+
+    /// Stamps `packet` with the next transport-wide sequence number (when agreed), protects it and
+    /// sends it, logging it for the estimator. Returns the datagram's size, nil if it was not sent.
+    func send(_ packet: RtpPacket, with outbound: SrtpSession) -> Int? {
+        var packet = packet
+        if let estimator = sendSide { packet.setTransportSequenceNumber(estimator.nextSequenceNumber, in: extensions) }
+        guard let protected = try? outbound.protect(packet.serialized()), transmit(protected) else { return nil }
+        sendSide?.sent(size: protected.count, now: now)
+        return protected.count
+    }
+
+    /// A packet's size on the wire, for pacing: RTP header, the transport sequence number's
+    /// extension, and the SRTP tag, around the payload.
+    static func wireSize(_ packet: RtpPacket) -> Int { 12 + 8 + packet.payload.count + 16 }
 
     /// Advances the audio RTP clock without sending (a DTX frame the sender chose not to transmit).
     public func skipAudio(timestampAdvance: UInt32 = 960) { audioTimestamp &+= timestampAdvance }
@@ -47,17 +65,15 @@ extension PeerConnection {
     /// size (for statistics). False until DTLS is up, or when video is not negotiated to send.
     @discardableResult
     public func sendVideo(_ frame: EncodedVideoFrame, timestamp: UInt32) -> Bool {
-        guard let outbound = srtpOutbound, let pt = videoPayloadType, canSend(.video) else { return false }
+        guard srtpOutbound != nil, let pt = videoPayloadType, canSend(.video) else { return false }
         let payloads = videoPacketizer.packetize(frame.data)
         for (i, payload) in payloads.enumerated() {
             videoSequence &+= 1
             let packet = RtpPacket(marker: i == payloads.count - 1, payloadType: pt, sequenceNumber: videoSequence, timestamp: timestamp, ssrc: videoSSRC, payload: payload)
-            if let protected = try? outbound.protect(packet.serialized()) {
-                sentVideo.sent(packet, now: now)
-                rtcp.sent(packet, now: now)
-                videoPacer.enqueue(protected)
-                counters.sentBytes[.video]?.add(payload.count, now: now)
-            }
+            sentVideo.sent(packet, now: now)
+            rtcp.sent(packet, now: now)
+            videoPacer.enqueue(packet, size: Self.wireSize(packet))
+            counters.sentBytes[.video]?.add(payload.count, now: now)
         }
         counters.framesEncoded += 1
         if frame.isKeyframe { counters.keyframesEncoded += 1 }
@@ -142,6 +158,16 @@ extension PeerConnection {
         sendRate.roundTripWithoutReports(Double(ms) / 1000, sentBitrate: Int(8 * (counters.sentBytes[.video]?.rate(now: now) ?? 0)), now: now)
     }
 
+    /// The far end's transport-wide feedback on what we sent: the delay-based estimate for the
+    /// whole transport, less what audio takes, limits video.
+    private func delayBasedEstimate(from feedback: TransportFeedback) {
+        guard sendSide != nil else { return }
+        if let rtt = roundTrip?.seconds { sendSide!.roundTrip(rtt) }
+        sendSide!.received(feedback, now: now)
+        let audio = Int(8 * counters.audioWireBytes.rate(now: now))
+        sendRate.delayBasedLimit(max(0, sendSide!.estimate - audio), now: now)
+    }
+
     // MARK: receiving
 
     /// SRTCP from the peer: reports, feedback, keyframe requests.
@@ -159,6 +185,7 @@ extension PeerConnection {
                     sendRate.report(fractionLost: out.remoteFractionLost ?? 0, roundTrip: out.roundTripTime, sentBitrate: sent, now: now)
                 }
             case let .estimatedBitrate(bps): sendRate.remoteEstimate(Int(min(bps, UInt64(Int.max))), now: now)
+            case let .transportFeedback(feedback): delayBasedEstimate(from: feedback)
             case let .retransmit(ssrc, sequenceNumbers) where ssrc == videoSSRC: retransmit(sequenceNumbers, now: now)
             default: break
             }
@@ -170,7 +197,7 @@ extension PeerConnection {
         guard let inbound = srtpInbound else { return }
         guard let plain = try? inbound.unprotect(bytes) else { counters.srtpFailures += 1; return }
         guard let packet = try? RtpPacket.parse(plain) else { counters.rtpMalformed += 1; return }
-        if transportFeedback != nil, let sequence = packet.transportSequenceNumber(in: receiveExtensions) {
+        if transportFeedback != nil, let sequence = packet.transportSequenceNumber(in: extensions) {
             transportFeedback?.received(transportSequenceNumber: sequence, mediaSsrc: packet.ssrc, arrivalMicroseconds: arrivalMicroseconds, now: now)
         }
         switch receivePayloadTypes[packet.payloadType] {
@@ -210,19 +237,17 @@ extension PeerConnection {
     /// Resends NACKed packets of our video from the history, as RTX when it was negotiated (a
     /// repeat in the media stream itself would trip SRTP's replay protection at the receiver).
     func retransmit(_ sequenceNumbers: [UInt16], now: Int64) {
-        guard let outbound = srtpOutbound, let rtxPayloadType = videoRtxPayloadType else { return }
+        guard srtpOutbound != nil, let rtxPayloadType = videoRtxPayloadType else { return }
         // Once per round trip at most: the peer asks again if the first copy is lost too.
         let interval = max(10, Int64((rtcp.outbound[videoSSRC]?.roundTripTime ?? 0.05) * 1000 * 0.8))
         for sequence in sequenceNumbers {
             guard let original = sentVideo.resend(sequence, now: now, minimumInterval: interval) else { continue }
             videoRtxSequence &+= 1
             let rtx = RtxPayload.wrap(original, rtxSsrc: videoRtxSSRC, rtxPayloadType: rtxPayloadType, rtxSequenceNumber: videoRtxSequence)
-            if let protected = try? outbound.protect(rtx.serialized()) {
-                videoPacer.enqueue(protected)
-                counters.retransmittedPacketsSent += 1
-                counters.retransmittedBytesSent += rtx.payload.count
-                counters.sentBytes[.video]?.add(rtx.payload.count, now: now)
-            }
+            videoPacer.enqueue(rtx, size: Self.wireSize(rtx))
+            counters.retransmittedPacketsSent += 1
+            counters.retransmittedBytesSent += rtx.payload.count
+            counters.sentBytes[.video]?.add(rtx.payload.count, now: now)
         }
     }
 
@@ -255,7 +280,8 @@ extension PeerConnection {
             rtcp.sendFeedback(feedback)
         }
         for ordered in videoPackets.poll(now: now) { assemble(ordered, now: now) }
-        for datagram in videoPacer.poll(now: now, bitsPerSecond: sendRate.target) { transmit(datagram) }
+        let due = videoPacer.poll(now: now, bitsPerSecond: sendRate.target)
+        if let outbound = srtpOutbound { for packet in due { _ = send(packet, with: outbound) } }
     }
 
     /// In-order packets → VP8 frames → pictures. Only decodable frames reach the decoder: after a
@@ -307,6 +333,8 @@ extension PeerConnection {
         stats.transport.dtlsVersion = dtls?.protocolVersion
         stats.transport.srtpProfile = srtpOutbound?.profile.rawValue
         stats.transport.remoteEstimatedBitrate = rtcp.lastRemoteEstimate
+        stats.transport.availableOutgoingBitrate = sendSide?.estimate
+        stats.transport.delayBasedDecreases = sendSide?.decreases ?? 0
         stats.transport.srtpFailures = counters.srtpFailures
         stats.transport.rtpMalformed = counters.rtpMalformed
         stats.transport.rtcpMalformed = rtcp.malformed

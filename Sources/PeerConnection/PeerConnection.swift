@@ -3,6 +3,7 @@ import DTLS
 import Foundation
 import ICE
 import MediaCore
+import CongestionControl
 import RTP
 import SCTP
 import SDP
@@ -132,15 +133,21 @@ public final class PeerConnection {
     var videoNack: NackGenerator?
     var remoteVideoSsrc: UInt32?
     var lastRemoteVideoAt: Int64?
-    /// Transport-wide feedback for a sender that estimates bandwidth itself (Chromium), when
-    /// transport-cc was agreed; the extension ids of the agreement.
+    /// Transport-wide feedback for a sender that estimates bandwidth itself (Chromium, another
+    /// termcall), when transport-cc was agreed; the extension ids of the agreement (one map both
+    /// ways: a bundle shares its ids, and an answer keeps the offer's).
     var transportFeedback: TransportFeedbackGenerator?
-    var receiveExtensions = RtpExtensionMap()
+    var extensions = RtpExtensionMap()
+    /// Our own delay-based estimate from the far end's transport-wide feedback, when agreed: each
+    /// packet we send is stamped and logged.
+    var sendSide: SendSideEstimator?
     /// Send-side bandwidth estimate and what the encoder makes of it (PeerConnection+Media.swift).
     var sendRate = SendRateController()
     /// Receiver reports on our video so far, and the ICE round trips already given to `sendRate`.
     var videoReportsReceived = 0, iceRoundTripSamplesSeen = 0
-    var videoPacer = VideoPacer()
+    /// Video (and its retransmissions) waits here unprotected: it is stamped with its transport
+    /// sequence number and protected as it leaves.
+    var videoPacer = VideoPacer<RtpPacket>()
     /// After a lost frame, delta frames reference a picture the decoder never had: wait for a keyframe.
     var awaitingKeyframe = false
     var rtcp: RtcpSession
@@ -520,14 +527,16 @@ public final class PeerConnection {
             if receivePayloadTypes[pt] == nil { receivePayloadTypes[pt] = kind == .audio ? .audio : .video }
             if kind == .video, let rtx = t.rtxPayloadType, receivePayloadTypes[rtx] == nil { receivePayloadTypes[rtx] = .rtx(of: pt) }
         }
-        receiveExtensions = RtpExtensionMap()
+        extensions = RtpExtensionMap()
         for section in agreed.sections where section.accepted {
-            for (id, uri) in section.headerExtensions { receiveExtensions.register(id: id, uri: uri) }
+            for (id, uri) in section.headerExtensions { extensions.register(id: id, uri: uri) }
         }
         let transportCC = agreed.sections.contains { $0.accepted && $0.feedback.contains("transport-cc") }
-            && receiveExtensions.id(of: .transportSequenceNumber) != nil
+            && extensions.id(of: .transportSequenceNumber) != nil
         if transportCC, transportFeedback == nil { transportFeedback = TransportFeedbackGenerator(senderSsrc: rtcp.feedbackSsrc) }
-        if !transportCC { transportFeedback = nil }
+        // Starts a little above the video target: the transport also carries audio.
+        if transportCC, sendSide == nil { sendSide = SendSideEstimator(start: sendRate.target + 60_000) }
+        if !transportCC { transportFeedback = nil; sendSide = nil }
         // The peer's sending, as tracks (W3C "track" events).
         let sending = Set(transceivers.filter(\.receives).compactMap(\.mediaKind))
         for kind in MediaKind.allCases {

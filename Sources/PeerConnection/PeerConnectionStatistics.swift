@@ -27,6 +27,10 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var roundTripSource: PeerConnection.RoundTripSource?
         /// The peer's receive estimate (REMB) in bits per second, when it sends one.
         public var remoteEstimatedBitrate: UInt64?
+        /// Our own delay-based estimate for the whole transport (W3C availableOutgoingBitrate),
+        /// bits per second, when transport-wide feedback was agreed; and the cuts it made.
+        public var availableOutgoingBitrate: Int?
+        public var delayBasedDecreases = 0
         public var srtpFailures = 0, rtpMalformed = 0, rtcpMalformed = 0
         /// Authenticated RTP on payload types not agreed (or RTX, until #10), dropped.
         public var rtpUnknownPayload = 0

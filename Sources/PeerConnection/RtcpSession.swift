@@ -50,6 +50,8 @@ public struct RtcpSession: Sendable {
         case reportReceived(ssrc: UInt32)
         /// A generic NACK (RFC 4585 §6.2.1): resend these packets of our stream `ssrc`.
         case retransmit(ssrc: UInt32, sequenceNumbers: [UInt16])
+        /// Transport-wide feedback on the packets we stamped (for our send-side estimate).
+        case transportFeedback(TransportFeedback)
     }
 
     /// At most this many remote SSRCs are tracked (only authenticated SRTP reaches here).
@@ -141,6 +143,8 @@ public struct RtcpSession: Sendable {
             case let .remb(_, bitrate, _):
                 lastRemoteEstimate = bitrate
                 requests.append(.estimatedBitrate(bitrate))
+            case let .transportFeedback(feedback):
+                requests.append(.transportFeedback(feedback))
             default:
                 break
             }

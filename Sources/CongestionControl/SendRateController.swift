@@ -4,11 +4,21 @@
 /// lowest seen means a queue is building: back off before it overflows). The lowest round trip
 /// starts from ICE's connectivity checks, made before any media could queue (a path already full
 /// when the first report comes would otherwise look normal). A cut goes to 0.85 × what got
-/// through, as GCC's does; 2–10 % loss with no queue (a lossy radio link) holds the rate. Capped by the peer's own estimate when it sends one (REMB). Sans-IO: one call per report, time passed in.
+/// through, as GCC's does; 2–10 % loss with no queue (a lossy radio link) holds the rate. Capped by the peer's own estimate when it sends one (REMB).
+/// With transport-wide feedback, the delay-based estimate (`SendSideEstimator`) replaces the
+/// round-trip stand-in: the target is the lower of it and the loss-based rate, and the loss-based
+/// rate grows no further than it (GCC §6). Sans-IO: one call per report, time passed in.
 public struct SendRateController: Sendable, Equatable {
     public let minimum: Int, maximum: Int
-    /// Bits per second for video now.
-    public private(set) var target: Int
+    /// Bits per second for video now: the loss-based rate under the delay-based limit.
+    public var target: Int {
+        guard let delay = activeDelayLimit else { return lossBased }
+        return max(minimum, min(lossBased, delay))
+    }
+    /// The loss-based half's rate.
+    private var lossBased: Int
+    private var delayLimit: (bps: Int, at: Int64)?
+    private var now: Int64 = 0
     private var baseRoundTrip: Double?
     private var baseSince: Int64 = 0
     private var remoteEstimate: (bps: Int, at: Int64)?
@@ -22,21 +32,37 @@ public struct SendRateController: Sendable, Equatable {
     public init(start: Int = 260_000, minimum: Int = 60_000, maximum: Int = 2_000_000) {
         self.minimum = minimum
         self.maximum = maximum
-        target = min(max(start, minimum), maximum)
+        lossBased = min(max(start, minimum), maximum)
+    }
+
+    /// The delay-based estimate for video (bit/s): what the transport may carry less audio.
+    public mutating func delayBasedLimit(_ bps: Int, now: Int64) {
+        self.now = max(self.now, now)
+        delayLimit = (bps, now)
+    }
+
+    /// A delay-based limit heard within the last 2 s (feedback comes every 50–100 ms; one that
+    /// stops leaves the loss-based half in charge again).
+    private var activeDelayLimit: Int? {
+        guard let limit = delayLimit, now - limit.at < 2_000 else { return nil }
+        return limit.bps
     }
 
     /// A receiver report block on our video: the loss fraction (0...1) since the last one, the
     /// round trip in seconds if it could be measured, and what we actually sent (bit/s, video with
     /// its retransmissions) over the last second, when known.
     public mutating func report(fractionLost: Double, roundTrip: Double?, sentBitrate: Int? = nil, now: Int64) {
-        let queueing = roundTrip.map { queueBuilding(roundTrip: $0, fractionLost: fractionLost, now: now) } ?? false
-        var next = Double(target)
+        self.now = max(self.now, now)
+        let delay = activeDelayLimit
+        // The round-trip stand-in only while there is no delay-based estimate.
+        let queueing = delay == nil && (roundTrip.map { queueBuilding(roundTrip: $0, fractionLost: fractionLost, now: now) } ?? false)
+        var next = Double(lossBased)
         if fractionLost > 0.10 || queueing {
             // Overuse: back to a little under what got through (GCC's 0.85 × the incoming rate),
             // and never less of a cut than the loss-based rule's.
             // What actually left, not the target: an encoder below its target would otherwise be
             // "cut" to a rate it still exceeds nothing by, and the queue stays full.
-            let through = Double(sentBitrate.map { min($0, target) } ?? target)
+            let through = Double(sentBitrate.map { min($0, lossBased) } ?? lossBased)
             lastCutFrom = through
             next = min(next * (1 - 0.5 * fractionLost), 0.85 * through * (1 - fractionLost))
             lastDecreaseAt = now
@@ -53,10 +79,12 @@ public struct SendRateController: Sendable, Equatable {
             }
             // Never far ahead of what the encoder really sends (GCC: 1.5 × the acknowledged rate):
             // a target the picture does not need would hide the path's limit until it is hit hard.
-            if let sent = sentBitrate, sent > 0 { next = min(next, max(Double(target), 1.5 * Double(sent) + 20_000)) }
+            if let sent = sentBitrate, sent > 0 { next = min(next, max(Double(lossBased), 1.5 * Double(sent) + 20_000)) }
+            // Nor past the delay-based limit (GCC §6: the loss-based rate follows it up).
+            if let delay { next = min(next, Double(delay)) }
         }
         if let remote = remoteEstimate, now - remote.at < 5_000 { next = min(next, Double(remote.bps)) }
-        target = Int(min(Double(maximum), max(Double(minimum), next)))
+        lossBased = Int(min(Double(maximum), max(Double(minimum), next)))
     }
 
     /// A far end that sends no receiver reports (some stacks by default) leaves no loss figure:
@@ -64,13 +92,14 @@ public struct SendRateController: Sendable, Equatable {
     /// rate when a queue builds, as in `report`, but never grow it: growth needs the far end to
     /// say what got through.
     public mutating func roundTripWithoutReports(_ roundTrip: Double, sentBitrate: Int? = nil, now: Int64) {
-        guard queueBuilding(roundTrip: roundTrip, fractionLost: 0, now: now) else { return }
-        let through = Double(sentBitrate.map { min($0, target) } ?? target)
+        self.now = max(self.now, now)
+        guard activeDelayLimit == nil, queueBuilding(roundTrip: roundTrip, fractionLost: 0, now: now) else { return }
+        let through = Double(sentBitrate.map { min($0, lossBased) } ?? lossBased)
         lastCutFrom = through
         lastDecreaseAt = now
-        var next = min(Double(target), 0.85 * through)
+        var next = min(Double(lossBased), 0.85 * through)
         if let remote = remoteEstimate, now - remote.at < 5_000 { next = min(next, Double(remote.bps)) }
-        target = Int(min(Double(maximum), max(Double(minimum), next)))
+        lossBased = Int(min(Double(maximum), max(Double(minimum), next)))
     }
 
     /// The delay signal: is a queue building on the path? The lowest round trip seen is the path
@@ -85,7 +114,7 @@ public struct SendRateController: Sendable, Equatable {
         let lower = min(rtt, previousRoundTrip ?? rtt)
         var queueing = (previousRoundTrip != nil && lower > baseRoundTrip! + threshold) || rtt > baseRoundTrip! + 2 * threshold
         previousRoundTrip = rtt
-        if queueing, fractionLost < 0.02, target == minimum {
+        if queueing, fractionLost < 0.02, lossBased == minimum {
             if now - baseSince > 10_000 { baseRoundTrip = rtt; baseSince = now; queueing = false }
         } else if !queueing {
             baseSince = now
@@ -101,7 +130,8 @@ public struct SendRateController: Sendable, Equatable {
     /// The peer's receive estimate (REMB), bits per second.
     public mutating func remoteEstimate(_ bps: Int, now: Int64) {
         remoteEstimate = (bps, now)
-        target = max(minimum, min(target, bps))
+        self.now = max(self.now, now)
+        lossBased = max(minimum, min(lossBased, bps))
     }
 
     public static func == (a: SendRateController, b: SendRateController) -> Bool {

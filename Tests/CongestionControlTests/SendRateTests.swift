@@ -1,5 +1,5 @@
 import MediaCore
-import PeerConnection
+import CongestionControl
 import Testing
 
 

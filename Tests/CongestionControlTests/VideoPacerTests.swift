@@ -1,12 +1,12 @@
-import PeerConnection
+import CongestionControl
 import Testing
 
 @Suite struct VideoPacerTests {
     /// A 24 KB keyframe at a 300 kbit/s target leaves at 1.5 × that rate: spread over about
     /// 430 ms of virtual time, never more than a packet or two in any 10 ms.
     @Test func aBurstLeavesAtThePacingRate() {
-        var pacer = VideoPacer()
-        for _ in 0..<20 { pacer.enqueue([UInt8](repeating: 0, count: 1_200)) }
+        var pacer = VideoPacer<Int>()
+        for _ in 0..<20 { pacer.enqueue(0, size: 1_200) }
         var sentAt: [Int64] = []
         var now: Int64 = 0
         while !pacer.isEmpty, now < 2_000 {

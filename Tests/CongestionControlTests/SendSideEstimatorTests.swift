@@ -1,0 +1,132 @@
+import CongestionControl
+import MediaCore
+import RTP
+import Testing
+
+/// The delay-based estimator in a closed loop on a virtual clock: a sender paced at the
+/// estimate, a bottleneck with a tail-drop queue (or none), the receiver's real feedback
+/// generator, feedback back after the return delay. Each test pins one response GCC must have.
+@Suite struct SendSideEstimatorTests {
+    /// A path: a bottleneck (bit/s; nil for none) with a queue of `queueLimit` ms, one-way
+    /// delay, and uniform jitter per packet (so reordering). Cross traffic shares the queue.
+    struct Path {
+        var capacity: Double?
+        var queueLimit: Int64 = 200
+        var delay: Int64 = 20
+        var jitter: Int64 = 0
+        var crossTraffic: Double = 0
+    }
+
+    /// Runs the loop for `seconds`; `change` may alter the path at each second. Returns what the
+    /// figures a test reads: the estimate each second, queueing delays (ms) of delivered packets
+    /// from `measureFrom` on, the rate delivered then, and drops.
+    struct Run {
+        var estimates: [Int] = []
+        var queueDelays: [Int64] = []
+        var deliveredBits = 0.0
+        var drops = 0
+        var estimator: SendSideEstimator
+        var p95QueueDelay: Int64 { let sorted = queueDelays.sorted(); return sorted.isEmpty ? 0 : sorted[sorted.count * 95 / 100] }
+    }
+
+    static func run(seconds: Int, start: Int = 300_000, seed: UInt64 = 7, measureFrom: Int = 0,
+                    change: (Int, inout Path) -> Void) -> Run {
+        var path = Path()
+        var estimator = SendSideEstimator(start: start)
+        var generator = TransportFeedbackGenerator(senderSsrc: 1, interval: 50)
+        var random = SplitMix64(seed: seed)
+        var linkFreeAt: Int64 = 0          // µs
+        var budget = 0.0                   // bytes the sender may send now
+        var inFlight: [(at: Int64, sequence: UInt16, queued: Int64)] = []
+        var feedbackInFlight: [(at: Int64, packets: [RtcpPacket])] = []
+        var crossBudget = 0.0
+        var run = Run(estimator: estimator)
+        let end = Int64(seconds) * 1_000
+        for now in Int64(0)..<end {
+            if now % 1_000 == 0 { change(Int(now / 1_000), &path) }
+            let measuring = now >= Int64(measureFrom) * 1_000
+            // The bottleneck: a packet waits for the link, or is dropped when the wait is too long.
+            func enqueue(size: Int) -> (arrival: Int64, queued: Int64)? {
+                var departs = now * 1_000
+                if let capacity = path.capacity {
+                    let start = max(departs, linkFreeAt)
+                    guard start - departs <= path.queueLimit * 1_000 else { return nil }
+                    linkFreeAt = start + Int64(Double(size * 8) * 1_000_000 / capacity)
+                    departs = linkFreeAt
+                }
+                let jitter = path.jitter > 0 ? Int64(random.next() % UInt64(path.jitter + 1)) : 0
+                return ((departs + 999) / 1_000 + path.delay + jitter, (departs - now * 1_000) / 1_000)
+            }
+            // Cross traffic: 1200-byte packets at its rate, through the same queue.
+            crossBudget += path.crossTraffic / 8 / 1_000
+            while crossBudget >= 1_200 { crossBudget -= 1_200; _ = enqueue(size: 1_200) }
+            // The sender: paced at the estimate, 1200-byte packets (audio and video alike here).
+            budget = min(budget + Double(estimator.estimate) / 8 / 1_000, 6_000)
+            while budget >= 1_200 {
+                budget -= 1_200
+                let sequence = estimator.nextSequenceNumber
+                estimator.sent(size: 1_200, now: now)
+                if let (arrival, queued) = enqueue(size: 1_200) {
+                    inFlight.append((arrival, sequence, queued))
+                    if measuring { run.queueDelays.append(queued); run.deliveredBits += 9_600 }
+                } else if measuring {
+                    run.drops += 1
+                }
+            }
+            // The receiver: arrivals, then feedback every 50 ms, back after the one-way delay.
+            inFlight.sort { $0.at < $1.at }
+            while let first = inFlight.first, first.at <= now {
+                inFlight.removeFirst()
+                generator.received(transportSequenceNumber: first.sequence, mediaSsrc: 2, arrivalMicroseconds: first.at * 1_000, now: now)
+            }
+            let feedback = generator.poll(now: now)
+            if !feedback.isEmpty { feedbackInFlight.append((now + path.delay, feedback)) }
+            while let first = feedbackInFlight.first, first.at <= now {
+                feedbackInFlight.removeFirst()
+                for case let .transportFeedback(report) in first.packets { estimator.received(report, now: now) }
+            }
+            estimator.roundTrip(Double(2 * path.delay) / 1_000)
+            if now % 1_000 == 999 { run.estimates.append(estimator.estimate) }
+        }
+        run.estimator = estimator
+        return run
+    }
+
+    /// Starting at twice a 300 kbit/s bottleneck's rate: within 4 s the estimate is under the
+    /// cap, and from 10 s on the link is used at ≥ 85 % with the queue's delay p95 ≤ 100 ms.
+    @Test func aCapIsFoundAndItsQueueKeptShort() {
+        let run = Self.run(seconds: 40, start: 600_000, measureFrom: 10) { _, path in path.capacity = 300_000 }
+        #expect(run.estimates.prefix(4).contains { $0 <= 300_000 }, "\(run.estimates)")
+        let used = run.deliveredBits / 30 / 300_000
+        #expect(used >= 0.85, "link used at \(used): \(run.estimates)")
+        #expect(run.p95QueueDelay <= 100, "queue p95 \(run.p95QueueDelay) ms: \(run.estimates)")
+        #expect(Double(run.drops) / Double(max(1, run.queueDelays.count)) < 0.01, "\(run.drops) drops")
+    }
+
+    /// The cap lifts from 300 kbit/s to 1.5 Mbit/s: within 15 s the estimate passes 800 kbit/s.
+    @Test func aCapThatLiftsIsFollowedUp() {
+        let run = Self.run(seconds: 35, start: 300_000) { second, path in path.capacity = second < 20 ? 300_000 : 1_500_000 }
+        #expect(run.estimates[15..<20].allSatisfy { $0 <= 360_000 }, "\(run.estimates)")
+        #expect(run.estimates.suffix(5).contains { $0 >= 800_000 }, "\(run.estimates)")
+    }
+
+    /// Cross traffic of 600 kbit/s joins a 1.2 Mbit/s bottleneck at 15 s: the estimate falls to
+    /// what is left, and the queue does not stay full.
+    @Test func crossTrafficTakesItsShare() {
+        let run = Self.run(seconds: 30, start: 800_000, measureFrom: 20) { second, path in
+            path.capacity = 1_200_000
+            path.crossTraffic = second < 15 ? 0 : 600_000
+        }
+        #expect(run.estimates[10..<15].contains { $0 >= 900_000 }, "\(run.estimates)")
+        #expect(run.estimates.suffix(5).allSatisfy { $0 <= 700_000 }, "\(run.estimates)")
+        #expect(run.p95QueueDelay <= 150, "queue p95 \(run.p95QueueDelay) ms: \(run.estimates)")
+    }
+
+    /// 30 ms of jitter per packet (so reordering) on a path with room to spare: no cut, and the
+    /// estimate grows as on a clean path.
+    @Test func jitterAloneIsNotCongestion() {
+        let run = Self.run(seconds: 20, start: 300_000) { _, path in path.jitter = 30 }
+        #expect(run.estimator.decreases == 0, "\(run.estimates)")
+        #expect(run.estimates.last! >= 600_000, "\(run.estimates)")
+    }
+}
