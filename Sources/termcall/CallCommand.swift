@@ -109,9 +109,7 @@ struct CallCommand: ParsableCommand {
     func run() throws {
         var configuration = CallConfiguration()
         let size = Self.parseSize(videoSize) ?? (320, 240, 30)
-        configuration.camera = camera == "none" ? nil : VideoSourceSpec.parse(camera, width: size.width, height: size.height, fps: size.fps)
-        configuration.microphone = mic == "none" ? .none : mic == "tone" ? .tone(frequency: 440) : .device(mic)
-        configuration.speaker = speaker == "none" ? nil : speaker
+        configuration.useDevices(camera: camera, microphone: mic, speaker: speaker, width: size.width, height: size.height, fps: size.fps)
         if loopback {
             configuration.addresses = [TransportAddress.IP("127.0.0.1")!]
             configuration.includeLoopback = true
@@ -138,30 +136,15 @@ struct CallCommand: ParsableCommand {
             }
         }
         let input = StdinLines()
-        // With a server, join first: the call then uses the STUN and TURN servers it hands out.
-        var connection: SignalingConnection?, received: [SignalingConnection.Event] = []
         if let server, let room {
-            let signalling: SignalingConnection
-            do { signalling = try SignalingConnection(server: server, room: room, name: name, access: access) } catch { fail("\(error)") }
-            let (peers, events) = signalling.waitUntilJoined()
-            guard let peers else {
-                let reason = SignalingConnection.joinFailure(in: events) ?? "no answer from \(server) within 10 s"
-                FileHandle.standardError.write(Data("termcall: could not join room \(room): \(reason)\n".utf8))
+            let roomCall: RoomCall
+            switch RoomJoin.join(server: server, room: room, name: name, access: access, configuration: configuration) {
+            case let .success(joined): roomCall = joined
+            case let .failure(failure):
+                FileHandle.standardError.write(Data("termcall: \(failure)\n".utf8))
                 throw ExitCode.failure
             }
-            IceServerOptions.apply(peers.iceServers ?? [], caFile: access.caFile, to: &configuration.iceConfiguration)
-            connection = signalling
-            received = events
-        }
-        let call: Call
-        do { call = try Call(configuration: configuration) } catch {
-            FileHandle.standardError.write(Data("termcall: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-        let pc = call.peer
-        if let connection {
-            let roomCall = RoomCall(call: call, connection: connection, received: received)
-            try runLoop(call: call, input: input) {
+            try runLoop(call: roomCall.call, input: input) {
                 var out: [(peer: String?, event: Call.Event)] = []
                 for event in roomCall.step(maximumWait: 5) {
                     switch event {
@@ -179,6 +162,12 @@ struct CallCommand: ParsableCommand {
             }
             return
         }
+        let call: Call
+        do { call = try Call(configuration: configuration) } catch {
+            FileHandle.standardError.write(Data("termcall: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let pc = call.peer
         // stdio and paste carry no trickled candidates: each description holds what was gathered
         // when it was made, so let the STUN and TURN servers answer first.
         waitForCandidates(call)

@@ -283,26 +283,37 @@ struct CallScreen {
         "?            this help (any key closes it)",
     ]
 
-    /// The figures of `PeerConnection.statistics()` a person asks for.
+    /// The figures a person asks for, every far end's (the `LegStatistics` that `{"cmd":"stats"}`
+    /// prints), each under its name in a group call.
     private func statisticsLines() -> [String] {
-        let st = call.peer.statistics()
+        let legs = call.statistics()
+        let names = Dictionary((participants?() ?? []).map { ($0.leg, $0.name) }, uniquingKeysWith: { a, _ in a })
         var lines = ["call statistics (s closes)"]
-        lines.append("path    \(st.transport.selectedPair ?? "–")")
-        lines.append("secured \(st.transport.dtlsCipher ?? "–") \(st.transport.srtpProfile ?? "")")
-        lines.append("rtt     " + (st.transport.roundTripTime.map { String(format: "%.1f ms", $0 * 1000) + (st.transport.roundTripSource == .ice ? " (ICE)" : "") } ?? "–"))
-        for stream in st.inbound {
-            var line = "in  \(stream.codec) \(Int(stream.bitrate / 1000)) kb/s lost \(stream.packetsLost) jitter \(String(format: "%.1f", stream.jitter * 1000)) ms"
-            if stream.kind == .video { line += " \(stream.frameWidth)x\(stream.frameHeight) \(String(format: "%.0f", stream.framesPerSecond)) fps" }
-            lines.append(line)
+        for leg in legs {
+            if legs.count > 1 { lines.append("── \(names[leg.id] ?? "leg \(leg.id)")") }
+            lines.append("path    \(leg.selectedPair.isEmpty ? "–" : leg.selectedPair)")
+            lines.append("secured \(leg.dtlsCipher.isEmpty ? "–" : leg.dtlsCipher) \(leg.srtpProfile)")
+            lines.append("rtt     " + (leg.rttMs.map { String(format: "%.1f ms", $0) + (leg.rttSource == "ice" ? " (ICE)" : "") } ?? "–"))
+            lines.append("in  audio \(leg.audioPacketsReceived) packets, lost \(leg.audioPacketsLost), jitter \(String(format: "%.1f", leg.audioJitterMs)) ms, concealed \(leg.audioConcealed)")
+            lines.append("in  video \(Int(leg.videoBitrate / 1000)) kb/s \(leg.videoWidth) wide \(String(format: "%.0f", leg.videoFps)) fps, lost \(leg.videoPacketsLost), freezes \(leg.freezeCount)")
+            var out = "out video \(Int(leg.videoBitrateSent / 1000)) of \(leg.videoTargetBitrate / 1000) kb/s \(leg.videoWidthSent) wide, keyframes \(leg.keyframesSent), PLI \(leg.pliReceived)"
+            if let estimate = leg.availableOutgoingBitrate { out += ", path \(estimate / 1000) kb/s" }
+            lines.append(out)
+            lines.append("repair  NACK \(leg.nackSent) sent / \(leg.nackReceived) received, RTX \(leg.rtxReceived) in / \(leg.rtxSent) out")
+            lines.append("chat    \(leg.chatReceived) received")
         }
-        for stream in st.outbound {
-            var line = "out \(stream.codec) \(Int(stream.bitrate / 1000)) kb/s"
-            if let lost = stream.remotePacketsLost { line += " lost (their view) \(lost)" }
-            if stream.kind == .video { line += " keyframes \(stream.keyframesEncoded) PLI \(stream.pliReceived)" }
-            lines.append(line)
-        }
-        lines.append("chat    \(st.dataChannels.messagesSent) sent, \(st.dataChannels.messagesReceived) received")
+        if legs.isEmpty { lines.append("no one on the call yet") }
         return lines
+    }
+
+    /// The status line's figures over every far end: the longest round trip, the slowest
+    /// picture, what arrives in all, what was lost in all.
+    static func statusFigures(_ legs: [LegStatistics]) -> String {
+        let rtt = legs.compactMap(\.rttMs).max().map { String(format: "rtt %.1f ms", $0) } ?? "rtt –"
+        let fps = legs.map(\.videoFps).min() ?? 0
+        let kbps = legs.reduce(0) { $0 + $1.videoBitrate } / 1000
+        let lost = legs.reduce(0) { $0 + $1.audioPacketsLost + $1.videoPacketsLost }
+        return "\(rtt) | \(String(format: "%.0f", fps)) fps | \(Int(kbps)) kb/s | lost \(lost)"
     }
 
     /// A framed box of text over whatever is drawn.
@@ -341,11 +352,7 @@ struct CallScreen {
     private mutating func statusLine() -> CellGrid {
         if ContinuousClock.now - lastStats > .milliseconds(500) {
             lastStats = .now
-            let st = call.peer.statistics()
-            let rtt = st.transport.roundTripTime.map { String(format: "rtt %.1f ms", $0 * 1000) } ?? "rtt –"
-            let video = st.inbound(.video)
-            let loss = (st.inbound(.audio)?.packetsLost ?? 0) + (video?.packetsLost ?? 0)
-            statsText = "\(rtt) | \(String(format: "%.0f", video?.framesPerSecond ?? 0)) fps | \(Int((video?.bitrate ?? 0) / 1000)) kb/s | lost \(loss)"
+            statsText = Self.statusFigures(call.statistics())
         }
         let mic = (call.microphoneMuted ? "muted" : "mic on") + (call.cameraPaused ? " | camera off" : "") + (unread > 0 ? " | ● \(unread) new" : "")
         let keysHelp = chatFocused ? "Enter send  Esc back" : "q hang up  m mute  v camera  d devices  Enter chat  ? help"

@@ -200,23 +200,12 @@ extension CallScreen {
     /// runs the call on this screen until someone hangs up.
     static func roomCall(session: TerminalSession, configuration: CallConfiguration, server: String, room: String, name: String,
                          access: SignalingAccess? = nil, depth: ColorDepth, mode: RenderMode, banner: [String] = []) -> CallScreen.Outcome {
-        guard SignalingMessage.isValidRoomName(room) else { return .failed("room names are letters, digits, - and _") }
-        let signalling: SignalingConnection
+        let roomCall: RoomCall
         do {
             let access = try access ?? SignalingAccess.resolve(passphraseFile: nil, caFile: nil, environment: ProcessInfo.processInfo.environment)
-            signalling = try SignalingConnection(server: server, room: room, name: name, access: access)
+            roomCall = try RoomJoin.join(server: server, room: room, name: name, access: access, configuration: configuration).get()
         } catch { return .failed("\(error)") }
-        let (peers, events) = signalling.waitUntilJoined()
-        guard let peers else {
-            signalling.close()
-            let reason = SignalingConnection.joinFailure(in: events) ?? "no answer within 10 s"
-            return .failed("could not join \(room) on \(server): \(reason)")
-        }
-        var configuration = configuration
-        IceServerOptions.apply(peers.iceServers ?? [], caFile: access?.caFile, to: &configuration.iceConfiguration)
-        let call: Call
-        do { call = try Call(configuration: configuration) } catch { signalling.close(); return .failed("\(error)") }
-        let roomCall = RoomCall(call: call, connection: signalling, received: events)
+        let call = roomCall.call
         var screen = CallScreen(session: session, call: call, peerName: "room \(room)", depth: depth, mode: mode)
         screen.banner = banner
         screen.participants = { roomCall.participants.map { (name: $0.name, frame: $0.leg.remoteFrame, leg: $0.leg.id) } }
@@ -243,9 +232,7 @@ extension Settings {
 
     var callConfiguration: CallConfiguration {
         var c = CallConfiguration()
-        c.camera = camera == "none" ? nil : VideoSourceSpec.parse(camera, width: 640, height: 480, fps: 30)
-        c.microphone = microphone == "none" ? .none : microphone == "tone" ? .tone(frequency: 440) : .device(microphone)
-        c.speaker = speaker == "none" ? nil : speaker
+        c.useDevices(camera: camera, microphone: microphone, speaker: speaker, width: 640, height: 480, fps: 30)
         // Loopback candidates too: a peer on this same machine (a second terminal, a browser) is
         // then reachable even with no network up; a remote peer's checks on them simply fail.
         c.includeLoopback = true

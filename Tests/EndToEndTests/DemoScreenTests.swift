@@ -14,7 +14,7 @@ import Testing
         tmux.sendKeys("x") // any key closes it
         #expect(tmux.waitFor { !$0.contains("termcall — keys") } != nil)
         tmux.sendKeys("s")
-        let stats = tmux.waitFor { $0.contains("call statistics") && $0.contains("in  video/VP8") && $0.contains("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") }
+        let stats = tmux.waitFor { $0.contains("call statistics") && $0.contains("in  video") && $0.contains("path    host") && $0.contains("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") }
         #expect(stats != nil, "\(tmux.capture())")
         tmux.sendKeys("v")
         #expect(tmux.waitFor { $0.contains("camera off") } != nil)
