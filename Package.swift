@@ -156,6 +156,7 @@ let package = Package(
         .testTarget(name: "CallTests", dependencies: ["Call", "EventLoop", "PeerConnection", "MediaDevices", "MediaCore", "STUN", "UDPTransport", "SCTP"], swiftSettings: strict),
         .testTarget(name: "PeerConnectionTests", dependencies: ["PeerConnection", "VideoPipeline", "ICE", "RTP", "SDP", "STUN", "MediaCore", "MediaDevices"], swiftSettings: strict),
         .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"], swiftSettings: strict),
+        .testTarget(name: "SignalingClientTests", dependencies: ["SignalingClient", "PeerConnection"], swiftSettings: strict),
         .testTarget(name: "CongestionControlTests", dependencies: ["CongestionControl", "RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "MediaCore"], swiftSettings: strict),
         .testTarget(name: "STUNTests", dependencies: ["STUN", "CryptoPrimitives", "MediaCore"], swiftSettings: strict),

@@ -35,7 +35,7 @@ public final class RoomCall {
         let id: String
         var name: String
         let leg: CallLeg
-        var negotiation: PerfectNegotiation
+        var negotiation: PairNegotiator
         var described = false
         var pendingCandidates: [String] = []
 
@@ -43,7 +43,7 @@ public final class RoomCall {
             self.id = id
             self.name = name
             self.leg = leg
-            negotiation = PerfectNegotiation(localID: ownID, remoteID: id)
+            negotiation = PairNegotiator(localID: ownID, remoteID: id)
         }
     }
 
@@ -99,7 +99,7 @@ public final class RoomCall {
             case let .iceCandidate(line):
                 if remote.described { connection.send(.candidate(to: remote.id, line, mid: firstMid(remote))) } else { remote.pendingCandidates.append(line) }
             case .negotiationNeeded:
-                if remote.negotiation.negotiationNeeded(stable: remote.leg.peer.signalingState == .stable) { offer(to: remote, &out) }
+                send(remote.negotiation.negotiationNeeded(remote.leg.peer), to: remote, &out)
             case .ended where remotes.count > 1:
                 // One of several hung up (its DTLS said goodbye before its bye arrived).
                 drop(remote, &out)
@@ -142,31 +142,10 @@ public final class RoomCall {
         case .offer:
             guard let from = message.from, let sdp = message.sdp else { return }
             guard let remote = remotes.first(where: { $0.id == from }) ?? meet(from, name: nil, &out) else { return }
-            let pc = remote.leg.peer
-            switch remote.negotiation.offerArrived(stable: pc.signalingState == .stable) {
-            case .ignore:
-                out.append(.signalling("offers crossed: theirs ignored, ours stands"))
-                return
-            case .rollbackAndAnswer:
-                out.append(.signalling("offers crossed: ours rolled back, theirs answered"))
-                pc.rollback()
-            case .answer:
-                break
-            }
-            do {
-                try pc.setRemoteDescription(sdp)
-                connection.send(.description(.answer, to: from, sdp: try pc.createAnswer()))
-                described(remote)
-            } catch {
-                out.append(.signalling("\(remote.name)'s offer was refused: \(error)"))
-            }
-            // What we rolled back (or wanted meanwhile) goes out now that the pair is stable.
-            if remote.negotiation.settled(stable: pc.signalingState == .stable, stillNeeded: pc.needsNegotiation) { offer(to: remote, &out) }
+            send(remote.negotiation.offerArrived(sdp, on: remote.leg.peer), to: remote, &out)
         case .answer:
-            guard let remote = remotes.first(where: { $0.id == message.from }), let sdp = message.sdp,
-                  remote.negotiation.answerArrived(haveLocalOffer: remote.leg.peer.signalingState == .haveLocalOffer) else { return }
-            do { try remote.leg.peer.setRemoteDescription(sdp) } catch { out.append(.signalling("\(remote.name)'s answer was refused: \(error)")) }
-            if remote.negotiation.settled(stable: remote.leg.peer.signalingState == .stable, stillNeeded: remote.leg.peer.needsNegotiation) { offer(to: remote, &out) }
+            guard let remote = remotes.first(where: { $0.id == message.from }), let sdp = message.sdp else { return }
+            send(remote.negotiation.answerArrived(sdp, on: remote.leg.peer), to: remote, &out)
         case .candidate:
             guard let remote = remotes.first(where: { $0.id == message.from }), remote.negotiation.acceptsCandidates else { return }
             remote.leg.peer.addIceCandidate(message.candidate ?? "")
@@ -221,12 +200,23 @@ public final class RoomCall {
         out.append(.peerLeft(remote.id))
     }
 
-    private func offer(to remote: Remote, _ out: inout [Event]) {
-        do {
-            connection.send(.description(.offer, to: remote.id, sdp: try remote.leg.peer.createOffer()))
-            described(remote)
-        } catch {
-            out.append(.signalling("could not make an offer to \(remote.name): \(error)"))
+    private func offer(to remote: Remote, _ out: inout [Event]) { send(remote.negotiation.offer(remote.leg.peer), to: remote, &out) }
+
+    /// The negotiator's output: descriptions through the server to `remote`, notes as lines.
+    private func send(_ output: [PairNegotiator.Output], to remote: Remote, _ out: inout [Event]) {
+        for item in output {
+            switch item {
+            case let .offer(sdp):
+                connection.send(.description(.offer, to: remote.id, sdp: sdp))
+                described(remote)
+            case let .answer(sdp):
+                connection.send(.description(.answer, to: remote.id, sdp: sdp))
+                described(remote)
+            case let .note(text):
+                out.append(.signalling(text))
+            case let .refused(kind, reason):
+                out.append(.signalling("\(remote.name)'s \(kind) was refused: \(reason)"))
+            }
         }
     }
 

@@ -227,12 +227,21 @@ struct CallCommand: ParsableCommand {
     private func runLoop(call: Call, input: StdinLines, step: () throws -> [(peer: String?, event: Call.Event)], hangUp: () -> Void) throws {
         let pc = call.peer
         // Stdio signalling is one pair: the side that made the first offer is the impolite one.
-        var negotiation = PerfectNegotiation(polite: !offer)
-        func sendOffer() throws { emit(["type": "offer", "sdp": try pc.createOffer()]) }
+        var negotiator = PairNegotiator(polite: !offer)
         func emit(_ object: [String: Any], peer: String? = nil) {
             var line = object
             if let peer { line["peer"] = peer }
             self.emit(line)
+        }
+        func send(_ output: [PairNegotiator.Output]) {
+            for item in output {
+                switch item {
+                case let .offer(sdp): emit(["type": "offer", "sdp": sdp])
+                case let .answer(sdp): emit(["type": "answer", "sdp": sdp])
+                case let .note(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
+                case let .refused(kind, reason): FileHandle.standardError.write(Data("termcall: their \(kind) was refused: \(reason)\n".utf8))
+                }
+            }
         }
         while true {
             for (peer, event) in try step() {
@@ -243,7 +252,7 @@ struct CallCommand: ParsableCommand {
                 case let .track(kind): emit(["event": "track", "kind": kind.rawValue])
                 case let .trackEnded(kind): emit(["event": "track-ended", "kind": kind.rawValue])
                 case .negotiationNeeded where server == nil:
-                    if negotiation.negotiationNeeded(stable: pc.signalingState == .stable) { try sendOffer() }
+                    send(negotiator.negotiationNeeded(pc))
                 case let .problem(text): FileHandle.standardError.write(Data("termcall: \(text)\n".utf8))
                 case let .verificationCode(code): emit(["event": "verification", "code": code], peer: peer)
                 case let .ended(byPeer):
@@ -259,21 +268,10 @@ struct CallCommand: ParsableCommand {
                     if let refusal = call.chatRefusal(text) { emit(["event": "chat-refused", "reason": refusal]) } else { _ = call.sendChat(text) }
                 }
                 switch (line["type"] as? String, line["sdp"] as? String) {
-                case let ("offer", sdp?):
-                    let response = negotiation.offerArrived(stable: pc.signalingState == .stable)
-                    if response == .ignore { break }
-                    if response == .rollbackAndAnswer { pc.rollback() }
-                    do {
-                        try pc.setRemoteDescription(sdp)
-                        emit(["type": "answer", "sdp": try pc.createAnswer()])
-                    } catch { FileHandle.standardError.write(Data("termcall: \(error)\n".utf8)) }
-                    if negotiation.settled(stable: pc.signalingState == .stable, stillNeeded: pc.needsNegotiation) { try sendOffer() }
-                case let ("answer", sdp?):
-                    guard negotiation.answerArrived(haveLocalOffer: pc.signalingState == .haveLocalOffer) else { break }
-                    do { try pc.setRemoteDescription(sdp) } catch { FileHandle.standardError.write(Data("termcall: \(error)\n".utf8)) }
-                    if negotiation.settled(stable: pc.signalingState == .stable, stillNeeded: pc.needsNegotiation) { try sendOffer() }
+                case let ("offer", sdp?): send(negotiator.offerArrived(sdp, on: pc))
+                case let ("answer", sdp?): send(negotiator.answerArrived(sdp, on: pc))
                 case ("candidate", _):
-                    if negotiation.acceptsCandidates { pc.addIceCandidate(line["candidate"] as? String ?? "") }
+                    if negotiator.acceptsCandidates { pc.addIceCandidate(line["candidate"] as? String ?? "") }
                 default: break
                 }
                 switch line["cmd"] as? String {

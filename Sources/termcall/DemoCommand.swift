@@ -3,7 +3,7 @@ import Call
 import Foundation
 import MediaDevices
 import PeerConnection
-import Signaling
+import SignalingClient
 import Render
 import STUN
 import TUI
@@ -49,19 +49,26 @@ struct DemoCommand: ParsableCommand {
             return .failed("the demo call could not start: \(error)")
         }
         var screen = CallScreen(session: session, call: you, peerName: "echo", depth: depth, mode: mode)
-        // Renegotiation (the device menu adding or removing the camera) is signalled in-process.
-        var negotiation = PerfectNegotiation(polite: false)
+        // Renegotiation (the device menu adding or removing the camera) is signalled in-process:
+        // the echo answers at once.
+        var negotiator = PairNegotiator(polite: false)
         let outcome = screen.run(step: {
             let events = you.step(maximumWait: 4)
-            if events.contains(.negotiationNeeded), negotiation.negotiationNeeded(stable: you.peer.signalingState == .stable) {
-                do {
-                    try echo.peer.setRemoteDescription(try you.peer.createOffer())
-                    try you.peer.setRemoteDescription(try echo.peer.createAnswer())
-                } catch {
-                    return events.map { ($0, nil) } + [(.problem("renegotiation failed: \(error)"), nil)]
+            var notes: [(Call.Event, String?)] = []
+            var pending = events.contains(.negotiationNeeded) ? negotiator.negotiationNeeded(you.peer) : []
+            while !pending.isEmpty {
+                switch pending.removeFirst() {
+                case let .offer(sdp):
+                    do {
+                        try echo.peer.setRemoteDescription(sdp)
+                        pending += negotiator.answerArrived(try echo.peer.createAnswer(), on: you.peer)
+                    } catch { notes.append((.problem("renegotiation failed: \(error)"), nil)) }
+                case .answer: break // the echo never offers
+                case let .note(text): notes.append((.problem(text), nil))
+                case let .refused(kind, reason): notes.append((.problem("the echo's \(kind) was refused: \(reason)"), nil))
                 }
             }
-            return events.map { ($0, nil) }
+            return events.map { ($0, nil) } + notes
         }, sideStep: {
             for event in echo.step(maximumWait: 0) {
                 if case let .chat(text) = event { echo.sendChat("you said: \(text)") }
