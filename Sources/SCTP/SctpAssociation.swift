@@ -83,6 +83,7 @@ public final class SctpAssociation: @unchecked Sendable {
 
     deinit {
         close()
+        SctpRuntime.forget(ObjectIdentifier(self))
         context.deallocate()
     }
 
@@ -94,9 +95,9 @@ public final class SctpAssociation: @unchecked Sendable {
         }
     }
 
-    /// Runs usrsctp's timers. They are process-wide, so they follow the runtime's own monotonic
-    /// clock, not the caller's `now`: owners with different clocks (tests) cannot freeze or jump them.
-    public func handleTimeout(now: Int64) { SctpRuntime.advance() }
+    /// Runs usrsctp's timers up to `now` on the owner's clock (`SctpRuntime`: one wheel for the
+    /// process, following the fastest owner).
+    public func handleTimeout(now: Int64) { SctpRuntime.advance(ObjectIdentifier(self), now: now) }
 
     /// usrsctp offers no "next timer" query: while the association exists, wake every 10 ms (its
     /// timer granularity); nothing once it is closed.
@@ -203,26 +204,48 @@ public final class SctpAssociation: @unchecked Sendable {
 
 /// The process-wide usrsctp: started once, timers advanced from the owners' clocks, one lock for
 /// every call into it.
+///
+/// usrsctp has one timer wheel for the whole process, while each association's owner has its own
+/// clock (a call's loop, a test's virtual clock). The wheel follows the fastest of them: each
+/// association is anchored to the wheel (`wheel = anchor + its now`); a call from one that is
+/// ahead moves the wheel up to it, and one that lags is re-anchored to the wheel's present. One
+/// clock (a call, however many legs) drives the wheel exactly, associations on the same clock
+/// never count the same milliseconds twice, and an owner whose clock runs fast (a simulation)
+/// neither freezes the others' timers nor is frozen when it stops.
 enum SctpRuntime {
     static let lock = Mutex(())
     private static let started: Bool = {
         tc_sctp_start()
         return true
     }()
-    private static let clock = Mutex<Int64?>(nil)
+    private struct Wheel {
+        var position: Int64 = 0
+        var anchors: [ObjectIdentifier: Int64] = [:]
+    }
+    private static let wheel = Mutex(Wheel())
 
     static func start() { _ = started }
 
-    /// Hands usrsctp the time elapsed since the last call, on the runtime's own monotonic clock.
-    static func advance() {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let now = Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-        let elapsed = clock.withLock { last -> Int64 in
-            defer { last = max(last ?? now, now) }
-            return max(0, now - (last ?? now))
+    /// The association `owner` was handled at `now` (ms on its owner's clock): usrsctp's timers
+    /// advance by whatever that moves the wheel.
+    static func advance(_ owner: ObjectIdentifier, now: Int64) {
+        let elapsed = wheel.withLock { w -> Int64 in
+            let anchor = w.anchors[owner] ?? (w.position - now)
+            let target = anchor + now
+            guard target > w.position else {
+                w.anchors[owner] = w.position - now
+                return 0
+            }
+            defer { w.position = target }
+            w.anchors[owner] = anchor
+            return target - w.position
         }
         guard elapsed > 0 else { return }
         lock.withLock { _ in usrsctp_handle_timers(UInt32(clamping: elapsed)) }
+    }
+
+    /// A closed association no longer takes part.
+    static func forget(_ owner: ObjectIdentifier) {
+        _ = wheel.withLock { $0.anchors.removeValue(forKey: owner) }
     }
 }
