@@ -4,7 +4,8 @@ Tests/Interop/impaired_link.py, termcall↔termcall and aiortc↔aiortc in the s
 speech and a moving 640x480 picture to B for `seconds`. Prints a Markdown table per pair: freezes
 (W3C rule) and the longest gap between decoded frames, mean frame rate, the A→B bitrate on the wire,
 and PESQ-WB of the speech B played (against what A sent, aligned by cross-correlation).
-TERMCALL_EXTRA adds flags to termcall's sending side (scripts/bench-network passes
+NETWORK_PAIRS (e.g. "termcall") and NETWORK_PROFILES (comma-separated name prefixes, e.g. "300 kbit/s")
+narrow a run to some pairs and profiles. TERMCALL_EXTRA adds flags to termcall's sending side (scripts/bench-network passes
 --no-voice-processing: aiortc has no echo canceller or noise suppressor, and PESQ then measures
 the codec, the jitter buffer and the repair alone, as the #3 jitter-buffer benchmark does).
 
@@ -162,8 +163,11 @@ def main():
     speech_raw = work / "speech.raw"
     subprocess.run(["sox", "-q", "-D", str(speech), "-t", "raw", "-r", "48000", "-c", "1", "-b", "16", "-e", "signed", str(speech_raw)], check=True)
     results = {}
-    for pair in ("termcall", "aiortc"):
-        for name, options, outage_at in PROFILES:
+    pairs = [p for p in ("termcall", "aiortc") if p in os.environ.get("NETWORK_PAIRS", "termcall,aiortc").split(",")]
+    wanted = [w.strip() for w in os.environ.get("NETWORK_PROFILES", "").split(",") if w.strip()]
+    profiles = [p for p in PROFILES if not wanted or any(p[0].startswith(w) for w in wanted)]
+    for pair in pairs:
+        for name, options, outage_at in profiles:
             argv = ["python3", str(ROOT / "Tests/Interop/impaired_link.py"), "--seed", "42"]
             for k, v in options.items():
                 argv += [f"--{k}", str(v)]
@@ -179,16 +183,17 @@ def main():
             relay.send({"cmd": "stats"})
             wire = relay.wait_for(lambda l: l.get("event") == "stats", 5) or {}
             r["wire_bytes"] = wire.get("ab", {}).get("bytes", 0)
+            r["extra"] += f", queue drops {wire.get('ab', {}).get('queue_drops', 0)}"
             relay.send({"cmd": "close"})
             relay.stop()
             r["pesq"] = score(speech, r["wav"])
             results[(pair, name)] = r
             print(f"  {pair:8} {name}: {r}", file=sys.stderr)
-    for pair in ("termcall", "aiortc"):
+    for pair in pairs:
         print(f"\n**{pair} ↔ {pair}** ({seconds} s per profile, A → B)\n")
         print("| profile | freezes (longest gap) | mean fps | A→B kbit/s on the wire | PESQ-WB | repair |")
         print("|---|---|---|---|---|---|")
-        for name, _, _ in PROFILES:
+        for name, _, _ in profiles:
             r = results[(pair, name)]
             p = f"{r['pesq']:.2f}" if r["pesq"] else "–"
             print(f"| {name} | {r['freezes']} ({r['longest']} ms) | {r['frames'] / seconds:.1f} | {r['wire_bytes'] * 8 / seconds / 1000:.0f} | {p} | {r['extra']} |")
