@@ -19,8 +19,8 @@ public final class AudioReceiver {
     }
 
     /// An RTP packet's Opus payload arrived at `now` (ms, receiver clock).
-    public func receive(sequence: UInt16, timestamp: UInt32, payload: [UInt8], now: Int64) {
-        buffer.insert(.init(sequence: sequence, timestamp: timestamp, payload: payload), now: now)
+    public func receive(sequence: UInt16, timestamp: UInt32, payload: [UInt8], now: Int64, recovered: Bool = false) {
+        buffer.insert(.init(sequence: sequence, timestamp: timestamp, payload: payload), now: now, timesTheDelay: !recovered)
     }
 
     /// The next stretch of audio to play (about 20 ms; 10–30 ms when speeding up or slowing down).

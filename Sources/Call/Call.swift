@@ -311,6 +311,10 @@ public final class Call {
             leg.audioPacketsReceived += 1
             audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now, farEnd: leg.id)
             return nil
+        case let .recoveredAudio(sequence, timestamp, payload):
+            leg.audioPacketsReceived += 1
+            audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now, farEnd: leg.id, recovered: true)
+            return nil
         case let .videoFrame(encoded):
             guard let frame = leg.video.receive(encoded, from: leg.peer).last else { return nil }
             leg.remoteFrame = frame

@@ -12,6 +12,8 @@ public struct LegStatistics: Codable, Sendable, Equatable {
     public var audioPacketsReceived = 0, audioPacketsSent = 0, audioPacketsLost = 0
     public var audioPlayed = 0, audioConcealed = 0, audioBufferedMs = 0
     public var audioJitterMs = 0.0
+    /// RED: earlier frames each packet we send repeats, and lost packets rebuilt from the far end's.
+    public var audioRedundancy = 0, audioRecoveredRed = 0
     // Video in.
     public var videoFramesDecoded = 0, videoFps = 0.0, videoWidth = 0, videoBitrate = 0.0, videoBytesReceived = 0
     public var videoPacketsLost = 0, freezeCount = 0, longestFrameGapMs = 0, framesDropped = 0
@@ -60,6 +62,8 @@ extension Call {
             s.audioBufferedMs = buffer.bufferedMilliseconds
         }
         s.audioJitterMs = (st.inbound(.audio)?.jitter ?? 0) * 1000
+        s.audioRedundancy = st.outbound(.audio)?.redundancy ?? 0
+        s.audioRecoveredRed = st.inbound(.audio)?.recoveredByRedundancy ?? 0
         if let video = st.inbound(.video) {
             s.videoFps = video.framesPerSecond
             s.videoWidth = video.frameWidth

@@ -17,9 +17,19 @@ public struct VideoPacer<Packet: Sendable>: Sendable {
     public init() {}
 
     public var isEmpty: Bool { queueStart >= queue.count }
+    /// Bytes waiting.
+    public private(set) var queuedBytes = 0
 
     /// Queues `packet`, which will take `size` bytes on the wire.
-    public mutating func enqueue(_ packet: Packet, size: Int) { queue.append((packet, size)) }
+    public mutating func enqueue(_ packet: Packet, size: Int) {
+        queue.append((packet, size))
+        queuedBytes += size
+    }
+
+    /// How long (ms) what waits takes to leave at a target of `bitsPerSecond`.
+    public func queueDelay(bitsPerSecond: Int) -> Int64 {
+        Int64(Double(queuedBytes) * 8_000 / max(1, Double(bitsPerSecond) * pacingFactor))
+    }
 
     /// Packets due at `now` for a target of `bitsPerSecond`.
     public mutating func poll(now: Int64, bitsPerSecond: Int) -> [Packet] {
@@ -31,6 +41,7 @@ public struct VideoPacer<Packet: Sendable>: Sendable {
             let next = queue[queueStart]
             queueStart += 1
             budget -= Double(next.size)
+            queuedBytes -= next.size
             out.append(next.packet)
         }
         if queueStart >= queue.count { queue.removeAll(keepingCapacity: true); queueStart = 0 }

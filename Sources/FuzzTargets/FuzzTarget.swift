@@ -48,6 +48,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         guard let packet = try? RtpPacket.parse(bytes) else { return }
         precondition((try? RtpPacket.parse(packet.serialized())) == packet, "RTP does not round-trip")
         _ = try? RtxPayload.unwrap(packet, originalSsrc: 1, originalPayloadType: 96)
+        if let red = try? RedPayload.parse(packet.payload) {
+            precondition((try? RedPayload.parse(red.serialized)) == red, "RED does not round-trip")
+        }
     }
 
     static func rtcp(_ bytes: [UInt8]) {

@@ -20,6 +20,8 @@ struct MediaCounters: Sendable {
     /// for a keyframe; sequence numbers we asked for.
     var retransmittedPacketsSent = 0, retransmittedBytesSent = 0, retransmittedPacketsReceived = 0
     var framesDropped = 0, nackSequenceNumbersSent = 0
+    /// Audio packets rebuilt from RED blocks in later packets.
+    var audioRecoveredByRedundancy = 0
     /// Freezes (W3C webrtc-stats: a gap between decoded frames longer than max(3 × the mean
     /// interval, the mean + 150 ms)) and the longest gap, both in ms.
     var lastDecodedAt: Int64?
@@ -35,7 +37,14 @@ extension PeerConnection {
         defer { audioTimestamp &+= timestampAdvance }
         guard let outbound = srtpOutbound, let pt = audioPayloadType, canSend(.audio) else { return false }
         audioSequence &+= 1
-        let packet = RtpPacket(payloadType: pt, sequenceNumber: audioSequence, timestamp: audioTimestamp, ssrc: audioSSRC, payload: opus)
+        var packet = RtpPacket(payloadType: pt, sequenceNumber: audioSequence, timestamp: audioTimestamp, ssrc: audioSSRC, payload: opus)
+        if let red = audioRedPayloadType {
+            packet.payloadType = red
+            // Deeper redundancy only with room for it: on a path already at the lowest video rate
+            // the losses are the congestion's, and repeating more would add to it.
+            packet.payload = audioRedundancy.wrap(opus, payloadType: pt, timestamp: audioTimestamp, loss: audioLossFraction,
+                                                  roomToSpare: sendRate.target > 2 * sendRate.minimum)
+        }
         rtcp.sent(packet, now: now)
         counters.sentBytes[.audio]?.add(opus.count, now: now)
         guard let size = send(packet, with: outbound) else { return false }
@@ -177,12 +186,19 @@ extension PeerConnection {
         for request in rtcp.receivedCompound(plain, now: now) {
             switch request {
             case .keyframe: events.append(.keyframeRequested)
+            case let .reportReceived(ssrc) where ssrc == audioSSRC:
+                if let out = rtcp.outbound[ssrc] {
+                    audioLossFraction = audioLoss.report(fractionLost: out.remoteFractionLost ?? 0, cumulativeLost: out.remotePacketsLost ?? 0,
+                                                         extendedHighestSequence: out.remoteHighestSequence ?? 0)
+                }
             case let .reportReceived(ssrc) where ssrc == videoSSRC:
                 videoReportsReceived += 1
                 if let rtt = ice.selectedRoundTrip { sendRate.pathRoundTrip(Double(rtt) / 1000, now: now) }
                 if let out = rtcp.outbound[ssrc] {
                     let sent = Int(8 * (counters.sentBytes[.video]?.rate(now: now) ?? 0))
-                    sendRate.report(fractionLost: out.remoteFractionLost ?? 0, roundTrip: out.roundTripTime, sentBitrate: sent, now: now)
+                    let lost = videoLoss.report(fractionLost: out.remoteFractionLost ?? 0, cumulativeLost: out.remotePacketsLost ?? 0,
+                                                extendedHighestSequence: out.remoteHighestSequence ?? 0)
+                    sendRate.report(fractionLost: lost, roundTrip: out.roundTripTime, sentBitrate: sent, now: now)
                 }
             case let .estimatedBitrate(bps): sendRate.remoteEstimate(Int(min(bps, UInt64(Int.max))), now: now)
             case let .transportFeedback(feedback): delayBasedEstimate(from: feedback)
@@ -204,6 +220,7 @@ extension PeerConnection {
         case .audio:
             rtcp.received(packet, kind: .audio, now: now)
             counters.receivedBytes[.audio]?.add(packet.payload.count, now: now)
+            _ = audioArrivals.firstArrival(packet.sequenceNumber)
             events.append(.audio(sequence: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload))
         case .video:
             rtcp.received(packet, kind: .video, now: now)
@@ -220,6 +237,21 @@ extension PeerConnection {
             lastRemoteVideoAt = now
             noteForNack(packet, now: now)
             for ordered in videoPackets.insert(packet, now: now) { assemble(ordered, now: now) }
+        case let .red(opus):
+            rtcp.received(packet, kind: .audio, now: now)
+            counters.receivedBytes[.audio]?.add(packet.payload.count, now: now)
+            guard let red = try? RedPayload.parse(packet.payload), red.primaryPayloadType == opus else { counters.rtpMalformed += 1; return }
+            // Each redundant block is an earlier packet's frame, oldest first (RFC 2198 §3): the
+            // ones whose packet never came are played from here.
+            for (index, block) in red.redundant.enumerated() where block.payloadType == opus && block.timestampOffset > 0 {
+                let sequence = packet.sequenceNumber &- UInt16(red.redundant.count - index)
+                guard audioArrivals.firstArrival(sequence) else { continue }
+                counters.audioRecoveredByRedundancy += 1
+                events.append(.recoveredAudio(sequence: sequence, timestamp: packet.timestamp &- UInt32(block.timestampOffset), payload: block.data))
+            }
+            if audioArrivals.firstArrival(packet.sequenceNumber) {
+                events.append(.audio(sequence: packet.sequenceNumber, timestamp: packet.timestamp, payload: red.primary))
+            }
         case let .rtx(pt):
             // A retransmission (RFC 4588 §4): the original packet, back in its own stream. Padding-only
             // RTX packets (bandwidth probes) carry no original and are dropped here.
@@ -238,6 +270,9 @@ extension PeerConnection {
     /// repeat in the media stream itself would trip SRTP's replay protection at the receiver).
     func retransmit(_ sequenceNumbers: [UInt16], now: Int64) {
         guard srtpOutbound != nil, let rtxPayloadType = videoRtxPayloadType else { return }
+        // A copy that would wait behind 200 ms of queued video arrives too late to help, and on a
+        // congested path retransmissions would only feed the loss they answer.
+        guard videoPacer.queueDelay(bitsPerSecond: sendRate.target) < 200 else { return }
         // Once per round trip at most: the peer asks again if the first copy is lost too.
         let interval = max(10, Int64((rtcp.outbound[videoSSRC]?.roundTripTime ?? 0.05) * 1000 * 0.8))
         for sequence in sequenceNumbers {
@@ -351,6 +386,7 @@ extension PeerConnection {
             s.bytesSent = out.bytesSent
             s.bitrate = 8 * (counters.sentBytes[kind]?.rate(now: now) ?? 0)
             if kind == .video { s.framesEncoded = counters.framesEncoded; s.keyframesEncoded = counters.keyframesEncoded }
+            if kind == .audio, audioRedPayloadType != nil { s.redundancy = audioRedundancy.depth }
             s.pliReceived = out.pliReceived
             s.firReceived = out.firReceived
             s.nackReceived = out.nackReceived
@@ -394,6 +430,7 @@ extension PeerConnection {
                 s.retransmittedPacketsReceived = counters.retransmittedPacketsReceived
                 s.gapsSkipped = videoPackets.statistics.gapsSkipped
             }
+            if stream.kind == .audio { s.recoveredByRedundancy = counters.audioRecoveredByRedundancy }
             stats.inbound.append(s)
         }
         stats.dataChannels = .init(opened: counters.channelsOpened, closed: counters.channelsClosed, messagesSent: counters.messagesSent,

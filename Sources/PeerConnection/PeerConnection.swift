@@ -38,6 +38,9 @@ public final class PeerConnection {
         /// An audio RTP packet from the peer (Opus, RFC 7587), already unprotected: feed it to the
         /// receive pipeline (`CallAudio.receive`).
         case audio(sequence: UInt16, timestamp: UInt32, payload: [UInt8])
+        /// A lost audio packet's frame, rebuilt from the redundancy in a later one (RED, RFC
+        /// 2198): play it in its place, but its arrival says nothing about the path's delay.
+        case recoveredAudio(sequence: UInt16, timestamp: UInt32, payload: [UInt8])
         /// A whole VP8 frame of the peer's video, decodable (after a loss, delta frames wait for the
         /// keyframe asked for): feed it to the video pipeline, which reports back
         /// (`videoDecoded`, `videoDecodeFailed`).
@@ -143,6 +146,11 @@ public final class PeerConnection {
     var sendSide: SendSideEstimator?
     /// Send-side bandwidth estimate and what the encoder makes of it (PeerConnection+Media.swift).
     var sendRate = SendRateController()
+    /// The far end's loss on our video over enough packets to act on (`LossWindow`).
+    var videoLoss = LossWindow()
+    /// The same for our audio: what RED's depth follows (nil before the first report).
+    var audioLoss = LossWindow()
+    var audioLossFraction: Double?
     /// Receiver reports on our video so far, and the ICE round trips already given to `sendRate`.
     var videoReportsReceived = 0, iceRoundTripSamplesSeen = 0
     /// Video (and its retransmissions) waits here unprotected: it is stamped with its transport
@@ -476,6 +484,7 @@ public final class PeerConnection {
             }
             var section = JsepOfferer.OfferSection(mid: t.mid, kind: t.kind, direction: wanted,
                                                    payloadType: t.payloadType, rtxPayloadType: t.rtxPayloadType)
+            section.redPayloadType = t.redPayloadType
             if !t.accepted { section.rejected = true; section.rejectedProto = t.proto; section.rejectedFormats = t.formats }
             section.isNew = false
             if t.accepted, t.kind != "application" { section.headerExtensions = t.headerExtensions }
@@ -510,7 +519,7 @@ public final class PeerConnection {
         transceivers = agreed.sections.enumerated().map { index, section in
             let m = index < description.media.count ? description.media[index] : nil
             return Transceiver(mid: section.mid, kind: section.kind, accepted: section.accepted, payloadType: section.payloadType,
-                               rtxPayloadType: section.rtxPayloadType, direction: weOffered ? Transceiver.reversed(section.direction) : section.direction,
+                               rtxPayloadType: section.rtxPayloadType, redPayloadType: section.redPayloadType, direction: weOffered ? Transceiver.reversed(section.direction) : section.direction,
                                proto: m?.proto ?? "UDP/TLS/RTP/SAVPF", formats: m?.formats ?? [], headerExtensions: section.headerExtensions)
         }
         if transceivers.contains(where: { $0.kind == "application" && $0.accepted }) { wantsDataChannel = false }
@@ -519,6 +528,7 @@ public final class PeerConnection {
         // types may differ from the first's (Firefox's answer kept 120 where our offer said 96).
         func sending(_ kind: String) -> Transceiver? { transceivers.first { $0.kind == kind && $0.sends } ?? transceivers.first { $0.kind == kind && $0.accepted } }
         audioPayloadType = sending("audio")?.payloadType
+        audioRedPayloadType = sending("audio")?.redPayloadType
         videoPayloadType = sending("video")?.payloadType
         videoRtxPayloadType = sending("video")?.rtxPayloadType
         receivePayloadTypes = [:]
@@ -526,6 +536,7 @@ public final class PeerConnection {
             guard let pt = t.payloadType, let kind = t.mediaKind else { continue }
             if receivePayloadTypes[pt] == nil { receivePayloadTypes[pt] = kind == .audio ? .audio : .video }
             if kind == .video, let rtx = t.rtxPayloadType, receivePayloadTypes[rtx] == nil { receivePayloadTypes[rtx] = .rtx(of: pt) }
+            if kind == .audio, let red = t.redPayloadType, receivePayloadTypes[red] == nil { receivePayloadTypes[red] = .red(of: pt) }
         }
         extensions = RtpExtensionMap()
         for section in agreed.sections where section.accepted {
@@ -550,8 +561,13 @@ public final class PeerConnection {
 
     /// Payload types we send, looked up once per negotiation, not per packet.
     var audioPayloadType: UInt8?, videoPayloadType: UInt8?
+    /// RED (RFC 2198) around our Opus, when the far end agreed to it; the frames it repeats; which
+    /// audio packets have arrived (so a redundant copy is played only for one that did not).
+    var audioRedPayloadType: UInt8?
+    var audioRedundancy = AudioRedundancy()
+    var audioArrivals = ArrivalWindow()
     /// What each payload type the peer may send us carries.
-    enum ReceivedPayload: Equatable { case audio, video, rtx(of: UInt8) }
+    enum ReceivedPayload: Equatable { case audio, video, rtx(of: UInt8), red(of: UInt8) }
     var receivePayloadTypes: [UInt8: ReceivedPayload] = [:]
 
     /// The DTLS endpoint exists as soon as the roles are agreed, so a ClientHello that arrives

@@ -58,6 +58,8 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var frameWidth = 0, frameHeight = 0
         /// RTX copies of NACKed packets.
         public var retransmittedPacketsSent = 0, retransmittedBytesSent = 0
+        /// Audio: how many earlier Opus frames each packet repeats (RED, RFC 2198; 0: none).
+        public var redundancy = 0
         public var remotePacketsLost: Int?
         public var remoteFractionLost: Double?
         /// Seconds.
@@ -89,6 +91,8 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
         public var longestFrameGap = 0.0
         /// Sequence numbers we NACKed, retransmissions that arrived, gaps given up on.
         public var nackCount = 0, retransmittedPacketsReceived = 0, gapsSkipped = 0
+        /// Audio: lost packets rebuilt from the redundancy in later ones (RED).
+        public var recoveredByRedundancy = 0
     }
 
     public struct DataChannels: Sendable, Equatable {

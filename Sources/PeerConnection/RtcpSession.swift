@@ -25,6 +25,8 @@ public struct RtcpSession: Sendable {
         /// From the peer's latest report block on this SSRC.
         public var remotePacketsLost: Int?
         public var remoteFractionLost: Double?
+        /// The peer's extended highest sequence number received (RFC 3550 §6.4.1).
+        public var remoteHighestSequence: UInt32?
         /// Seconds.
         public var remoteJitter: Double?
         public var roundTripTime: Double?
@@ -218,6 +220,7 @@ public struct RtcpSession: Sendable {
         guard var stream = outbound[block.ssrc] else { return }
         stream.remotePacketsLost = Int(block.cumulativeLost)
         stream.remoteFractionLost = Double(block.fractionLost) / 256
+        stream.remoteHighestSequence = block.extendedHighestSequenceNumber
         stream.remoteJitter = Double(block.jitter) / Double(stream.kind.clockRate)
         if block.lastSenderReport != 0 {
             let arrival = UInt32(truncatingIfNeeded: SenderReportScheduler.ntp(now, atZero: ntpAtZero) >> 16)

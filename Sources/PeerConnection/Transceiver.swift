@@ -9,6 +9,7 @@ struct Transceiver: Sendable, Equatable {
     var accepted: Bool
     var payloadType: UInt8?
     var rtxPayloadType: UInt8?
+    var redPayloadType: UInt8?
     /// Our side's negotiated direction.
     var direction: MediaDescription.Direction
     /// What a rejected section looked like, to offer it again as a port-0 placeholder.

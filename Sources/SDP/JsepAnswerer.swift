@@ -41,9 +41,10 @@ public enum JsepAnswerer {
         public var kind: String
         public var accepted: Bool
         public var direction: MediaDescription.Direction
-        /// Opus or VP8 payload type, and VP8's RTX payload type.
+        /// Opus or VP8 payload type, VP8's RTX payload type, and Opus's RED (RFC 2198) when agreed.
         public var payloadType: UInt8?
         public var rtxPayloadType: UInt8?
+        public var redPayloadType: UInt8?
         public var feedback: [String] = []
         public var headerExtensions: [UInt8: String] = [:]
     }
@@ -134,6 +135,13 @@ public enum JsepAnswerer {
                         m.attributes += [SdpAttribute("rtpmap", "\(opus.payloadType) opus/48000/2"),
                                          SdpAttribute("fmtp", "\(opus.payloadType) minptime=10;useinbandfec=1")]
                         m.attributes += section.feedback.map { SdpAttribute("rtcp-fb", "\(opus.payloadType) \($0)") }
+                        // RED first: the far end then sends its audio with redundancy too (a
+                        // sender uses the first format of the other side's description).
+                        if let red = Self.redundantAudio(in: offered, for: opus.payloadType) {
+                            section.redPayloadType = red
+                            m.formats.insert(String(red), at: 0)
+                            m.attributes += Self.redAttributes(red, opus: opus.payloadType)
+                        }
                     }
                 case "video":
                     if let vp8 = offered.codecs.first(where: { $0.name.uppercased() == "VP8" && $0.clockRate == 90_000 }) {
@@ -224,6 +232,21 @@ public enum JsepAnswerer {
     }
 
     /// RFC 8829 §5.3.1 direction rules: we send only where they receive, and receive where they send.
+    /// The offered RED format (RFC 2198 §5, `red/48000/2`) that carries `opus`: its fmtp lists only
+    /// that payload type (or nothing, which RFC 2198 allows).
+    public static func redundantAudio(in media: MediaDescription, for opus: UInt8) -> UInt8? {
+        media.codecs.first { codec in
+            guard codec.name.lowercased() == "red", codec.clockRate == 48_000 else { return false }
+            let listed = (codec.parameters[""] ?? "").split(separator: "/").map { UInt8($0) }
+            return listed.allSatisfy { $0 == opus }
+        }?.payloadType
+    }
+
+    /// The rtpmap and fmtp lines of RED over Opus (redundancy of one or more Opus frames).
+    public static func redAttributes(_ red: UInt8, opus: UInt8) -> [SdpAttribute] {
+        [SdpAttribute("rtpmap", "\(red) red/48000/2"), SdpAttribute("fmtp", "\(red) \(opus)/\(opus)")]
+    }
+
     static func answerDirection(_ offered: MediaDescription.Direction, sending: Bool) -> MediaDescription.Direction {
         switch offered {
         case .sendrecv: return sending ? .sendrecv : .recvonly

@@ -5,6 +5,8 @@
 public enum JsepOfferer {
     /// Payload types we offer (the answer may not change them, RFC 8829 §5.3.1).
     public static let opusPayloadType: UInt8 = 111, vp8PayloadType: UInt8 = 96, rtxPayloadType: UInt8 = 97
+    /// RED over Opus (RFC 2198), Chromium's number for it.
+    public static let redPayloadType: UInt8 = 63
     /// The header extensions we offer on new sections, at these ids when they are free.
     static let extensions: [(UInt8, String)] = [
         (1, "urn:ietf:params:rtp-hdrext:ssrc-audio-level"),
@@ -23,6 +25,8 @@ public enum JsepOfferer {
         public var direction: MediaDescription.Direction
         public var payloadType: UInt8?
         public var rtxPayloadType: UInt8?
+        /// Audio's RED format; nil: ours (63).
+        public var redPayloadType: UInt8?
         /// A rejected section stays rejected (port 0) with the proto and formats it had.
         public var rejected = false
         public var rejectedProto = "UDP/TLS/RTP/SAVPF"
@@ -125,13 +129,15 @@ public enum JsepOfferer {
             let head = head(section.mid, bundleOnly: bundleOnly[index])
             switch section.kind {
             case "audio":
-                let pt = section.payloadType ?? opusPayloadType
-                var m = MediaDescription(kind: "audio", port: port, proto: "UDP/TLS/RTP/SAVPF", formats: [String(pt)])
+                let pt = section.payloadType ?? opusPayloadType, red = section.redPayloadType ?? redPayloadType
+                // RED first, so that a far end that has it sends with redundancy (RFC 2198).
+                var m = MediaDescription(kind: "audio", port: port, proto: "UDP/TLS/RTP/SAVPF", formats: [String(red), String(pt)])
                 m.otherLines = [SdpLine(type: "c", value: "IN IP4 0.0.0.0")]
                 m.attributes = head + extmaps(section)
                 m.attributes += [SdpAttribute(section.direction.rawValue), SdpAttribute("rtcp-mux"), SdpAttribute("rtcp-rsize"),
                                  SdpAttribute("rtpmap", "\(pt) opus/48000/2"), SdpAttribute("rtcp-fb", "\(pt) transport-cc"),
                                  SdpAttribute("fmtp", "\(pt) minptime=10;useinbandfec=1")]
+                m.attributes += JsepAnswerer.redAttributes(red, opus: pt)
                 m.attributes += JsepAnswerer.trackAttributes(kind: "audio", direction: section.direction, tracks: tracks, cname: transport.cname)
                 offer.media.append(m)
             case "video":
@@ -173,9 +179,11 @@ public enum JsepOfferer {
                 unbundled.append(m.kind)
             }
             var s = JsepAnswerer.Section(mid: m.mid ?? String(sections.count), kind: m.kind, accepted: accepted, direction: m.direction)
-            if let codec = m.codecs.first(where: { $0.name.lowercased() != "rtx" }) {
+            // The media codec itself, not its companions (RTX, RED) that may come first.
+            if let codec = m.codecs.first(where: { !["rtx", "red", "ulpfec", "flexfec-03"].contains($0.name.lowercased()) }) {
                 s.payloadType = codec.payloadType
                 s.feedback = codec.feedback
+                if m.kind == "audio" { s.redPayloadType = JsepAnswerer.redundantAudio(in: m, for: codec.payloadType) }
             }
             s.rtxPayloadType = m.codecs.first { $0.name.lowercased() == "rtx" }?.payloadType
             for (id, uri) in m.headerExtensions { s.headerExtensions[id] = uri }

@@ -82,3 +82,41 @@ import Testing
         #expect(controller.target == 200_000)
     }
 }
+
+/// The loss the rate controller acts on: over at least 200 expected packets, from the reports'
+/// cumulative counts, so one unlucky report at 5 % random loss is not read as heavy loss.
+@Suite struct LossWindowTests {
+    @Test func lossIsTakenOverEnoughPackets() {
+        var window = LossWindow()
+        // The first report: only its own fraction.
+        #expect(window.report(fractionLost: 0.04, cumulativeLost: 2, extendedHighestSequence: 50) == 0.04)
+        // 50 packets later with 8 of them lost (16 % in that report): over the 100 since the first, 8 %.
+        #expect(window.report(fractionLost: 0.16, cumulativeLost: 10, extendedHighestSequence: 100) == 0.16)
+        let third = window.report(fractionLost: 0.02, cumulativeLost: 11, extendedHighestSequence: 200)
+        #expect(abs(third - 9.0 / 150) < 1e-9, "\(third)") // not yet 200: the oldest span
+        // Far enough on, the window is the newest 200 or so: an outage's losses show at once.
+        _ = window.report(fractionLost: 0, cumulativeLost: 11, extendedHighestSequence: 400)
+        let outage = window.report(fractionLost: 1, cumulativeLost: 111, extendedHighestSequence: 500)
+        #expect(abs(outage - 100.0 / 300) < 1e-9, "\(outage)")
+        #expect(window.report(fractionLost: 1, cumulativeLost: 211, extendedHighestSequence: 600) == 200.0 / 200)
+    }
+
+    /// Binomial 5 % loss, 40 packets a report for 10 minutes: a single report shows over 10 %
+    /// (about one in twenty); the window, once it spans its 200 packets, at least ten times less
+    /// often (about one in 1 700 in theory).
+    @Test func randomFivePercentNeverReadsAsHeavy() {
+        var window = LossWindow()
+        var random = SplitMix64(seed: 5)
+        var lost = 0, highest: UInt32 = 0, heavyReports = 0, heavyWindows = 0
+        for _ in 0..<600 {
+            var thisReport = 0
+            for _ in 0..<40 where random.unit() < 0.05 { thisReport += 1 }
+            lost += thisReport
+            highest += 40
+            let fraction = Double(thisReport) / 40
+            if fraction > 0.10 { heavyReports += 1 }
+            if window.report(fractionLost: fraction, cumulativeLost: lost, extendedHighestSequence: highest) > 0.10, highest > 200 { heavyWindows += 1 }
+        }
+        #expect(heavyReports > 10 && heavyWindows * 10 <= heavyReports, "\(heavyReports) heavy reports, \(heavyWindows) heavy windows")
+    }
+}

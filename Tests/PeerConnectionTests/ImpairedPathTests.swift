@@ -58,22 +58,22 @@ struct ImpairedPathTests {
         #expect(pair.b.statistics().inbound(.video)?.decodeErrors == 1 && pair.a.statistics().outbound(.video)?.pliReceived == 1)
     }
 
-    /// A 120 kbit/s bottleneck with a 250 ms queue: the delay-based estimate (transport-wide
-    /// feedback, agreed between two termcalls) finds it within 5 s, and from then on the queue
-    /// drops under 1 % of what is sent.
+    /// A 200 kbit/s bottleneck with a 250 ms queue under a call sending 260 kbit/s of video: the
+    /// delay-based estimate (transport-wide feedback, agreed between two termcalls) finds it
+    /// within 5 s, and from then on the queue drops under 1 % of what is sent.
     @Test func theSendRateFallsUnderABottleneck() throws {
         let pair = try Self.established()
         let start = try #require(pair.a.statistics().outbound(.video)).targetBitrate
-        pair.network.node(pair.a).conditions.rate = 120_000
+        pair.network.node(pair.a).conditions.rate = 200_000
         pair.network.node(pair.a).conditions.queueLimit = 250
         pair.run(milliseconds: 5_000) { false }
         let adapted = pair.network.counters
         pair.run(milliseconds: 10_000) { false }
         let outbound = try #require(pair.a.statistics().outbound(.video)), transport = pair.a.statistics().transport
-        #expect(outbound.targetBitrate < start && outbound.targetBitrate <= 120_000, "target \(start) → \(outbound.targetBitrate)")
-        #expect(transport.delayBasedDecreases > 0 && (transport.availableOutgoingBitrate ?? .max) <= 150_000, "\(transport)")
+        #expect(outbound.targetBitrate < start && outbound.targetBitrate <= 200_000, "target \(start) → \(outbound.targetBitrate)")
+        #expect(transport.delayBasedDecreases > 0 && (transport.availableOutgoingBitrate ?? .max) <= 260_000, "\(transport)")
         let sent = pair.network.counters.sent - adapted.sent, dropped = pair.network.counters.queueDrops - adapted.queueDrops
-        #expect(adapted.queueDrops > 0 && Double(dropped) < 0.01 * Double(sent), "\(dropped) of \(sent) dropped after adapting")
+        #expect(sent > 1_000 && Double(dropped) < 0.01 * Double(sent), "\(dropped) of \(sent) dropped after adapting")
     }
 
     @Test func garbageIsDroppedAndCountedAndTheCallGoesOn() throws {
@@ -121,6 +121,51 @@ struct ImpairedPathTests {
         for line in lines { try pair.a.send(.text(line), on: chat) }
         #expect(pair.run(milliseconds: 30_000) { received().count == lines.count + 1 }, "\(received())")
         #expect(received() == ["into the gap"] + lines)
+    }
+
+    /// RED between two termcalls: offered and answered first in the audio list, and once the far
+    /// end reports loss each packet repeats the frames before it, so 10 % random loss is rebuilt
+    /// from later packets at full quality (nothing left for concealment but bursts deeper than that).
+    @Test func audioLossIsRebuiltFromRedundancy() throws {
+        let pair = try Self.established()
+        #expect(pair.firstOffer.contains("m=audio 9 UDP/TLS/RTP/SAVPF 63 111") && pair.firstOffer.contains("a=fmtp:63 111/111"))
+        #expect(pair.firstAnswer.contains("m=audio 9 UDP/TLS/RTP/SAVPF 63 111") && pair.firstAnswer.contains("a=rtpmap:63 red/48000/2"))
+        let sentBefore = try #require(pair.a.statistics().outbound(.audio)).packetsSent, mark = pair.bEvents.count
+        pair.network.node(pair.a).conditions.loss = 0.1
+        pair.run(milliseconds: 20_000) { false }
+        pair.network.node(pair.a).conditions.loss = 0
+        pair.run(milliseconds: 1_000) { false } // the last packets' repeats arrive
+        let sent = try #require(pair.a.statistics().outbound(.audio)).packetsSent - sentBefore
+        let heard = Set(pair.bEvents[mark...].compactMap { e -> UInt16? in
+            switch e {
+            case let .audio(sequence, _, _), let .recoveredAudio(sequence, _, _): return sequence
+            default: return nil
+            }
+        })
+        let outbound = try #require(pair.a.statistics().outbound(.audio)), inbound = try #require(pair.b.statistics().inbound(.audio))
+        // Two frames repeated at 10 % reported loss while the video rate has room; one when the
+        // loss has also pushed the video to its floor (then it is the path's congestion).
+        let videoTarget = pair.a.statistics().outbound(.video)?.targetBitrate ?? 0
+        #expect(outbound.redundancy == (videoTarget > 120_000 ? 2 : 1), "depth \(outbound.redundancy) at video target \(videoTarget)")
+        #expect(inbound.recoveredByRedundancy > sent / 20, "\(inbound.recoveredByRedundancy) rebuilt of \(sent)")
+        #expect(Double(heard.count) >= 0.99 * Double(sent), "\(heard.count) of \(sent) packets' audio reached the jitter buffer")
+    }
+
+    /// 5 % loss and 0–50 ms of jitter that keeps order (the real impaired link's profile): no
+    /// queue anywhere, so the rate must not fall for it.
+    @Test func jitterAndLossWithoutAQueueKeepTheRate() throws {
+        let pair = try Self.established()
+        let start = try #require(pair.a.statistics().outbound(.video)).targetBitrate
+        pair.network.node(pair.a).conditions.loss = 0.05
+        pair.network.node(pair.a).conditions.jitter = 50
+        pair.network.node(pair.a).conditions.orderKept = true
+        var targets: [Int] = []
+        for _ in 0..<30 {
+            pair.run(milliseconds: 1_000) { false }
+            targets.append(pair.a.statistics().outbound(.video)?.targetBitrate ?? 0)
+        }
+        let transport = pair.a.statistics().transport
+        #expect(targets.suffix(10).allSatisfy { $0 >= start }, "start \(start): \(targets); \(transport.delayBasedDecreases) delay-based cuts")
     }
 
     /// Same seed, same inputs: the same run, counter for counter.

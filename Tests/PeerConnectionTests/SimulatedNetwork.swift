@@ -8,15 +8,17 @@ import STUN
 /// jumps straight to the next delivery, timer or tick, so seconds of a call take milliseconds,
 /// and a run depends on its seed and its inputs alone, never on the machine's load.
 ///
-/// Two clocks stay outside: OpenSSL times DTLS retransmissions and usrsctp its timers on the
-/// machine's own clock (both libraries keep one process-wide), so tests here lose nothing before
-/// the handshake and the association are up.
+/// One clock stays outside: OpenSSL times DTLS retransmissions on the machine's own clock, so
+/// tests here lose nothing before the handshake is up. (usrsctp's timers follow the owners'
+/// clocks, this one's included.)
 final class SimulatedNetwork {
     struct Conditions: Sendable {
         /// One-way delay (ms).
         var delay: Int64 = 20
-        /// Extra delay drawn uniformly from 0...jitter (ms): datagrams closer than that reorder.
+        /// Extra delay drawn uniformly from 0...jitter (ms): datagrams closer than that reorder,
+        /// unless `orderKept` (a queue's jitter: a datagram waits behind a delayed one).
         var jitter: Int64 = 0
+        var orderKept = false
         /// Chance each datagram is lost.
         var loss = 0.0
         /// A bottleneck (bits per second) in front of the delay, with a queue of at most
@@ -42,6 +44,7 @@ final class SimulatedNetwork {
         /// The same for jitter draws.
         var jitterDraws: [DatagramKind: SplitMix64] = [:]
         var linkFreeAt: Int64 = 0 // µs: when the bottleneck has sent what is queued
+        var lastArrival: Int64 = 0 // ms: for jitter that keeps order
         /// Conditions on what this node sends.
         var conditions: Conditions
 
@@ -161,7 +164,9 @@ final class SimulatedNetwork {
             node.jitterDraws[kind] = draws
         }
         order += 1
-        schedule(Flight(at: (departs + 999) / 1_000 + c.delay + jitter, order: order, to: to, from: node.address, bytes: bytes))
+        var arrival = (departs + 999) / 1_000 + c.delay + jitter
+        if c.orderKept { arrival = max(arrival, node.lastArrival); node.lastArrival = arrival }
+        schedule(Flight(at: arrival, order: order, to: to, from: node.address, bytes: bytes))
     }
 
     /// A stable number per kind (hash values change from run to run).

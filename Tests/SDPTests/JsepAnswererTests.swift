@@ -12,7 +12,13 @@ import Testing
         #expect(agreed.remoteIceUfrag == "eq29" && agreed.dtlsClient && agreed.remoteFingerprints.count == 1)
         #expect(agreed.remoteMaxMessageSize == 262_144)
         let audio = answer.media[0], video = answer.media[1], data = answer.media[2]
-        #expect(audio.codecs.map(\.name) == ["opus"] && audio.codecs[0].payloadType == 111 && audio.codecs[0].parameters["useinbandfec"] == "1")
+        // RED (RFC 2198) first, so that Chromium sends its audio with redundancy; Opus is what it carries.
+        #expect(audio.codecs.map(\.name) == ["red", "opus"] && audio.codecs[1].payloadType == 111 && audio.codecs[1].parameters["useinbandfec"] == "1")
+        #expect(audio.codecs[0].payloadType == 63 && audio.codecs[0].parameters[""] == "111/111")
+        #expect(agreed.sections[0].payloadType == 111 && agreed.sections[0].redPayloadType == 63)
+        // Read back as the offerer reads an answer: Opus is the codec, RED its companion.
+        let read = try JsepOfferer.agreement(from: answer)
+        #expect(read.sections[0].payloadType == 111 && read.sections[0].redPayloadType == 63)
         #expect(video.codecs.map(\.name) == ["VP8", "rtx"] && video.codecs[1].parameters["apt"] == "96")
         #expect(Set(video.codecs[0].feedback) == ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
         #expect(audio.setup == "active" && audio.direction == .sendrecv && audio.rtcpMux)

@@ -108,8 +108,9 @@ public struct AudioJitterBuffer: Sendable {
         return min(configuration.maximumMilliseconds, max(configuration.minimumMilliseconds, want))
     }
 
-    /// A packet arrived at `now` (receiver clock, ms).
-    public mutating func insert(_ packet: Packet, now: Int64) {
+    /// A packet arrived at `now` (receiver clock, ms). `timesTheDelay` false: a copy rebuilt from
+    /// a later packet's redundancy, whose arrival is that later packet's — not evidence of jitter.
+    public mutating func insert(_ packet: Packet, now: Int64, timesTheDelay: Bool = true) {
         let sequence = extend(packet.sequence)
         statistics.received += 1
         // Far ahead of everything seen: a stray, or the first packet after the sender jumped. Three
@@ -138,13 +139,13 @@ public struct AudioJitterBuffer: Sendable {
             // can no longer be played — unless it is so stale (an old retransmission, a previous
             // stream) that it says nothing about the present path.
             let staleness = (lastPlayed ?? sequence) - sequence
-            if staleness * Int64(configuration.packetMilliseconds) <= Int64(configuration.maximumMilliseconds) {
+            if timesTheDelay, staleness * Int64(configuration.packetMilliseconds) <= Int64(configuration.maximumMilliseconds) {
                 estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
             }
             statistics.late += 1
             return
         }
-        estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
+        if timesTheDelay { estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate)) }
         if let highest = highestSequence, sequence < highest { statistics.reordered += 1 }
         highestSequence = max(highestSequence ?? sequence, sequence)
         queue[sequence] = packet
