@@ -111,7 +111,7 @@ struct ImpairedCallTests {
 
     /// Headless Chromium across 5 % loss and 30 ms of jitter for 30 s, both ways: Chromium NACKs
     /// our video and decodes the RTX we answer with (its own getStats), we NACK its video and it
-    /// answers; neither picture stops for a second.
+    /// answers; neither picture stops for a second; audio goes both ways with RED and is rebuilt.
     @Test func chromiumAndTermcallRepairEachOthersLoss() throws {
         let link = try ImpairedLink(seed: 11, ["loss": 5, "delay": 15, "jitter": 30])
         let call = try link.spawn(on: .a, Self.termcall, ["call", "--signal", "stdio", "--offer"])
@@ -134,6 +134,11 @@ struct ImpairedCallTests {
         // Chromium's video in ours: we asked, it answered.
         #expect(int(ours, "nack_sent") > 0 && int(ours, "rtx_received") > 0, "\(ours)")
         #expect(int(ours, "longest_frame_gap_ms") <= 1_000 && int(ours, "video_frames_decoded") >= 30 * 10, "\(ours)")
+        // Audio both ways with RED (RFC 2198): Chromium's redundancy rebuilt most of what we lost,
+        // and ours (with Opus FEC) left Chromium under 1 % of its samples to conceal.
+        #expect(int(ours, "audio_redundancy") >= 1 && int(ours, "audio_recovered_red") > int(ours, "audio_packets_lost") / 2, "\(ours)")
+        let samples = int(chromium, "audio_samples_received")
+        #expect(samples > 0 && int(chromium, "audio_concealed_samples") * 100 < samples, "\(chromium)")
         try call.send(["cmd": "hangup"])
     }
 

@@ -56,6 +56,7 @@ async function stats(pc) {
       out.video_bytes_received = s.bytesReceived || 0;
     }
     if (s.type === "outbound-rtp") out[s.kind + "_packets_sent"] = s.packetsSent;
+    if (s.type === "outbound-rtp" && s.kind === "audio") out.audio_codec_sent = codecs[s.codecId];
     if (s.type === "outbound-rtp" && s.kind === "video") {
       out.video_nack_received = s.nackCount || 0;
       out.video_retransmitted_sent = s.retransmittedPacketsSent || 0;
