@@ -12,7 +12,7 @@ public struct AcknowledgedBitrate: Sendable {
     public init() {}
 
     public mutating func add(arrivalTime: Int64, size: Int) {
-        // Feedback is in sequence order: a reordered arrival goes in by its time.
+        // Feedback comes in sequence order; a reordered arrival only stretches the window a little.
         samples.append((arrivalTime, size))
         bytesInWindow += size
         let newest = samples.last!.arrival

@@ -51,9 +51,8 @@ public struct SendRateController: Sendable, Equatable {
     /// A receiver report block on our video: the loss fraction (0...1) since the last one, the
     /// round trip in seconds if it could be measured, and what we actually sent (bit/s, video with
     /// its retransmissions) over the last second, when known.
-    public mutating func report(fractionLost reported: Double, roundTrip: Double?, sentBitrate: Int? = nil, now: Int64) {
+    public mutating func report(fractionLost: Double, roundTrip: Double?, sentBitrate: Int? = nil, now: Int64) {
         self.now = max(self.now, now)
-        let fractionLost = reported
         let delay = activeDelayLimit
         // The round-trip stand-in only while there is no delay-based estimate.
         let queueing = delay == nil && (roundTrip.map { queueBuilding(roundTrip: $0, fractionLost: fractionLost, now: now) } ?? false)
