@@ -32,7 +32,9 @@ public struct SentPacketLog: Sendable {
     }
 
     public static let capacity = 4_096
-    private var ring = [Entry](repeating: Entry(), count: SentPacketLog.capacity)
+    /// Filled at the first packet, not at creation: a connection that sends no media (or has not
+    /// yet) costs nothing, and call setup does not pay for 4 096 entries twice.
+    private var ring: [Entry] = []
     /// The extended number the next packet gets.
     public private(set) var nextSequenceNumber: Int64 = 1
 
@@ -44,6 +46,7 @@ public struct SentPacketLog: Sendable {
     /// Records the packet stamped with `nextWireSequenceNumber`, sent at `sendTime` (µs) with
     /// `size` bytes on the wire, and moves on to the next number.
     public mutating func sent(sendTime: Int64, size: Int) {
+        if ring.isEmpty { ring = [Entry](repeating: Entry(), count: Self.capacity) }
         ring[Int(nextSequenceNumber % Int64(Self.capacity))] = Entry(sequenceNumber: nextSequenceNumber, sendTime: sendTime, size: size)
         nextSequenceNumber += 1
     }
@@ -65,7 +68,7 @@ public struct SentPacketLog: Sendable {
         for (offset, arrival) in feedback.arrivalTimes.enumerated() {
             let sequence = base + Int64(offset)
             let slot = Int(((sequence % Int64(Self.capacity)) + Int64(Self.capacity)) % Int64(Self.capacity))
-            guard ring[slot].sequenceNumber == sequence, !ring[slot].acknowledged else { continue }
+            guard !ring.isEmpty, ring[slot].sequenceNumber == sequence, !ring[slot].acknowledged else { continue }
             if arrival.microseconds != nil { ring[slot].acknowledged = true }
             results.append(PacketResult(sequenceNumber: sequence, sendTime: ring[slot].sendTime, size: ring[slot].size, arrivalTime: arrival.microseconds))
         }

@@ -1,8 +1,12 @@
 import COpenSSL
 import CryptoPrimitives
 
-/// Our DTLS identity: an ECDSA P-256 key and a self-signed certificate made at start-up (WebRTC
-/// authenticates by the fingerprint in the SDP, RFC 8122 / RFC 8827, not by a CA). One per run.
+/// Our DTLS identity: an ECDSA P-256 key and a self-signed certificate (WebRTC authenticates by
+/// the fingerprint in the SDP, RFC 8122 / RFC 8827, not by a CA). One per run: `ofThisRun` is made
+/// at first use and shared by every connection of the process, as an application may share one
+/// RTCCertificate between its RTCPeerConnections (W3C WebRTC §4.9). Making one costs about half a
+/// millisecond of OpenSSL 3's encoders, which every call setup paid twice before. Calls made by one
+/// run show the same fingerprint; the next run has a new one.
 public final class DtlsCertificate: @unchecked Sendable {
     // @unchecked: the key and certificate are never modified after init; OpenSSL reference-counts
     // them and allows concurrent read-only use.
@@ -12,17 +16,29 @@ public final class DtlsCertificate: @unchecked Sendable {
     public init(commonName: String = "termcall") throws(DtlsError) {
         guard let key = tc_evp_ec_p256_generate() else { throw .setup("EC P-256 key generation") }
         guard let x509 = X509_new() else { EVP_PKEY_free(key); throw .setup("X509_new") }
-        self.key = key
-        certificate = x509
+        func fail(_ what: String) -> DtlsError {
+            X509_free(x509)
+            EVP_PKEY_free(key)
+            return .setup(what)
+        }
         let serial = SecureRandom.bytes(8).reduce(0) { $0 << 8 | UInt64($1) } >> 1
         guard X509_set_version(x509, 2) == 1,
               ASN1_INTEGER_set_uint64(X509_get_serialNumber(x509), serial) == 1,
               tc_x509_set_validity(x509, -86_400, 30 * 86_400) == 1,
-              X509_set_pubkey(x509, key) == 1 else { throw .setup("certificate fields") }
+              X509_set_pubkey(x509, key) == 1 else { throw fail("certificate fields") }
         let name = X509_get_subject_name(x509)
         _ = X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, commonName, -1, -1, 0)
-        guard X509_set_issuer_name(x509, name) == 1, X509_sign(x509, key, EVP_sha256()) > 0 else { throw .setup("certificate signature") }
+        guard X509_set_issuer_name(x509, name) == 1, X509_sign(x509, key, EVP_sha256()) > 0 else { throw fail("certificate signature") }
+        guard let fingerprint = DtlsFingerprint(of: x509, algorithm: .sha256) else { throw fail("certificate fingerprint") }
+        self.key = key
+        certificate = x509
+        self.fingerprint = fingerprint
     }
+
+    private static let made = Result { () throws(DtlsError) -> DtlsCertificate in try DtlsCertificate() }
+
+    /// This run's certificate (made at the first call; a failure is remembered and rethrown).
+    public static func ofThisRun() throws(DtlsError) -> DtlsCertificate { try made.get() }
 
     deinit {
         X509_free(certificate)
@@ -30,7 +46,7 @@ public final class DtlsCertificate: @unchecked Sendable {
     }
 
     /// `sha-256 AB:CD:…` as SDP's `a=fingerprint` carries it.
-    public var fingerprint: DtlsFingerprint { DtlsFingerprint(of: certificate, algorithm: .sha256)! }
+    public let fingerprint: DtlsFingerprint
 }
 
 /// A certificate fingerprint (RFC 8122 §5): hash algorithm and digest of the DER certificate.

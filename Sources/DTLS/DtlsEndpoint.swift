@@ -260,6 +260,7 @@ final class DtlsContext: @unchecked Sendable {
         // ECDHE with ECDSA or RSA certificates: peers such as GStreamer still use RSA.
         _ = SSL_CTX_set_cipher_list(context, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA")
         tc_ssl_ctx_request_peer_certificate(context)
+        tc_ssl_ctx_no_resumption(context)
         pointer = context
     }
 }

@@ -173,7 +173,7 @@ public final class PeerConnection {
                 unixMillisecondsAtZero: Int64, scheduleSeed: UInt64? = nil) throws {
         ice = IceAgent(role: .controlling, configuration: configuration)
         self.now = now
-        certificate = try DtlsCertificate()
+        certificate = try DtlsCertificate.ofThisRun()
         DtlsEndpoint.prepareContext()
         self.tracks = tracks
         let credentials = ice.localCredentials

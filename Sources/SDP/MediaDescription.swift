@@ -84,19 +84,31 @@ public struct MediaDescription: Sendable, Equatable {
     }
 
     /// Codecs in the order of the m-line's formats (preference order), from rtpmap/fmtp/rtcp-fb.
+    /// One pass over the attributes (a browser's video section has a hundred of them).
     public var codecs: [Codec] {
         var maps: [UInt8: (String, Int, Int?)] = [:]
-        for v in values("rtpmap") {
-            let parts = v.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, let pt = UInt8(parts[0]) else { continue }
-            let enc = parts[1].split(separator: "/")
-            guard enc.count >= 2, let rate = Int(enc[1]) else { continue }
-            maps[pt] = (String(enc[0]), rate, enc.count > 2 ? Int(enc[2]) : nil)
+        var fmtp: [UInt8: [String: String]] = [:]
+        var feedback: [(UInt8?, String)] = [] // in attribute order: `*` lines and a type's own interleave
+        for a in attributes {
+            switch a.name {
+            case "rtpmap":
+                let parts = (a.value ?? "").split(separator: " ", maxSplits: 1)
+                guard parts.count == 2, let pt = UInt8(parts[0]) else { continue }
+                let enc = parts[1].split(separator: "/")
+                guard enc.count >= 2, let rate = Int(enc[1]) else { continue }
+                maps[pt] = (String(enc[0]), rate, enc.count > 2 ? Int(enc[2]) : nil)
+            case "fmtp":
+                if let (pt, items) = Self.fmtpItems(a.value ?? "") { fmtp[pt, default: [:]].merge(items) { $1 } }
+            case "rtcp-fb":
+                if let item = Self.feedbackItem(a.value ?? "") { feedback.append(item) }
+            default: continue
+            }
         }
         return formats.compactMap { format in
             guard let pt = UInt8(format), let (name, rate, channels) = maps[pt] else { return nil }
-            return Codec(payloadType: pt, name: name, clockRate: rate, channels: channels,
-                         parameters: parameters(pt), feedback: feedback(pt))
+            var kinds: [String] = []
+            for (target, kind) in feedback where target == nil || target == pt { Self.add(kind, to: &kinds) }
+            return Codec(payloadType: pt, name: name, clockRate: rate, channels: channels, parameters: fmtp[pt] ?? [:], feedback: kinds)
         }
     }
 
@@ -104,12 +116,8 @@ public struct MediaDescription: Sendable, Equatable {
     public func parameters(_ payloadType: UInt8) -> [String: String] {
         var out: [String: String] = [:]
         for v in values("fmtp") {
-            let parts = v.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, UInt8(parts[0]) == payloadType else { continue }
-            for item in parts[1].split(separator: ";") {
-                let kv = item.split(separator: "=", maxSplits: 1)
-                if kv.count == 2 { out[kv[0].trimmingSpaces] = kv[1].trimmingSpaces } else { out[""] = item.trimmingSpaces }
-            }
+            guard let (pt, items) = Self.fmtpItems(v), pt == payloadType else { continue }
+            out.merge(items) { $1 }
         }
         return out
     }
@@ -120,12 +128,35 @@ public struct MediaDescription: Sendable, Equatable {
     public func feedback(_ payloadType: UInt8) -> [String] {
         var out: [String] = []
         for v in values("rtcp-fb") {
-            let parts = v.split(separator: " ", omittingEmptySubsequences: true)
-            guard parts.count >= 2, parts[0] == "*" || UInt8(parts[0]) == payloadType else { continue }
-            let kind = parts.dropFirst().joined(separator: " ")
-            if !out.contains(kind) { out.append(kind) }
+            guard let (target, kind) = Self.feedbackItem(v), target == nil || target == payloadType else { continue }
+            Self.add(kind, to: &out)
         }
         return out
+    }
+
+    /// One fmtp value: its payload type and its `k=v` items.
+    private static func fmtpItems(_ value: String) -> (UInt8, [String: String])? {
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, let pt = UInt8(parts[0]) else { return nil }
+        var out: [String: String] = [:]
+        for item in parts[1].split(separator: ";") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { out[kv[0].trimmingSpaces] = kv[1].trimmingSpaces } else { out[""] = item.trimmingSpaces }
+        }
+        return (pt, out)
+    }
+
+    /// One rtcp-fb value: its payload type (nil for `*`) and the feedback kind, spaces normalised.
+    private static func feedbackItem(_ value: String) -> (UInt8?, String)? {
+        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count >= 2 else { return nil }
+        let target: UInt8?
+        if parts[0] == "*" { target = nil } else if let pt = UInt8(parts[0]) { target = pt } else { return nil }
+        return (target, parts.dropFirst().joined(separator: " "))
+    }
+
+    private static func add(_ kind: String, to kinds: inout [String]) {
+        if !kinds.contains(kind) { kinds.append(kind) }
     }
 
     /// `a=extmap:<id>[/<direction>] <uri>` (RFC 8285 §8).

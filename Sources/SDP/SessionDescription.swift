@@ -43,15 +43,16 @@ public struct SessionDescription: Sendable, Equatable {
         var current: MediaDescription?
         var sawVersion = false, sawOrigin = false
         var number = 0
-        // Swift sees "\r\n" as one Character: split on any newline character (\r\n, \n, \r).
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+        for line in Self.lines(of: text) {
             number += 1
-            let line = Substring(raw)
             if line.isEmpty { continue } // blank lines (a trailing newline) are tolerated
-            guard line.count >= 2, let type = line.first, type.isASCII, type.isLetter, line.dropFirst().first == "=" else {
+            let bytes = line.utf8
+            guard bytes.count >= 2, let letter = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(letter | 0x20),
+                  bytes[bytes.index(after: bytes.startIndex)] == UInt8(ascii: "=") else {
                 throw .malformedLine(number, "expected <letter>=<value>, got \"\(line.prefix(40))\"")
             }
-            let value = String(line.dropFirst(2))
+            let type = Character(Unicode.Scalar(letter))
+            let value = String(line[bytes.index(bytes.startIndex, offsetBy: 2)...])
             if !sawVersion {
                 guard type == "v", value == "0" else { throw .malformedLine(number, "a description starts with v=0") }
                 sawVersion = true
@@ -84,6 +85,25 @@ public struct SessionDescription: Sendable, Equatable {
         guard sawOrigin else { throw .missingLine("o=") }
         if let current { description.media.append(current) }
         return description
+    }
+
+    /// The lines of `text`, split at `\r\n`, `\n` or a lone `\r` (RFC 8866 §5 asks for CRLF; peers
+    /// send bare LF too). Split on UTF-8 bytes: splitting by Character would segment graphemes
+    /// of a text that is ASCII but for the odd session name.
+    public static func lines(of text: String) -> [Substring] {
+        let bytes = text.utf8
+        var lines: [Substring] = []
+        var start = bytes.startIndex, i = start
+        while i != bytes.endIndex {
+            let byte = bytes[i]
+            guard byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") else { bytes.formIndex(after: &i); continue }
+            lines.append(text[start..<i])
+            bytes.formIndex(after: &i)
+            if byte == UInt8(ascii: "\r"), i != bytes.endIndex, bytes[i] == UInt8(ascii: "\n") { bytes.formIndex(after: &i) }
+            start = i
+        }
+        lines.append(text[start..<bytes.endIndex])
+        return lines
     }
 
     /// The text form, `\r\n` line ends (RFC 8866 §5).
@@ -119,7 +139,7 @@ public struct SdpAttribute: Sendable, Equatable {
     }
 
     init(line: String) {
-        if let colon = line.firstIndex(of: ":") {
+        if let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) {
             name = String(line[..<colon])
             value = String(line[line.index(after: colon)...])
         } else {

@@ -82,7 +82,37 @@ public final class SrtpSession {
 }
 
 /// libsrtp2's global initialisation, once per process.
+///
+/// Debian's libsrtp2 does its crypto with NSS, and opens an NSS context for every cipher it
+/// allocates; when the last one closes NSS shuts down and unloads its soft token, so the next call
+/// loads it again (a dozen files, relocations, RNG seeding: milliseconds of every call setup). One
+/// session made here and never freed keeps one context open for the life of the process.
 enum SrtpLibrary {
-    private static let initialized: Bool = { srtp_init() == srtp_err_status_ok }()
+    private static let initialized: Bool = {
+        guard srtp_init() == srtp_err_status_ok else { return false }
+        ResidentSession.shared.touch()
+        return true
+    }()
     static func initialize() { _ = initialized }
+}
+
+/// The session that keeps NSS loaded; never used to protect anything, never freed.
+private final class ResidentSession: @unchecked Sendable {
+    static let shared = ResidentSession()
+    private let session: srtp_t?
+
+    private init() {
+        var policy = srtp_policy_t()
+        tc_srtp_policy_aead_aes_128_gcm(&policy)
+        tc_srtp_policy_direction(&policy, 1)
+        var master = [UInt8](repeating: 0, count: SrtpProfile.aeadAes128Gcm.keyLength + SrtpProfile.aeadAes128Gcm.saltLength)
+        var created: srtp_t?
+        let status = master.withUnsafeMutableBufferPointer { keyBytes -> srtp_err_status_t in
+            policy.key = keyBytes.baseAddress
+            return srtp_create(&created, &policy)
+        }
+        session = status == srtp_err_status_ok ? created : nil
+    }
+
+    func touch() {}
 }

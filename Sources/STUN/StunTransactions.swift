@@ -74,5 +74,11 @@ public struct StunTransactions<Context: Sendable>: Sendable {
     }
 
     /// When `due` next has something to do.
-    public var nextDeadline: Int64? { table.values.map(\.nextAt).min() }
+    /// (A loop, not `map(\.nextAt)`: a key path into this generic type is built at run time on
+    /// every call, and the event loop asks on every turn.)
+    public var nextDeadline: Int64? {
+        var earliest: Int64?
+        for t in table.values where earliest.map({ t.nextAt < $0 }) ?? true { earliest = t.nextAt }
+        return earliest
+    }
 }

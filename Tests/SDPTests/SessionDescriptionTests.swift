@@ -54,6 +54,19 @@ func fixture(_ name: String) throws -> String {
         }
     }
 
+    /// CRLF is one line end, as are a bare LF and a lone CR; line numbers count them so.
+    @Test func linesEndAtCrlfLfOrCr() throws {
+        #expect(SessionDescription.lines(of: "a\r\nb\nc\rd") == ["a", "b", "c", "d"])
+        #expect(SessionDescription.lines(of: "a\r\n\r\nb\r\n") == ["a", "", "b", ""])
+        #expect(SessionDescription.lines(of: "a\n\rb") == ["a", "", "b"])
+        #expect(SessionDescription.lines(of: "") == [""])
+        #expect(SessionDescription.lines(of: "s=café ☕\r\nx") == ["s=café ☕", "x"])
+        #expect(throws: SdpParseError.malformedLine(4, "expected <letter>=<value>, got \"é=1\"")) {
+            try SessionDescription.parse("v=0\r\no=- 1 1 IN IP4 0.0.0.0\rs=-\né=1\r\n")
+        }
+        #expect(try SessionDescription.parse("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=Zoë ☕\r\n").sessionName == "Zoë ☕")
+    }
+
     @Test func malformedDescriptionsSayWhatIsWrong() {
         #expect(throws: SdpParseError.empty) { try SessionDescription.parse("") }
         #expect(throws: SdpParseError.malformedLine(1, "a description starts with v=0")) { try SessionDescription.parse("o=- 1 1 IN IP4 0.0.0.0\r\n") }

@@ -26,17 +26,21 @@ func negotiatedPair() throws -> (EventLoop, PeerConnection, PeerConnection) {
 // The first call of the process is reported on its own ("cold"): it pays OpenSSL's and the Swift
 // runtime's one-time costs (about 30 ms here, most of it in the first DTLS handshake); the median
 // and p90 are of the ten calls after it.
+// TERMCALL_BENCH_SETUP_ONLY=N: only the data-channel figure, over N calls (for a profiler).
+// Read once: the environment getter copies the whole environment each time.
+let phases = ProcessInfo.processInfo.environment["TERMCALL_BENCH_PHASES"] != nil
+let setupOnly = ProcessInfo.processInfo.environment["TERMCALL_BENCH_SETUP_ONLY"].flatMap { Int($0) }
 var times: [Double] = []
-for _ in 0..<11 {
+for _ in 0..<(setupOnly.map { max($0, 11) } ?? 11) {
     let start = clock.now
     let (loop, a, b) = try negotiatedPair()
-    if ProcessInfo.processInfo.environment["TERMCALL_BENCH_PHASES"] != nil { print("negotiated", String(format: "%.2f", ms(start.duration(to: clock.now)))) }
+    if phases { print("negotiated", String(format: "%.2f", ms(start.duration(to: clock.now)))) }
     a.createDataChannel(label: "chat")
     var aOpen = false, bOpen = false
     while !(aOpen && bOpen), clock.now - start < .seconds(10) {
         for (pc, e) in loop.turn(maximumWait: 5).events {
             if case .dataChannelOpen = e { if pc === a { aOpen = true } else { bOpen = true } }
-            if ProcessInfo.processInfo.environment["TERMCALL_BENCH_PHASES"] != nil {
+            if phases {
                 switch e {
                 case .connectionState, .secured, .dataChannelOpen: print(pc === a ? "a" : "b", e, String(format: "%.2f", ms(start.duration(to: clock.now))))
                 default: break
@@ -51,7 +55,9 @@ for _ in 0..<11 {
 }
 let cold = times.removeFirst()
 times.sort()
-print(String(format: "{\"impl\":\"termcall<->termcall\",\"offer_to_dc_open_ms_median\":%.1f,\"p90\":%.1f,\"runs\":10,\"cold_first_call_ms\":%.1f}", times[5], times[9], cold))
+print(String(format: "{\"impl\":\"termcall<->termcall\",\"offer_to_dc_open_ms_median\":%.1f,\"p90\":%.1f,\"runs\":%d,\"cold_first_call_ms\":%.1f}",
+             times[times.count / 2], times[times.count * 9 / 10], times.count, cold))
+if setupOnly != nil { exit(0) }
 
 var videoTimes: [Double] = []
 for _ in 0..<10 {
@@ -86,7 +92,6 @@ print(String(format: "{\"impl\":\"termcall<->termcall\",\"offer_to_first_video_f
 // (Tests/Interop/aiortc_pc_peer.py, started before the clock and ready); signalling over its pipes.
 // Both processes share core 0 (taskset), as the two aiortc peers of the anchor share one.
 let python = ".venv-interop/bin/python", aiortcPeer = "Tests/Interop/aiortc_pc_peer.py"
-let phases = ProcessInfo.processInfo.environment["TERMCALL_BENCH_PHASES"] != nil
 if FileManager.default.isExecutableFile(atPath: python) {
     var dcTimes: [Double] = [], frameTimes: [Double] = []
     for _ in 0..<10 {
