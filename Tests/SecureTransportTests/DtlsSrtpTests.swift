@@ -103,6 +103,20 @@ struct DtlsLink {
         #expect(failure!.description.contains("does not match the fingerprint"))
     }
 
+    /// One certificate per run: every connection gets the same one, and two ends of one process
+    /// (the demo's two callers) complete a handshake with it, each seeing it as the peer's.
+    @Test func theRunsCertificateIsSharedAndWorksAtBothEnds() throws {
+        let run = try DtlsCertificate.ofThisRun()
+        #expect(try DtlsCertificate.ofThisRun() === run)
+        #expect(try DtlsCertificate().fingerprint != run.fingerprint)
+        let client = try DtlsEndpoint(role: .client, certificate: run, remoteFingerprints: [run.fingerprint])
+        let server = try DtlsEndpoint(role: .server, certificate: run, remoteFingerprints: [run.fingerprint])
+        var link = DtlsLink(client: client, server: server, rng: SplitMix64(seed: 3), lossRate: 0, reorder: false)
+        link.run()
+        #expect(client.isConnected && server.isConnected)
+        #expect(client.peerFingerprint == run.fingerprint && server.peerFingerprint == run.fingerprint)
+    }
+
     @Test func applicationDataAndCloseNotify() throws {
         let (client, server, _, _) = try endpoints()
         var link = DtlsLink(client: client, server: server, rng: SplitMix64(seed: 1), lossRate: 0, reorder: false)
