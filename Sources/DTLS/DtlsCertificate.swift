@@ -4,7 +4,7 @@ import CryptoPrimitives
 /// Our DTLS identity: an ECDSA P-256 key and a self-signed certificate (WebRTC authenticates by
 /// the fingerprint in the SDP, RFC 8122 / RFC 8827, not by a CA). One per run: `ofThisRun` is made
 /// at first use and shared by every connection of the process, as an application may share one
-/// RTCCertificate between its RTCPeerConnections (W3C WebRTC §4.9). Making one costs about half a
+/// RTCCertificate between its RTCPeerConnections (`RTCConfiguration.certificates`). Making one costs about half a
 /// millisecond of OpenSSL 3's encoders, which every call setup paid twice before. Calls made by one
 /// run show the same fingerprint; the next run has a new one.
 public final class DtlsCertificate: @unchecked Sendable {

@@ -25,6 +25,16 @@ public final class SrtpSession {
     public init(profile: SrtpProfile, key: [UInt8], salt: [UInt8], direction: Direction) throws(Failure) {
         guard key.count == profile.keyLength, salt.count == profile.saltLength else { throw .malformed }
         SrtpLibrary.initialize()
+        session = try Self.create(profile: profile, key: key, salt: salt, direction: direction)
+        self.profile = profile
+        self.direction = direction
+        buffer = [UInt8](repeating: 0, count: 1500 + Int(SRTP_MAX_TRAILER_LEN))
+    }
+
+    deinit { if let session { srtp_dealloc(session) } }
+
+    /// A libsrtp2 session for one direction; the key is wiped from our copy once libsrtp has it.
+    fileprivate static func create(profile: SrtpProfile, key: [UInt8], salt: [UInt8], direction: Direction) throws(Failure) -> srtp_t {
         var policy = srtp_policy_t()
         switch profile {
         case .aesCm128HmacSha1_80: tc_srtp_policy_aes_cm_128_hmac_sha1_80(&policy)
@@ -43,13 +53,8 @@ public final class SrtpSession {
         }
         for i in master.indices { master[i] = 0 }
         guard status == srtp_err_status_ok, let created else { throw .library(Int32(status.rawValue)) }
-        session = created
-        self.profile = profile
-        self.direction = direction
-        buffer = [UInt8](repeating: 0, count: 1500 + Int(SRTP_MAX_TRAILER_LEN))
+        return created
     }
-
-    deinit { if let session { srtp_dealloc(session) } }
 
     public func protect(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: false, outbound: true) }
     public func unprotect(_ packet: [UInt8]) throws(Failure) -> [UInt8] { try run(packet, rtcp: false, outbound: false) }
@@ -102,16 +107,9 @@ private final class ResidentSession: @unchecked Sendable {
     private let session: srtp_t?
 
     private init() {
-        var policy = srtp_policy_t()
-        tc_srtp_policy_aead_aes_128_gcm(&policy)
-        tc_srtp_policy_direction(&policy, 1)
-        var master = [UInt8](repeating: 0, count: SrtpProfile.aeadAes128Gcm.keyLength + SrtpProfile.aeadAes128Gcm.saltLength)
-        var created: srtp_t?
-        let status = master.withUnsafeMutableBufferPointer { keyBytes -> srtp_err_status_t in
-            policy.key = keyBytes.baseAddress
-            return srtp_create(&created, &policy)
-        }
-        session = status == srtp_err_status_ok ? created : nil
+        let profile = SrtpProfile.aeadAes128Gcm
+        session = try? SrtpSession.create(profile: profile, key: [UInt8](repeating: 0, count: profile.keyLength),
+                                          salt: [UInt8](repeating: 0, count: profile.saltLength), direction: .outbound)
     }
 
     func touch() {}
