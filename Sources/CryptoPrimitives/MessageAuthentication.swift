@@ -56,6 +56,7 @@ public enum HashFunction: Sendable {
 }
 
 /// Compares two byte strings in time that depends only on their length (MAC checks).
+@inlinable // specialised at each caller: the generic form walked the bytes through witness tables
 public func constantTimeEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
     guard a.count == b.count else { return false }
     var difference: UInt8 = 0

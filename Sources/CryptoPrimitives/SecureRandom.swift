@@ -15,7 +15,7 @@ public enum SecureRandom {
 
     /// A string of `count` characters from the ICE alphabet (RFC 8839 §5.4: ALPHA / DIGIT / "+" / "/").
     public static func iceString(_ count: Int) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        return String(bytes(count).map { alphabet[Int($0) % alphabet.count] })
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        return String(decoding: bytes(count).map { alphabet[Int($0) % alphabet.count] }, as: UTF8.self)
     }
 }

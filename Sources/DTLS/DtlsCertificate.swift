@@ -75,14 +75,25 @@ public struct DtlsFingerprint: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses the attribute value `sha-256 AB:CD:…` (algorithm names are case-insensitive).
     public init?(sdp value: String) {
-        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, let algorithm = Algorithm(rawValue: parts[0].lowercased()) else { return nil }
-        var digest: [UInt8] = []
-        for byte in parts[1].split(separator: ":", omittingEmptySubsequences: false) {
-            guard byte.count == 2, let b = UInt8(byte, radix: 16) else { return nil }
-            digest.append(b)
+        let parts = value.utf8.split(separator: UInt8(ascii: " "))
+        guard parts.count == 2, let algorithm = Algorithm(rawValue: String(decoding: parts[0], as: UTF8.self).lowercased()) else { return nil }
+        // Hex pairs separated by colons, on bytes: `AB:CD:…`.
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
         }
-        guard !digest.isEmpty, digest.count <= 64 else { return nil }
+        let hex = Array(parts[1])
+        guard hex.count % 3 == 2, hex.count <= 64 * 3 - 1 else { return nil }
+        var digest: [UInt8] = []
+        digest.reserveCapacity((hex.count + 1) / 3)
+        for at in stride(from: 0, to: hex.count, by: 3) {
+            guard let high = nibble(hex[at]), let low = nibble(hex[at + 1]), at + 2 == hex.count || hex[at + 2] == UInt8(ascii: ":") else { return nil }
+            digest.append(high << 4 | low)
+        }
         self.init(algorithm: algorithm, digest: digest)
     }
 
@@ -94,7 +105,15 @@ public struct DtlsFingerprint: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(algorithm.rawValue) " + digest.map { String($0, radix: 16, uppercase: true).count == 1 ? "0" + String($0, radix: 16, uppercase: true) : String($0, radix: 16, uppercase: true) }.joined(separator: ":")
+        let digits = Array("0123456789ABCDEF".utf8)
+        var text = Array(algorithm.rawValue.utf8) + [UInt8(ascii: " ")]
+        text.reserveCapacity(text.count + digest.count * 3)
+        for (i, byte) in digest.enumerated() {
+            if i > 0 { text.append(UInt8(ascii: ":")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

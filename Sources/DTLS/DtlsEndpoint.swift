@@ -249,13 +249,15 @@ public final class DtlsEndpoint {
 /// required (checked against the signalled fingerprint, not a CA). OpenSSL 3 makes a context
 /// slowly (it fetches and caches every algorithm: about a millisecond, more the first time), so
 /// every endpoint shares this one and sets its own certificate and SRTP profiles on its session.
+/// It lives in a library context that offers only the key types WebRTC meets (`COpenSSL/
+/// dtls_library_context.h`: decoding each peer's certificate then costs a quarter as much).
 /// Made at first use, never changed after: OpenSSL allows SSL_new on it from any thread.
 final class DtlsContext: @unchecked Sendable {
     static let shared = DtlsContext()
     let pointer: OpaquePointer?
 
     private init() {
-        guard let context = SSL_CTX_new(DTLS_method()) else { pointer = nil; return }
+        guard let context = tc_dtls_ctx_new() else { pointer = nil; return }
         guard tc_ssl_ctx_set_min_dtls12(context) == 1 else { SSL_CTX_free(context); pointer = nil; return }
         // ECDHE with ECDSA or RSA certificates: peers such as GStreamer still use RSA.
         _ = SSL_CTX_set_cipher_list(context, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA")

@@ -86,7 +86,8 @@ public struct IceCandidate: Hashable, Sendable, CustomStringConvertible {
         var body = Substring(text.trimmingSpaces)
         if body.hasPrefix("a=") { body = body.dropFirst(2) }
         if body.hasPrefix("candidate:") { body = body.dropFirst("candidate:".count) }
-        let fields = body.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        // Split on UTF-8 bytes: by Character, every byte would go through grapheme breaking.
+        let fields = body.utf8.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
         guard fields.count >= 8 else { throw .malformed("\(fields.count) of the 8 fields a candidate needs") }
         guard fields[6] == "typ" else { throw .malformed("no \"typ\" where the candidate type belongs") }
         let transport = fields[2].lowercased()

@@ -594,9 +594,22 @@ public final class PeerConnection {
     /// SCTP starts once DTLS is up and a data section is agreed (in the first negotiation or a later one).
     private func startSctpIfAgreed() {
         guard channels == nil, let dtls, dtls.isConnected, !dtls.isClosed,
-              transceivers.contains(where: { $0.kind == "application" && $0.accepted }), let association = try? SctpAssociation() else { return }
-        channels = DataChannelEndpoint(association: association, isDtlsClient: dtls.role == .client, remoteMaxMessageSize: agreement?.remoteMaxMessageSize)
+              transceivers.contains(where: { $0.kind == "application" && $0.accepted }),
+              let association = try? SctpAssociation(initiates: dtls.role == .client) else { return }
+        let channels = DataChannelEndpoint(association: association, isDtlsClient: dtls.role == .client, remoteMaxMessageSize: agreement?.remoteMaxMessageSize)
+        self.channels = channels
+        // Channels asked for so far open now: on the initiating end their OPENs ride with the
+        // COOKIE-ECHO; on the listening end they wait for the association.
+        for (label, options) in pendingChannels { _ = try? channels.open(label: label, options: options) }
+        pendingChannels = []
+        for packet in earlySctpPackets { channels.handleDatagram(packet, now: now) }
+        earlySctpPackets = []
     }
+
+    /// SCTP packets that came over DTLS before the association existed (the peer's INIT, when its
+    /// DTLS finished before our answer was applied): handed to it when it starts, instead of
+    /// waiting a second for the peer to send them again. Bounded: a handshake's worth.
+    private var earlySctpPackets: [[UInt8]] = []
 
     /// Moves DTLS and SCTP output and events.
     func flushSecure() {
@@ -619,7 +632,7 @@ public final class PeerConnection {
                 events.append(.secured(keys.profile))
                 startSctpIfAgreed()
             case let .data(bytes):
-                channels?.handleDatagram(bytes, now: now)
+                if let channels { channels.handleDatagram(bytes, now: now) } else if earlySctpPackets.count < 4 { earlySctpPackets.append(bytes) }
             case let .failed(error):
                 // A failed handshake (a certificate that is not the signalled one, RFC 8827 §6.5)
                 // ends the connection: media would never be secured, and the user must see why.
@@ -640,9 +653,6 @@ public final class PeerConnection {
         if let channels {
             while let event = channels.pollEvent() {
                 switch event {
-                case .connected:
-                    for (label, options) in pendingChannels { _ = try? channels.open(label: label, options: options) }
-                    pendingChannels = []
                 case let .channelOpened(id):
                     counters.channelsOpened += 1
                     events.append(.dataChannelOpen(id: id, label: channels.channel(id)?.label ?? ""))
@@ -655,7 +665,7 @@ public final class PeerConnection {
                     events.append(.dataChannelClosed(id))
                 case let .oversizedMessageDropped(id):
                     events.append(.problem("the far end sent a message on \"\(channels.channel(id)?.label ?? "?")\" larger than \(SctpAssociation.maximumReassembly) bytes (our max-message-size): dropped"))
-                case .bufferedAmountLow, .closed:
+                case .connected, .bufferedAmountLow, .closed:
                     break
                 }
             }

@@ -142,11 +142,11 @@ public final class DataChannelEndpoint {
     }
 
     /// Closes a channel: once what is queued has gone, reset our outgoing stream; it is closed
-    /// once the peer resets its own too (RFC 8831 §6.7). A channel whose OPEN never left closes
-    /// at once.
+    /// once the peer resets its own too (RFC 8831 §6.7). A channel whose OPEN never reached SCTP
+    /// closes at once.
     public func close(_ id: UInt16) {
         guard var channel = channels[id], channel.state != .closed, channel.state != .closing else { return }
-        if channel.state == .connecting, !association.connected {
+        if channel.state == .connecting, channel.pending.first?.0 == DataChannelPPID.dcep {
             channels[id] = nil
             events.append(.channelClosed(id))
             return
@@ -165,7 +165,7 @@ public final class DataChannelEndpoint {
 
     /// Hands queued messages to SCTP until it pushes back.
     private func flush() {
-        guard association.connected else { return }
+        guard association.takesMessages else { return }
         for id in channels.keys.sorted() {
             guard var channel = channels[id] else { continue }
             let before = channel.bufferedAmount

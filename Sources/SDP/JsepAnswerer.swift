@@ -125,9 +125,10 @@ public enum JsepAnswerer {
                 unbundled.append(offered.kind)
             }
             if live, !outsideBundle {
+                let codecs = offered.codecs // read once: it walks every attribute of the section
                 switch offered.kind {
                 case "audio":
-                    if let opus = offered.codecs.first(where: { $0.name.lowercased() == "opus" && $0.clockRate == 48_000 }) {
+                    if let opus = codecs.first(where: { $0.name.lowercased() == "opus" && $0.clockRate == 48_000 }) {
                         section.accepted = true
                         section.payloadType = opus.payloadType
                         section.feedback = opus.feedback.filter { supportedFeedback.contains($0) }
@@ -137,21 +138,21 @@ public enum JsepAnswerer {
                         m.attributes += section.feedback.map { SdpAttribute("rtcp-fb", "\(opus.payloadType) \($0)") }
                         // RED first: the far end then sends its audio with redundancy too (a
                         // sender uses the first format of the other side's description).
-                        if let red = Self.redundantAudio(in: offered, for: opus.payloadType) {
+                        if let red = Self.redundantAudio(in: codecs, for: opus.payloadType) {
                             section.redPayloadType = red
                             m.formats.insert(String(red), at: 0)
                             m.attributes += Self.redAttributes(red, opus: opus.payloadType)
                         }
                     }
                 case "video":
-                    if let vp8 = offered.codecs.first(where: { $0.name.uppercased() == "VP8" && $0.clockRate == 90_000 }) {
+                    if let vp8 = codecs.first(where: { $0.name.uppercased() == "VP8" && $0.clockRate == 90_000 }) {
                         section.accepted = true
                         section.payloadType = vp8.payloadType
                         section.feedback = vp8.feedback.filter { supportedFeedback.contains($0) }
                         m.formats = [String(vp8.payloadType)]
                         m.attributes += [SdpAttribute("rtpmap", "\(vp8.payloadType) VP8/90000")]
                         m.attributes += section.feedback.map { SdpAttribute("rtcp-fb", "\(vp8.payloadType) \($0)") }
-                        if let rtx = offered.codecs.first(where: { $0.name.lowercased() == "rtx" && $0.parameters["apt"] == String(vp8.payloadType) }) {
+                        if let rtx = codecs.first(where: { $0.name.lowercased() == "rtx" && $0.parameters["apt"] == String(vp8.payloadType) }) {
                             section.rtxPayloadType = rtx.payloadType
                             m.formats.append(String(rtx.payloadType))
                             m.attributes += [SdpAttribute("rtpmap", "\(rtx.payloadType) rtx/90000"), SdpAttribute("fmtp", "\(rtx.payloadType) apt=\(vp8.payloadType)")]
@@ -234,10 +235,10 @@ public enum JsepAnswerer {
     /// RFC 8829 §5.3.1 direction rules: we send only where they receive, and receive where they send.
     /// The offered RED format (RFC 2198 §5, `red/48000/2`) that carries `opus`: its fmtp lists only
     /// that payload type (or nothing, which RFC 2198 allows).
-    public static func redundantAudio(in media: MediaDescription, for opus: UInt8) -> UInt8? {
-        media.codecs.first { codec in
+    public static func redundantAudio(in codecs: [MediaDescription.Codec], for opus: UInt8) -> UInt8? {
+        codecs.first { codec in
             guard codec.name.lowercased() == "red", codec.clockRate == 48_000 else { return false }
-            let listed = (codec.parameters[""] ?? "").split(separator: "/").map { UInt8($0) }
+            let listed = (codec.parameters[""] ?? "").fields("/").map { UInt8($0) }
             return listed.allSatisfy { $0 == opus }
         }?.payloadType
     }

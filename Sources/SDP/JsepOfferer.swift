@@ -180,12 +180,13 @@ public enum JsepOfferer {
             }
             var s = JsepAnswerer.Section(mid: m.mid ?? String(sections.count), kind: m.kind, accepted: accepted, direction: m.direction)
             // The media codec itself, not its companions (RTX, RED) that may come first.
-            if let codec = m.codecs.first(where: { !["rtx", "red", "ulpfec", "flexfec-03"].contains($0.name.lowercased()) }) {
+            let codecs = m.codecs // read once: it walks every attribute of the section
+            if let codec = codecs.first(where: { !["rtx", "red", "ulpfec", "flexfec-03"].contains($0.name.lowercased()) }) {
                 s.payloadType = codec.payloadType
                 s.feedback = codec.feedback
-                if m.kind == "audio" { s.redPayloadType = JsepAnswerer.redundantAudio(in: m, for: codec.payloadType) }
+                if m.kind == "audio" { s.redPayloadType = JsepAnswerer.redundantAudio(in: codecs, for: codec.payloadType) }
             }
-            s.rtxPayloadType = m.codecs.first { $0.name.lowercased() == "rtx" }?.payloadType
+            s.rtxPayloadType = codecs.first { $0.name.lowercased() == "rtx" }?.payloadType
             for (id, uri) in m.headerExtensions { s.headerExtensions[id] = uri }
             sections.append(s)
         }

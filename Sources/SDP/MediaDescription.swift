@@ -22,9 +22,9 @@ public struct MediaDescription: Sendable, Equatable {
     }
 
     init(mLine value: String, line: Int) throws(SdpParseError) {
-        let f = value.split(separator: " ", omittingEmptySubsequences: true)
+        let f = value.fields(" ")
         guard f.count >= 3 else { throw .malformedLine(line, "m= needs media, port, protocol and formats: \(value.prefix(60))") }
-        let portText = f[1].split(separator: "/").first.map(String.init) ?? ""
+        let portText = f[1].fields("/").first.map(String.init) ?? ""
         guard let port = UInt16(portText) else { throw .malformedLine(line, "m= port \"\(f[1].prefix(12))\" is not a number") }
         kind = String(f[0])
         self.port = port
@@ -33,10 +33,17 @@ public struct MediaDescription: Sendable, Equatable {
     }
 
     var serialized: String {
-        var out = "m=\(kind) \(port) \(proto)\(formats.isEmpty ? "" : " " + formats.joined(separator: " "))\r\n"
-        for line in otherLines { out += "\(line.type)=\(line.value)\r\n" }
-        for a in attributes { out += "a=\(a.text)\r\n" }
+        var out = ""
+        write(to: &out)
         return out
+    }
+
+    func write(to out: inout String) {
+        out += "m="; out += kind; out += " "; out += String(port); out += " "; out += proto
+        for format in formats { out += " "; out += format }
+        out += "\r\n"
+        for line in otherLines { line.write(to: &out) }
+        for a in attributes { a.write(to: &out) }
     }
 
     // MARK: attribute access
@@ -54,11 +61,11 @@ public struct MediaDescription: Sendable, Equatable {
 
     public var iceUfrag: String? { value("ice-ufrag") }
     public var icePassword: String? { value("ice-pwd") }
-    public var iceOptions: [String] { value("ice-options")?.split(separator: " ").map(String.init) ?? [] }
+    public var iceOptions: [String] { value("ice-options")?.fields(" ").map(String.init) ?? [] }
     /// `a=fingerprint` lines as (algorithm, hex digest) — aiortc sends three (RFC 8122 §5).
     public var fingerprints: [(algorithm: String, value: String)] {
         values("fingerprint").compactMap { v in
-            let parts = v.split(separator: " ", maxSplits: 1)
+            let parts = v.fields(" ", maxSplits: 1)
             return parts.count == 2 ? (parts[0].lowercased(), String(parts[1])) : nil
         }
     }
@@ -92,9 +99,9 @@ public struct MediaDescription: Sendable, Equatable {
         for a in attributes {
             switch a.name {
             case "rtpmap":
-                let parts = (a.value ?? "").split(separator: " ", maxSplits: 1)
+                let parts = (a.value ?? "").fields(" ", maxSplits: 1)
                 guard parts.count == 2, let pt = UInt8(parts[0]) else { continue }
-                let enc = parts[1].split(separator: "/")
+                let enc = parts[1].fields("/")
                 guard enc.count >= 2, let rate = Int(enc[1]) else { continue }
                 maps[pt] = (String(enc[0]), rate, enc.count > 2 ? Int(enc[2]) : nil)
             case "fmtp":
@@ -136,11 +143,11 @@ public struct MediaDescription: Sendable, Equatable {
 
     /// One fmtp value: its payload type and its `k=v` items.
     private static func fmtpItems(_ value: String) -> (UInt8, [String: String])? {
-        let parts = value.split(separator: " ", maxSplits: 1)
+        let parts = value.fields(" ", maxSplits: 1)
         guard parts.count == 2, let pt = UInt8(parts[0]) else { return nil }
         var out: [String: String] = [:]
-        for item in parts[1].split(separator: ";") {
-            let kv = item.split(separator: "=", maxSplits: 1)
+        for item in parts[1].fields(";") {
+            let kv = item.fields("=", maxSplits: 1)
             if kv.count == 2 { out[kv[0].trimmingSpaces] = kv[1].trimmingSpaces } else { out[""] = item.trimmingSpaces }
         }
         return (pt, out)
@@ -148,11 +155,11 @@ public struct MediaDescription: Sendable, Equatable {
 
     /// One rtcp-fb value: its payload type (nil for `*`) and the feedback kind, spaces normalised.
     private static func feedbackItem(_ value: String) -> (UInt8?, String)? {
-        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
+        let parts = value.fields(" ")
         guard parts.count >= 2 else { return nil }
         let target: UInt8?
         if parts[0] == "*" { target = nil } else if let pt = UInt8(parts[0]) { target = pt } else { return nil }
-        return (target, parts.dropFirst().joined(separator: " "))
+        return (target, parts.count == 2 ? String(parts[1]) : parts.dropFirst().joined(separator: " "))
     }
 
     private static func add(_ kind: String, to kinds: inout [String]) {
@@ -162,8 +169,8 @@ public struct MediaDescription: Sendable, Equatable {
     /// `a=extmap:<id>[/<direction>] <uri>` (RFC 8285 §8).
     public var headerExtensions: [(id: UInt8, uri: String)] {
         values("extmap").compactMap { v in
-            let parts = v.split(separator: " ")
-            guard parts.count >= 2, let id = UInt8(parts[0].split(separator: "/")[0]) else { return nil }
+            let parts = v.fields(" ")
+            guard parts.count >= 2, let id = parts[0].fields("/").first.flatMap({ UInt8($0) }) else { return nil }
             return (id, String(parts[1]))
         }
     }

@@ -29,7 +29,7 @@ public struct SessionDescription: Sendable, Equatable {
     public var bundleGroups: [[String]] {
         attributes.compactMap { a in
             guard a.name == "group", let v = a.value, v.hasPrefix("BUNDLE") else { return nil }
-            return v.split(separator: " ").dropFirst().map(String.init)
+            return v.fields(" ").dropFirst().map(String.init)
         }
     }
 
@@ -60,7 +60,7 @@ public struct SessionDescription: Sendable, Equatable {
             }
             switch type {
             case "o" where current == nil:
-                let f = value.split(separator: " ")
+                let f = value.fields(" ")
                 guard f.count == 6, let version = UInt64(f[2]) else { throw .malformedLine(number, "o= needs 6 fields: \(value.prefix(60))") }
                 description.origin.username = String(f[0])
                 description.origin.sessionID = String(f[1])
@@ -107,13 +107,17 @@ public struct SessionDescription: Sendable, Equatable {
     }
 
     /// The text form, `\r\n` line ends (RFC 8866 §5).
+    /// Written into one growing string (interpolating each line made and copied a string per line).
     public var serialized: String {
-        var out = "v=\(version)\r\n"
-        out += "o=\(origin.username) \(origin.sessionID) \(origin.sessionVersion) IN \(origin.addressType) \(origin.address)\r\n"
-        out += "s=\(sessionName)\r\n"
-        for line in otherLines { out += "\(line.type)=\(line.value)\r\n" }
-        for a in attributes { out += "a=\(a.text)\r\n" }
-        for m in media { out += m.serialized }
+        var out = ""
+        out.reserveCapacity(1_024 + 1_024 * media.count)
+        out += "v="; out += String(version); out += "\r\n"
+        out += "o="; out += origin.username; out += " "; out += origin.sessionID; out += " "; out += String(origin.sessionVersion)
+        out += " IN "; out += origin.addressType; out += " "; out += origin.address; out += "\r\n"
+        out += "s="; out += sessionName; out += "\r\n"
+        for line in otherLines { line.write(to: &out) }
+        for a in attributes { a.write(to: &out) }
+        for m in media { m.write(to: &out) }
         return out
     }
 }
@@ -125,6 +129,11 @@ public struct SdpLine: Sendable, Equatable {
     public init(type: Character, value: String) {
         self.type = type
         self.value = value
+    }
+
+    /// `<type>=<value>` and its line end.
+    func write(to out: inout String) {
+        out.append(type); out += "="; out += value; out += "\r\n"
     }
 }
 
@@ -148,7 +157,12 @@ public struct SdpAttribute: Sendable, Equatable {
         }
     }
 
-    var text: String { value.map { "\(name):\($0)" } ?? name }
+    /// `a=<text>` and its line end.
+    func write(to out: inout String) {
+        out += "a="; out += name
+        if let value { out += ":"; out += value }
+        out += "\r\n"
+    }
 }
 
 public enum SdpParseError: Error, Sendable, Equatable, CustomStringConvertible {

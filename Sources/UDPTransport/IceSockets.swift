@@ -26,7 +26,8 @@ public final class IceSockets {
     private var mdnsQueries: [String: (firstAt: Int64, sends: Int)] = [:]
     private var announced = false
     private let configuration: IceConfiguration
-    private var buffer = [UInt8](repeating: 0, count: 65_536)
+    /// Received into only (recv writes what is read): not zeroed first.
+    private var buffer = [UInt8](unsafeUninitializedCapacity: 65_536) { _, count in count = 65_536 }
     private var pending: [SocketInput] = []
     /// Set when the caller let us choose the addresses: they are then watched for changes.
     private let watchInterfaces: Bool

@@ -78,6 +78,21 @@ func fixture(_ name: String) throws -> String {
         #expect(SdpParseError.malformedLine(2, "x").description == "session description line 2: x")
     }
 
+    @Test func malformedAttributeValuesAreSkippedByTheAccessors() throws {
+        let text = ["v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "t=0 0",
+                    "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98", "a=mid:0",
+                    "a=rtpmap:96 VP8/90000", "a=rtpmap:/ x", "a=rtpmap:97 H264", "a=rtpmap:98  opus/48000/2",
+                    "a=fmtp:96 ;;==;x-google-start-bitrate=300 ", "a=fmtp:", "a=rtcp-fb:*", "a=rtcp-fb:96  nack   pli ",
+                    "a=rtcp-fb:* transport-cc", "a=extmap:/ urn:x", "a=extmap:2/sendrecv urn:y", "a=extmap:300 urn:z",
+                    "a=fingerprint:sha-256", ""].joined(separator: "\r\n")
+        let video = try #require(try SessionDescription.parse(text).media.first)
+        #expect(video.headerExtensions.map(\.id) == [2] && video.headerExtensions.map(\.uri) == ["urn:y"])
+        #expect(video.codecs.map(\.payloadType) == [96, 98]) // 97 has no clock rate
+        #expect(video.codecs.first?.parameters == ["x-google-start-bitrate": "300", "": "=="])
+        #expect(video.codecs.first?.feedback == ["nack pli", "transport-cc"])
+        #expect(video.fingerprints.isEmpty)
+    }
+
     @Test func arbitraryTextNeverTraps() throws {
         var rng = SplitMix64(seed: 21)
         let base = Array(try fixture("chromium-156-offer.sdp").utf8)

@@ -8,6 +8,7 @@
 #include <openssl/bio.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include "dtls_library_context.h"
 
 static inline EVP_PKEY *tc_evp_ec_p256_generate(void) { return EVP_EC_gen("P-256"); }
 static inline long tc_ssl_ctx_set_min_dtls12(SSL_CTX *ctx) { return SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION); }
