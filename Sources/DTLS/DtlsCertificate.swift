@@ -14,8 +14,10 @@ public final class DtlsCertificate: @unchecked Sendable {
     let certificate: OpaquePointer
 
     public init(commonName: String = "termcall") throws(DtlsError) {
-        guard let key = tc_evp_ec_p256_generate() else { throw .setup("EC P-256 key generation") }
-        guard let x509 = X509_new() else { EVP_PKEY_free(key); throw .setup("X509_new") }
+        // Made in the library context the handshakes run in, so signing never converts the key.
+        let library = DtlsContext.shared.library
+        guard let key = tc_evp_ec_p256_generate(library) else { throw .setup("EC P-256 key generation") }
+        guard let x509 = X509_new_ex(library, nil) else { EVP_PKEY_free(key); throw .setup("X509_new") }
         func fail(_ what: String) -> DtlsError {
             X509_free(x509)
             EVP_PKEY_free(key)

@@ -34,6 +34,8 @@ public final class DtlsEndpoint {
     public private(set) var isClosed = false
     /// The peer's certificate fingerprint (SHA-256), once the handshake finished.
     public private(set) var peerFingerprint: DtlsFingerprint?
+    /// Whether handshakes run in the library context filtered to WebRTC's key types (`DtlsContext`).
+    public static var runsInFilteredLibraryContext: Bool { DtlsContext.shared.library != nil }
     /// The negotiated cipher suite by its IANA name (`TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`), as
     /// getStats reports `dtlsCipher`; and the protocol version (`DTLSv1.2`).
     public private(set) var cipherSuite: String?
@@ -255,9 +257,12 @@ public final class DtlsEndpoint {
 final class DtlsContext: @unchecked Sendable {
     static let shared = DtlsContext()
     let pointer: OpaquePointer?
+    /// The filtered library context (nil: it could not be made, and OpenSSL's default one serves).
+    let library: OpaquePointer?
 
     private init() {
-        guard let context = tc_dtls_ctx_new() else { pointer = nil; return }
+        library = tc_dtls_library_context_new()
+        guard let context = SSL_CTX_new_ex(library, nil, DTLS_method()) else { pointer = nil; return }
         guard tc_ssl_ctx_set_min_dtls12(context) == 1 else { SSL_CTX_free(context); pointer = nil; return }
         // ECDHE with ECDSA or RSA certificates: peers such as GStreamer still use RSA.
         _ = SSL_CTX_set_cipher_list(context, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA")

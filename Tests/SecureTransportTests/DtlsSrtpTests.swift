@@ -115,6 +115,8 @@ struct DtlsLink {
         link.run()
         #expect(client.isConnected && server.isConnected)
         #expect(client.peerFingerprint == run.fingerprint && server.peerFingerprint == run.fingerprint)
+        // ...in the library context filtered to WebRTC's key types, not OpenSSL's whole default one.
+        #expect(DtlsEndpoint.runsInFilteredLibraryContext)
     }
 
     @Test func applicationDataAndCloseNotify() throws {

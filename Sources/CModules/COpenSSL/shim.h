@@ -10,7 +10,8 @@
 #include <openssl/rand.h>
 #include "dtls_library_context.h"
 
-static inline EVP_PKEY *tc_evp_ec_p256_generate(void) { return EVP_EC_gen("P-256"); }
+/* A P-256 key in `context` (NULL: the default library context). */
+static inline EVP_PKEY *tc_evp_ec_p256_generate(OSSL_LIB_CTX *context) { return EVP_PKEY_Q_keygen(context, NULL, "EC", "P-256"); }
 static inline long tc_ssl_ctx_set_min_dtls12(SSL_CTX *ctx) { return SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION); }
 static inline long tc_bio_mem_data(BIO *b, char **out) { return BIO_get_mem_data(b, out); }
 static inline void tc_openssl_free(void *p) { OPENSSL_free(p); }
