@@ -595,20 +595,20 @@ public final class PeerConnection {
     private func startSctpIfAgreed() {
         guard channels == nil, let dtls, dtls.isConnected, !dtls.isClosed,
               transceivers.contains(where: { $0.kind == "application" && $0.accepted }),
-              let association = try? SctpAssociation(initiates: dtls.role == .client) else { return }
+              let association = try? SctpAssociation() else { return }
         let channels = DataChannelEndpoint(association: association, isDtlsClient: dtls.role == .client, remoteMaxMessageSize: agreement?.remoteMaxMessageSize)
         self.channels = channels
-        // Channels asked for so far open now: on the initiating end their OPENs ride with the
-        // COOKIE-ECHO; on the listening end they wait for the association.
+        // Channels asked for so far open now: their OPENs ride with the COOKIE-ECHO.
         for (label, options) in pendingChannels { _ = try? channels.open(label: label, options: options) }
         pendingChannels = []
         for packet in earlySctpPackets { channels.handleDatagram(packet, now: now) }
         earlySctpPackets = []
     }
 
-    /// SCTP packets that came over DTLS before the association existed (the peer's INIT, when its
-    /// DTLS finished before our answer was applied): handed to it when it starts, instead of
-    /// waiting a second for the peer to send them again. Bounded: a handshake's worth.
+    /// SCTP packets that came over DTLS before the association existed (the peer's INIT and what
+    /// rides with its COOKIE-ECHO, when its DTLS finished before our answer was applied): handed
+    /// to it when it starts, instead of waiting a second for the peer to send them again.
+    /// Bounded: a handshake's worth.
     private var earlySctpPackets: [[UInt8]] = []
 
     /// Moves DTLS and SCTP output and events.

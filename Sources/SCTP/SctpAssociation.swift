@@ -7,14 +7,9 @@ import Synchronization
 /// One SCTP association over DTLS (RFC 8261) with usrsctp in AF_CONN mode and without its threads:
 /// packets from DTLS in through `handleDatagram`, packets for DTLS out through `pollTransmit`,
 /// messages and state through `pollEvent`, timers through `handleTimeout`. Port 5000 on both ends
-/// (RFC 8841 default).
-///
-/// Who sends the INIT: the DTLS client does (`initiates`), as aiortc and str0m arrange it; the DTLS
-/// server listens and takes the association the peer's INIT makes. Browsers, Pion and Janus send an
-/// INIT whatever their DTLS role, so against them as DTLS client both INITs cross (the simultaneous
-/// open of RFC 9260 §5.2.1, which usrsctp resolves); between two termcalls the handshake is the
-/// plain four packets, not eight. A listening end that has heard no INIT after
-/// `initiateAfterMilliseconds` sends its own, so a peer that waits too is still reached.
+/// (RFC 8841 default); both ends send an INIT whatever their DTLS role (RFC 8841 §9.3: the
+/// simultaneous open of RFC 9260 §5.2.1, which usrsctp resolves), as browsers, aiortc and
+/// libdatachannel do. A peer that only initiates from one role is reached either way.
 ///
 /// usrsctp keeps process-wide state and is not thread-safe without its threads, so every call into
 /// it holds `SctpRuntime.lock`; its callbacks run inside those calls and find their association
@@ -59,25 +54,15 @@ public final class SctpAssociation: @unchecked Sendable {
     public static let maximumReassembly = 262_144
     /// Messages dropped for being larger than `maximumReassembly`.
     public private(set) var oversizedDropped = 0
-    /// The association's socket: connected from the start, or accepted from `listener`.
     private var socket: OpaquePointer?
-    /// While we wait for the peer's INIT: the listening socket, and since when (our clock).
-    private var listener: OpaquePointer?
-    private var listeningSince: Int64?
-    private let sendBufferBytes: Int32
-    /// How long a listening end waits for the peer's INIT before it sends one itself: past the
-    /// peer's first INIT retransmission (usrsctp's initial RTO is 1 s, `CUsrsctp/shim.h`).
-    public static let initiateAfterMilliseconds: Int64 = 3_000
     /// The C context usrsctp hands back to our callbacks: our address and the socket's ulp_info.
     private let context: UnsafeMutablePointer<tc_sctp_context>
     private var outgoing: [[UInt8]] = []
     private var events: [Event] = []
 
     /// `sendBufferBytes`: how much usrsctp may hold unacknowledged (bigger: faster bulk transfer).
-    /// `initiates`: send the INIT (the DTLS client's part), or listen for the peer's.
-    public init(sendBufferBytes: Int32 = 4 << 20, initiates: Bool = true) throws(SendError) {
+    public init(sendBufferBytes: Int32 = 4 << 20) throws(SendError) {
         SctpRuntime.start()
-        self.sendBufferBytes = sendBufferBytes
         context = .allocate(capacity: 1)
         context.initialize(to: tc_sctp_context(output: { owner, bytes, length in
             guard let owner, let bytes else { return }
@@ -91,13 +76,13 @@ public final class SctpAssociation: @unchecked Sendable {
         context.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
         var opened: OpaquePointer?
         let c = context
-        SctpRuntime.lock.withLock { _ in opened = tc_sctp_open(c, 5000, 5000, Self.mtu, sendBufferBytes, initiates ? 1 : 0) }
+        SctpRuntime.lock.withLock { _ in opened = tc_sctp_open(c, 5000, 5000, Self.mtu, sendBufferBytes, 1) }
         guard let opened else {
             let code = errno
             SctpRuntime.lock.withLock { _ in usrsctp_deregister_address(c) } // deinit frees the context
             throw .failed(code)
         }
-        if initiates { socket = opened } else { listener = opened }
+        socket = opened
     }
 
     deinit {
@@ -111,44 +96,16 @@ public final class SctpAssociation: @unchecked Sendable {
         let context = self.context
         SctpRuntime.lock.withLock { _ in
             bytes.withUnsafeBytes { usrsctp_conninput(context, $0.baseAddress, $0.count, 0) }
-            acceptIfArrived()
-        }
-    }
-
-    /// Takes the association the peer's INIT made on `listener`, once it is up (lock held).
-    private func acceptIfArrived() {
-        guard let waiting = listener, let accepted = tc_sctp_accept(waiting, context, 5000, Self.mtu) else { return }
-        usrsctp_close(waiting)
-        listener = nil
-        socket = accepted
-    }
-
-    /// A listening end past its wait sends its own INIT, on a fresh socket (lock held).
-    private func initiateIfStillWaiting(now: Int64) {
-        guard let waiting = listener else { return }
-        let since = listeningSince ?? now
-        listeningSince = since
-        guard now - since >= Self.initiateAfterMilliseconds else { return }
-        usrsctp_close(waiting)
-        usrsctp_deregister_address(context) // tc_sctp_open registers it again
-        listener = nil
-        socket = tc_sctp_open(context, 5000, 5000, Self.mtu, sendBufferBytes, 1)
-        if socket == nil {
-            usrsctp_deregister_address(context)
-            events.append(.closed)
         }
     }
 
     /// Runs usrsctp's timers up to `now` on the owner's clock (`SctpRuntime`: one wheel for the
     /// process, following the fastest owner).
-    public func handleTimeout(now: Int64) {
-        SctpRuntime.advance(ObjectIdentifier(self), now: now)
-        SctpRuntime.lock.withLock { _ in initiateIfStillWaiting(now: now) }
-    }
+    public func handleTimeout(now: Int64) { SctpRuntime.advance(ObjectIdentifier(self), now: now) }
 
     /// usrsctp offers no "next timer" query: while the association exists, wake every 10 ms (its
     /// timer granularity); nothing once it is closed.
-    public func nextTimeout(now: Int64) -> Int64? { SctpRuntime.lock.withLock { _ in socket == nil && listener == nil ? nil : now + 10 } }
+    public func nextTimeout(now: Int64) -> Int64? { SctpRuntime.lock.withLock { _ in socket == nil ? nil : now + 10 } }
 
     public func send(_ data: [UInt8], stream: UInt16, ppid: UInt32, ordered: Bool, reliability: Reliability) throws(SendError) {
         let (policy, value): (Int32, UInt32)
@@ -182,25 +139,23 @@ public final class SctpAssociation: @unchecked Sendable {
     /// Whether the association is up (read under the lock: other threads' timers change it).
     public var connected: Bool { SctpRuntime.lock.withLock { _ in isConnected } }
 
-    /// Whether `send` takes messages: once up, and on the initiating end already while the handshake
-    /// runs — usrsctp holds them and the first go out with the COOKIE-ECHO (RFC 9260 §5.1 lets
-    /// DATA ride with it), a round trip sooner than after the COOKIE-ACK.
+    /// Whether `send` takes messages: once up, and already while the handshake runs — usrsctp holds
+    /// them and the first go out with the COOKIE-ECHO (RFC 9260 §5.1 lets DATA ride with it), a
+    /// round trip sooner than after the COOKIE-ACK.
     public var takesMessages: Bool { SctpRuntime.lock.withLock { _ in socket != nil && (isConnected || !wentDown) } }
 
     public func close() {
         let context = self.context
         SctpRuntime.lock.withLock { _ in
-            guard socket != nil || listener != nil else { return }
-            if let listener { usrsctp_close(listener) }
-            if let socket { usrsctp_close(socket) }
+            guard let socket else { return }
+            usrsctp_close(socket)
             usrsctp_deregister_address(context)
             if isConnected { events.append(.closed) }
             isConnected = false
             // Timers of the closed association may still fire: they must find no owner.
             context.pointee.output = nil
             context.pointee.event = nil
-            socket = nil
-            listener = nil
+            self.socket = nil
         }
     }
 

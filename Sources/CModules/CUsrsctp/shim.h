@@ -83,36 +83,19 @@ static inline void tc_sctp_start(void) {
     usrsctp_sysctl_set_sctp_init_rto_max_default(10000);
 }
 
-/* The path to the peer: PMTU discovery off, the MTU fixed to what fits one DTLS record. */
-static inline void tc_sctp_fix_path(struct socket *s, tc_sctp_context *context, uint16_t remote_port, uint32_t mtu) {
-    struct sctp_paddrparams p; memset(&p, 0, sizeof(p));
-    struct sockaddr_conn remote; memset(&remote, 0, sizeof(remote));
-    remote.sconn_family = AF_CONN; remote.sconn_port = htons(remote_port); remote.sconn_addr = context;
-    memcpy(&p.spp_address, &remote, sizeof(remote));
-    p.spp_flags = SPP_PMTUD_DISABLE; p.spp_pathmtu = mtu;
-    usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &p, sizeof(p));
-}
-
-/* Non-blocking, and closing aborts rather than lingers (the DTLS under it is going away too). */
-static inline void tc_sctp_socket_basics(struct socket *s) {
-    usrsctp_set_non_blocking(s, 1);
-    struct linger l = { 1, 0 };
-    usrsctp_setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-}
-
 /* One association's socket: AF_CONN with our context pointer as its address, port 5000 both ends
  * (RFC 8841), non-blocking, SCTP_NODELAY, stream reset enabled, round-robin stream scheduling so a
- * bulk transfer cannot starve chat, path MTU fixed to what fits one DTLS record. `connect`: send
- * the INIT; otherwise listen, and `tc_sctp_accept` takes the association the peer's INIT makes
- * (what it inherits from this socket: sctp_input.c, process_cookie_new, TCP model). */
+ * bulk transfer cannot starve chat, path MTU fixed to what fits one DTLS record. */
 static inline struct socket *tc_sctp_open(tc_sctp_context *context, uint16_t local_port, uint16_t remote_port, uint32_t mtu, int send_buffer, int connect) {
     usrsctp_register_address(context);
     struct socket *s = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, tc_sctp_receive, NULL, 0, context);
     if (!s) return NULL;
-    tc_sctp_socket_basics(s);
+    usrsctp_set_non_blocking(s, 1);
     int on = 1;
     usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof(on));
     usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
+    struct linger l = { 1, 0 };
+    usrsctp_setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
     usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof(send_buffer));
     int receive_buffer = 4 * 1024 * 1024;
     usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
@@ -140,18 +123,11 @@ static inline struct socket *tc_sctp_open(tc_sctp_context *context, uint16_t loc
         struct sockaddr_conn remote = local; remote.sconn_port = htons(remote_port);
         int r = usrsctp_connect(s, (struct sockaddr *)&remote, sizeof(remote));
         if (r < 0 && errno != EINPROGRESS) { usrsctp_close(s); return NULL; }
-        tc_sctp_fix_path(s, context, remote_port, mtu);
-    } else if (usrsctp_listen(s, 1) < 0) { usrsctp_close(s); return NULL; }
-    return s;
-}
-
-/* The association a peer's INIT made on a listening socket, once its COOKIE-ECHO arrived, as a
- * socket of its own; NULL while there is none. */
-static inline struct socket *tc_sctp_accept(struct socket *listener, tc_sctp_context *context, uint16_t remote_port, uint32_t mtu) {
-    struct socket *s = usrsctp_accept(listener, NULL, NULL);
-    if (!s) return NULL;
-    tc_sctp_socket_basics(s);
-    tc_sctp_fix_path(s, context, remote_port, mtu);
+        struct sctp_paddrparams p; memset(&p, 0, sizeof(p));
+        memcpy(&p.spp_address, &remote, sizeof(remote));
+        p.spp_flags = SPP_PMTUD_DISABLE; p.spp_pathmtu = mtu;
+        usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &p, sizeof(p));
+    }
     return s;
 }
 
