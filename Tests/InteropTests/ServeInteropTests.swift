@@ -223,8 +223,15 @@ struct ServeInteropTests {
         }
         // The offers did cross, and the two sides took the two roles.
         #expect(crossed == ["offers crossed: ours rolled back, theirs answered", "offers crossed: theirs ignored, ours stands"], "\(crossed)")
-        // Both settle in stable, and the call still carries chat.
-        #expect(try stats(alice)?["signaling"] as? String == "stable" && stats(bob)?["signaling"] as? String == "stable")
+        // Both settle in stable, and the call still carries chat. Settle: the polite side's own
+        // change follows its rollback as a fresh offer, which may still be on its way when the
+        // other side has already seen it land, so ask until stable (or 5 s).
+        func settles(_ call: PeerProcess) throws -> Bool {
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline { if try stats(call)?["signaling"] as? String == "stable" { return true } }
+            return false
+        }
+        #expect(try settles(alice) && settles(bob))
         try bob.send(["chat": "after the glare"])
         #expect(waitFor(alice, milliseconds: 5_000) { $0["event"] as? String == "chat" }?["text"] as? String == "after the glare")
         try alice.send(["cmd": "hangup"])
