@@ -593,9 +593,17 @@ public final class PeerConnection {
 
     /// SCTP starts once DTLS is up and a data section is agreed (in the first negotiation or a later one).
     private func startSctpIfAgreed() {
-        guard channels == nil, let dtls, dtls.isConnected, !dtls.isClosed,
-              transceivers.contains(where: { $0.kind == "application" && $0.accepted }),
-              let association = try? SctpAssociation() else { return }
+        guard channels == nil, !sctpFailed, let dtls, dtls.isConnected, !dtls.isClosed,
+              transceivers.contains(where: { $0.kind == "application" && $0.accepted }) else { return }
+        let association: SctpAssociation
+        do {
+            association = try SctpAssociation()
+        } catch {
+            // The call goes on without chat; the user is told once, not on every negotiation.
+            sctpFailed = true
+            events.append(.problem("the chat channel could not start (usrsctp refused a socket: \(error)); the call goes on without chat"))
+            return
+        }
         let channels = DataChannelEndpoint(association: association, isDtlsClient: dtls.role == .client, remoteMaxMessageSize: agreement?.remoteMaxMessageSize)
         self.channels = channels
         // Channels asked for so far open now: their OPENs ride with the COOKIE-ECHO.
@@ -610,6 +618,8 @@ public final class PeerConnection {
     /// to it when it starts, instead of waiting a second for the peer to send them again.
     /// Bounded: a handshake's worth.
     private var earlySctpPackets: [[UInt8]] = []
+    /// usrsctp refused our association once: no chat in this call, and no retry at each negotiation.
+    private var sctpFailed = false
 
     /// Moves DTLS and SCTP output and events.
     func flushSecure() {

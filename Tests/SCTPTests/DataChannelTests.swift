@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import DTLS
 import MediaCore
 import SCTP
@@ -94,17 +91,16 @@ final class DataChannelPair {
         }
     }
 
-    /// Runs until `done` or `limit` ms. usrsctp's timers follow the real monotonic clock (they are
-    /// process-wide), so between rounds this waits a couple of milliseconds for them.
+    /// Runs until `done` or `limit` ms of the pair's own clock, in 2 ms steps. usrsctp's timers
+    /// follow that clock (`SctpRuntime` advances its wheel from `handleTimeout(now:)`), so no
+    /// real time passes and a run repeats exactly.
     func run(limit: Int64 = 20_000, until done: () -> Bool) {
-        let clock = ContinuousClock(), start = clock.now
-        func elapsed() -> Int64 { let d = start.duration(to: clock.now); return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
-        while elapsed() < limit, !done() {
+        let end = now + limit
+        while now < end, !done() {
             now += 2
             a.handleTimeout(now: now)
             b.handleTimeout(now: now)
             pump()
-            if !done() { usleep(2_000) } // the protocol's own timers, not synchronisation
         }
     }
 
