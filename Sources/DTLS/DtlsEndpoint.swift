@@ -34,7 +34,7 @@ public final class DtlsEndpoint {
     public private(set) var isClosed = false
     /// The peer's certificate fingerprint (SHA-256), once the handshake finished.
     public private(set) var peerFingerprint: DtlsFingerprint?
-    /// Whether handshakes run in the library context filtered to WebRTC's key types (`DtlsContext`).
+    /// Whether handshakes run in the library context filtered to WebRTC's algorithms (`DtlsContext`).
     public static var runsInFilteredLibraryContext: Bool { DtlsContext.shared.library != nil }
     /// The negotiated cipher suite by its IANA name (`TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`), as
     /// getStats reports `dtlsCipher`; and the protocol version (`DTLSv1.2`).
@@ -251,8 +251,8 @@ public final class DtlsEndpoint {
 /// required (checked against the signalled fingerprint, not a CA). OpenSSL 3 makes a context
 /// slowly (it fetches and caches every algorithm: about a millisecond, more the first time), so
 /// every endpoint shares this one and sets its own certificate and SRTP profiles on its session.
-/// It lives in a library context that offers only the key types WebRTC meets (`COpenSSL/
-/// dtls_library_context.h`: decoding each peer's certificate then costs a quarter as much).
+/// It lives in a library context that offers only the algorithms a WebRTC handshake uses
+/// (`COpenSSL/dtls_library_context.h`: decoding the peer's certificate costs about 2.5× less).
 /// Made at first use, never changed after: OpenSSL allows SSL_new on it from any thread.
 final class DtlsContext: @unchecked Sendable {
     static let shared = DtlsContext()

@@ -116,7 +116,7 @@ public final class SctpAssociation: @unchecked Sendable {
         }
         // State read and the send made under the lock: another thread's timers may close us meanwhile.
         let sent = SctpRuntime.lock.withLock { _ -> Int? in
-            guard isConnected || !wentDown, let socket else { return nil }
+            guard acceptsMessages, let socket else { return nil }
             return data.withUnsafeBytes { tc_sctp_send(socket, $0.baseAddress, $0.count, stream, ppid, ordered ? 0 : 1, policy, value) }
         }
         guard let sent else { throw .notConnected }
@@ -142,7 +142,9 @@ public final class SctpAssociation: @unchecked Sendable {
     /// Whether `send` takes messages: once up, and already while the handshake runs — usrsctp holds
     /// them and the first go out with the COOKIE-ECHO (RFC 9260 §5.1 lets DATA ride with it), a
     /// round trip sooner than after the COOKIE-ACK.
-    public var takesMessages: Bool { SctpRuntime.lock.withLock { _ in socket != nil && (isConnected || !wentDown) } }
+    public var takesMessages: Bool { SctpRuntime.lock.withLock { _ in acceptsMessages } }
+    /// `takesMessages`, for callers already holding the lock.
+    private var acceptsMessages: Bool { socket != nil && (isConnected || !wentDown) }
 
     public func close() {
         let context = self.context
