@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func openSSLGeneratesAP256Key() {
-        let key = tc_evp_ec_p256_generate()
+        let key = tc_evp_ec_p256_generate(nil)
         #expect(key != nil)
         EVP_PKEY_free(key)
         #expect(String(cString: OpenSSL_version(OPENSSL_VERSION)).hasPrefix("OpenSSL 3"))
