@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "MediaDevices", targets: ["MediaDevices"]),
         .library(name: "Render", targets: ["Render"]),
+        .library(name: "TUI", targets: ["TUI"]),
         .library(name: "Codecs", targets: ["Codecs"]),
         .library(name: "AudioPipeline", targets: ["AudioPipeline"]),
         .library(name: "UDPTransport", targets: ["UDPTransport", "ICE", "TURN", "STUN"]),

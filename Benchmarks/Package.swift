@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "MediaCore", package: "termcall"),
                 .product(name: "MediaDevices", package: "termcall"),
                 .product(name: "Render", package: "termcall"),
+                .product(name: "TUI", package: "termcall"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -14,6 +14,8 @@ public struct Cell: Sendable, Equatable {
     public static let fullBlock: UInt32 = 0x2588 // █
     /// The right half of a wide character (CJK, emoji): the cell to its left holds the glyph.
     public static let wideTail: UInt32 = 0
+    /// A cell another painter owns (a window over the video): `TerminalScreen` leaves it alone.
+    public static let transparent: UInt32 = 0xFFFF_FFFE
     public static let blank = Cell(scalar: 0x20, fg: defaultColor, bg: defaultColor)
 
     public init(scalar: UInt32, fg: UInt32, bg: UInt32) {

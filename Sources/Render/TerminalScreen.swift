@@ -8,10 +8,22 @@
 public struct TerminalScreen: Sendable {
     public private(set) var columns: Int
     public private(set) var rows: Int
-    public var depth: ColorDepth
-    /// A colour is re-sent only when the shown colour is more than this (per channel, 0...255) worse
-    /// than the best the terminal could show: sensor noise and codec shimmer then cost no bytes.
-    public var threshold: Int
+    /// When a cell is sent again, and the colours the terminal shows.
+    public var damage: CellDamage
+    public var depth: ColorDepth {
+        get { damage.depth }
+        set { damage.depth = newValue }
+    }
+    public var threshold: Int {
+        get { damage.threshold }
+        set { damage.threshold = newValue }
+    }
+    /// Where this screen's top-left cell is on the terminal. Not (0, 0) when it paints one window's
+    /// rectangle of a screen that ncurses owns (`clearsOnRedraw` false).
+    public var origin: (row: Int, column: Int) = (0, 0)
+    /// A full redraw starts by erasing the terminal (this screen is the whole terminal); when false
+    /// it repaints every cell of its rectangle instead and leaves the rest of the terminal alone.
+    public var clearsOnRedraw = true
 
     /// Displayed colours (after quantisation) of every cell; valid when `shownValid`.
     private var shown: [Cell]
@@ -32,8 +44,7 @@ public struct TerminalScreen: Sendable {
     public init(columns: Int, rows: Int, depth: ColorDepth, threshold: Int = 6) {
         self.columns = max(0, columns)
         self.rows = max(0, rows)
-        self.depth = depth
-        self.threshold = threshold
+        damage = CellDamage(depth: depth, threshold: threshold)
         shown = [Cell](repeating: .blank, count: self.columns * self.rows)
         pending.reserveCapacity(64 * 1024)
     }
@@ -71,6 +82,12 @@ public struct TerminalScreen: Sendable {
                 defer { c += 1 }
                 let x = column + c
                 var want = grid.cells[rowStart + c]
+                if want.scalar == Cell.transparent {
+                    // Someone else's cell (a window over this one): not ours to paint, and unknown
+                    // once it is ours again.
+                    if x >= 0, x < columns { shown[y * columns + x].scalar = Self.unknown }
+                    continue
+                }
                 if want.scalar == Cell.wideTail {
                     // Drawn with its glyph; alone (its glyph clipped or overwritten) it is a space.
                     if c > 0, x > 0, DisplayWidth.isWide(grid.cells[rowStart + c - 1].scalar) { continue }
@@ -113,8 +130,23 @@ public struct TerminalScreen: Sendable {
 
     /// The bytes for everything drawn since the last call, in one synchronized update; empty when
     /// nothing visible changed.
-    public mutating func takeFrameBytes() -> [UInt8] {
+    ///
+    /// `leavingCursorAt` (terminal row and column) ends the frame with default attributes and the
+    /// cursor there: where ncurses believes them to be, when this screen paints inside its screen.
+    public mutating func takeFrameBytes(leavingCursorAt cursor: (row: Int, column: Int)? = nil) -> [UInt8] {
         guard !pending.isEmpty else { return [] }
+        if let cursor {
+            pending += Array("\u{1B}[0m".utf8)
+            attributesFg = Cell.defaultColor
+            attributesBg = Cell.defaultColor
+            // Absolute, so the next frame's first move does not depend on where ncurses left it.
+            pending += [0x1B, 0x5B]
+            appendNumber(cursor.row + 1)
+            pending.append(0x3B)
+            appendNumber(cursor.column + 1)
+            pending.append(0x48)
+            cursorRow = -1
+        }
         var frame: [UInt8] = []
         frame.reserveCapacity(pending.count + 16)
         frame += Self.syncBegin
@@ -131,47 +163,21 @@ public struct TerminalScreen: Sendable {
     static let syncBegin: [UInt8] = Array("\u{1B}[?2026h".utf8)
     static let syncEnd: [UInt8] = Array("\u{1B}[?2026l".utf8)
 
-    // MARK: damage decisions
+    @inline(__always)
+    private func differs(_ want: Cell, _ have: Cell) -> Bool { damage.differs(want, have) }
 
     @inline(__always)
-    private func differs(_ want: Cell, _ have: Cell) -> Bool {
-        if want.scalar != have.scalar { return true }
-        if want.scalar == 0x20 { return colorChanged(want.bg, have.bg) } // a space shows only its background
-        return colorChanged(want.fg, have.fg) || colorChanged(want.bg, have.bg)
-    }
-
-    @inline(__always)
-    private func colorChanged(_ want: UInt32, _ have: UInt32) -> Bool {
-        if want == have { return false }
-        let displayed = display(want)
-        if displayed == have { return false }
-        if want == Cell.defaultColor || have == Cell.defaultColor { return true }
-        // Keep what is shown while it is within `threshold` of the best the terminal could show:
-        // in truecolor that is the colour itself; in a palette it stops cells flickering between
-        // two neighbouring palette entries when the colour sits near their boundary.
-        return RGB.distance(want, have) > RGB.distance(want, displayed) + threshold
-    }
-
-    /// The colour the terminal will actually show for `c` at this depth.
-    @inline(__always)
-    func display(_ c: UInt32) -> UInt32 {
-        if c == Cell.defaultColor { return c }
-        switch depth {
-        case .truecolor: return c
-        case .palette256: return Palette.rgb256(Palette.index256(c))
-        case .palette16: return Palette.ansi16[Palette.index16(c)]
-        case .none: return Cell.defaultColor
-        }
-    }
+    func display(_ c: UInt32) -> UInt32 { damage.display(c) }
 
     // MARK: emission
 
     private mutating func beginFullRedraw() {
-        pending += Array("\u{1B}[0m\u{1B}[2J".utf8)
+        pending += Array((clearsOnRedraw ? "\u{1B}[0m\u{1B}[2J" : "\u{1B}[0m").utf8)
         attributesFg = Cell.defaultColor
         attributesBg = Cell.defaultColor
         cursorRow = -1
-        for i in shown.indices { shown[i] = .blank }
+        let start = clearsOnRedraw ? Cell.blank : Cell(scalar: Self.unknown, fg: Cell.defaultColor, bg: Cell.defaultColor)
+        for i in shown.indices { shown[i] = start }
         blanked.removeAll()
         shownValid = true
     }
@@ -231,8 +237,8 @@ public struct TerminalScreen: Sendable {
             pending.append(0x43) // CUF
         } else {
             pending += [0x1B, 0x5B]
-            appendNumber(row + 1)
-            if column > 0 { pending.append(0x3B); appendNumber(column + 1) }
+            appendNumber(origin.row + row + 1)
+            if origin.column + column > 0 { pending.append(0x3B); appendNumber(origin.column + column + 1) }
             pending.append(0x48) // CUP
         }
         cursorRow = row

@@ -23,11 +23,14 @@ public final class TerminalOutput {
     /// True while bytes of an earlier `send` are still waiting for the terminal.
     public var isBacklogged: Bool { backlogOffset < backlog.count }
     public var backlogBytes: Int { backlog.count - backlogOffset }
+    /// Every byte handed to `send`, for the figures a screen shows (KB per frame).
+    public private(set) var bytesSent = 0
 
     /// Writes as much as the terminal takes now; keeps the rest for `flush`. Returns false when the
     /// terminal is gone.
     @discardableResult
     public func send(_ bytes: [UInt8]) -> Bool {
+        bytesSent += bytes.count
         if isBacklogged {
             backlog.removeFirst(backlogOffset)
             backlogOffset = 0

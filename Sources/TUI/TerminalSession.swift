@@ -1,39 +1,93 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CNCurses
 import Dispatch
 import Foundation
+import Render
 import Synchronization
 
-/// Owns the controlling terminal while a full-screen view runs: raw input, the alternate screen,
-/// a hidden cursor — and puts every one of them back on every way out (normal return, `q`, Ctrl-C,
-/// SIGTERM/SIGHUP/SIGINT from outside, a thrown error). Used from one thread.
+/// Why the terminal could not be taken: one line for the user.
+public struct TerminalError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Owns the controlling terminal while a full-screen view runs, through ncurses: terminfo's
+/// sequences for this terminal (alternate screen, cursor, keypad, mouse, colours), windows and
+/// panels for the screen's layers, `wget_wch` for input. Every way out gives the terminal back
+/// (normal return, q, Ctrl-C, SIGTERM/SIGHUP/SIGINT from outside, a thrown error). Used from one
+/// thread.
+///
+/// ncurses writes into a file in memory, and its bytes go to the terminal through `frames`, the
+/// same non-blocking, one-frame-in-flight output as the video writer's: a stalled SSH link costs
+/// skipped frames, never a call loop blocked in `doupdate`. So ncurses cannot set the terminal's
+/// modes itself (its output is not the tty): the session sets raw mode and follows the window size.
 public final class TerminalSession {
+    /// The terminal ncurses reads from: poll it beside the call's sockets.
     public let input: Int32
+    /// Where the terminal's bytes go (its own open of the tty, non-blocking).
     public let output: Int32
-    private let restorer: TerminalRestorer
-    /// Where frames go: non-blocking, at most one frame in flight.
     public let frames: TerminalOutput
-    /// Kept alive for the session's lifetime; cancelled by `restore`.
+    private let restorer: TerminalRestorer
     private var signalSources: [any DispatchSourceSignal] = []
     private let interruption: Interruption
     /// Where stderr went while the session owned the screen.
     public let logPath: String
     private let logStart: off_t
     private var reportedLog = false
+    private var finished = false
 
-    static let enterSequence = "\u{1B}[?1049h\u{1B}[?25l\u{1B}[?7l\u{1B}[0m\u{1B}[2J"
+    private let screen: OpaquePointer
+    private let outFile: UnsafeMutablePointer<FILE>
+    private let inFile: UnsafeMutablePointer<FILE>
+    private let memory: Int32
+    private let compositor: CursesCompositor
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    /// terminfo's name for this terminal.
+    public let terminalName: String
+    private var rows: Int, columns: Int
 
-    /// Switches the terminal to raw mode and the alternate screen.
-    public init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) {
-        self.input = input
-        self.output = output
+    /// Takes the terminal (`TERM` from `environment`): raw mode, the alternate screen, hidden cursor,
+    /// keypad and mouse. `depth` is the colour depth the screens draw at.
+    /// `ttyPath` is the terminal to take (benchmarks pass a pty's).
+    public init(depth: ColorDepth, threshold: Int = 6, ttyPath: String = "/dev/tty",
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(TerminalError) {
+        var tty = Glibc.open(ttyPath, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        if tty < 0 { tty = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) }
+        var writerFd = Glibc.open(ttyPath, O_WRONLY | O_NOCTTY | O_CLOEXEC)
+        if writerFd < 0 { writerFd = Glibc.open("/proc/self/fd/\(STDOUT_FILENO)", O_WRONLY | O_NOCTTY | O_CLOEXEC) }
+        guard tty >= 0, writerFd >= 0, isatty(tty) == 1 else {
+            if tty >= 0 { Glibc.close(tty) }
+            if writerFd >= 0 { Glibc.close(writerFd) }
+            throw TerminalError(description: "no terminal to draw on — run termcall in one")
+        }
+        let memory = tc_memory_file()
+        guard memory >= 0 else { throw TerminalError(description: "could not make ncurses' output buffer: \(String(cString: strerror(errno)))") }
+        let term = environment["TERM"].flatMap { $0.isEmpty ? nil : $0 } ?? "dumb"
+        // ncursesw needs the locale's character set to read and write UTF-8.
+        setlocale(LC_CTYPE, "")
+        var outFile: UnsafeMutablePointer<FILE>?, inFile: UnsafeMutablePointer<FILE>?
+        let inputFd = fcntl(tty, F_DUPFD_CLOEXEC, 3)
+        guard let screen = tc_newterm(term, memory, inputFd, &outFile, &inFile), let outFile, let inFile else {
+            Glibc.close(tty)
+            Glibc.close(writerFd)
+            throw TerminalError(description: "terminfo does not know the terminal type '\(term)' — set TERM to one it does (e.g. TERM=xterm-256color)")
+        }
+        self.screen = screen
+        self.outFile = outFile
+        self.inFile = inFile
+        self.memory = memory
+        input = fileno(inFile)
+        output = writerFd
+        Glibc.close(tty)
+        terminalName = term
+
         var original = termios()
         var saved: termios?
         if tcgetattr(input, &original) == 0 {
             saved = original
             var raw = original
-            // Raw input (no echo, no line editing, Ctrl-C arrives as a byte); output post-processing
+            // Raw input (no echo, no line editing, Ctrl-C arrives as a key); output post-processing
             // stays on so a stray "\n" from a library still returns the carriage.
             raw.c_iflag &= ~tcflag_t(BRKINT | ICRNL | INPCK | ISTRIP | IXON)
             raw.c_lflag &= ~tcflag_t(ECHO | ICANON | IEXTEN | ISIG)
@@ -44,9 +98,33 @@ public final class TerminalSession {
             }
             tcsetattr(input, TCSAFLUSH, &raw)
         }
+        // The strings that give the terminal back, should the owner's loop not get there (below).
+        var leave: [UInt8] = []
+        for capability in ["sgr0", "cnorm", "rmkx", "rmcup"] {
+            if let s = tc_terminfo_string(capability) { leave += Array(String(cString: s).utf8) }
+        }
+        nonl()
+        keypad(tc_stdscr(), true)
+        nodelay(tc_stdscr(), true)
+        set_escdelay(25)
+        curs_set(0)
+        _ = mousemask(tc_mouse_mask(), nil)
+        mouseinterval(0)
+        if has_colors() {
+            start_color() // sets COLORS and COLOR_PAIRS
+            use_default_colors()
+        }
+        let colors = has_colors() ? Int(tc_colors()) : 0
+        let direct = tigetflag("RGB") > 0 || colors >= 1 << 24
+        let pairs = CursesColorPairs(colors: colors, pairLimit: Int(tc_color_pairs()), direct: direct)
+        compositor = CursesCompositor(colorPairs: pairs, depth: depth, threshold: threshold,
+                                      writerSpeaksTerminfo: Self.writerSpeaksTerminfo(colors: colors))
+        rows = Int(tc_lines())
+        columns = Int(tc_cols())
+
         // While the screen is ours, stderr goes to a log file: a library's message (libv4l2 prints
-        // decode errors there) would otherwise land on cells the damage map thinks are intact.
-        logPath = Self.logPath(environment: ProcessInfo.processInfo.environment)
+        // decode errors there) would otherwise land on cells the screen thinks are intact.
+        logPath = Self.logPath(environment: environment)
         var savedStderr: Int32 = -1
         let log = Glibc.open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         if log >= 0, isatty(STDERR_FILENO) == 1 {
@@ -55,18 +133,21 @@ public final class TerminalSession {
         }
         if log >= 0 { Glibc.close(log) }
         logStart = savedStderr >= 0 ? lseek(STDERR_FILENO, 0, SEEK_END) : 0
-        restorer = TerminalRestorer(input: input, output: output, saved: saved, savedStderr: savedStderr)
-        writeAll(output, Array(Self.enterSequence.utf8))
+        restorer = TerminalRestorer(input: input, output: output, saved: saved, savedStderr: savedStderr, leave: leave)
         frames = TerminalOutput(fd: output)
+        interruption = Interruption()
+        _ = size()
+        refresh()
+        pump()
         // SIGTERM, SIGHUP and SIGINT ask the owner's loop to wind down (stop drawing, release the
         // camera, restore the terminal, exit 128+N). If it has not within two seconds, restore the
-        // terminal from here and end the process.
-        interruption = Interruption()
-        for sig in [SIGTERM, SIGHUP, SIGINT] {
+        // terminal from here and end the process. SIGWINCH only wakes the loop to look at the size.
+        for sig in [SIGTERM, SIGHUP, SIGINT, SIGWINCH] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             let restorer = self.restorer, interruption = self.interruption
             source.setEventHandler {
+                guard sig != SIGWINCH else { interruption.wake(); return }
                 interruption.raise(sig)
                 DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
                     restorer.restore()
@@ -83,27 +164,166 @@ public final class TerminalSession {
         interruption.close()
     }
 
-    /// Readable once a terminating signal arrived; poll it beside the other inputs.
+    /// Readable once a terminating signal arrived (or the window changed size); poll it beside the
+    /// other inputs.
     public var interruptDescriptor: Int32 { interruption.descriptor }
     /// The terminating signal received, if any.
     public var receivedSignal: Int32? { interruption.signal }
 
-    /// Leaves raw mode and the alternate screen; safe to call more than once.
+    /// The colours screens draw at; a change repaints everything.
+    public var depth: ColorDepth {
+        get { compositor.depth }
+        set { compositor.depth = newValue }
+    }
+    /// Who paints pictures on this terminal at this depth.
+    public var videoPath: VideoPath { compositor.videoPath }
+    /// Benchmarks compare the two painters on one terminal; nil lets the session choose.
+    public var forcedVideoPath: VideoPath? {
+        get { compositor.forcedVideoPath }
+        set { compositor.forcedVideoPath = newValue; compositor.repaintEverything() }
+    }
+
+    /// True when this terminal's terminfo sends for colours and cursor motion exactly what the
+    /// damage-map writer sends (ECMA-48 SGR 30–37/90–97, 38;5 when it has 256 colours, CUP): the
+    /// writer may then paint palette pictures too, in fewer bytes than ncurses (BENCHMARKS.md).
+    static func writerSpeaksTerminfo(colors: Int) -> Bool {
+        guard colors >= 16 else { return false }
+        var want: [(String, String)] = [(String(cString: tc_set_foreground(1)), "\u{1B}[31m"), (String(cString: tc_set_foreground(9)), "\u{1B}[91m"),
+                                        (String(cString: tc_set_background_color(9)), "\u{1B}[101m"),
+                                        (String(cString: tc_cursor_to(4, 9)), "\u{1B}[5;10H")]
+        if colors >= 256 {
+            want += [(String(cString: tc_set_foreground(200)), "\u{1B}[38;5;200m"), (String(cString: tc_set_background_color(200)), "\u{1B}[48;5;200m")]
+        }
+        return want.allSatisfy { $0.0 == $0.1 }
+    }
+
+    /// Puts the layers (bottom to top) on the terminal: ncurses' refresh, then the writer's picture.
+    /// Call only when `frames` is not backlogged.
+    public func present(_ layers: [ScreenLayer]) {
+        guard !finished else { return }
+        let picture = compositor.present(layers)
+        pump()
+        if !picture.isEmpty { frames.send(picture) }
+    }
+
+    /// Everything typed (and clicked, and resized) since the last call, without waiting.
+    public func keys() -> [Key] {
+        guard !finished else { return [] }
+        interruption.drainWakes()
+        var keys: [Key] = []
+        if resizeIfNeeded() { keys.append(.resize) }
+        var character: wint_t = 0
+        while keys.count < 512 {
+            let result = wget_wch(tc_stdscr(), &character)
+            if result == ERR { break }
+            let input: CursesInput = result == KEY_CODE_YES ? .keyCode(Int32(character)) : .character(UInt32(character))
+            guard let key = KeyReader.key(for: input, mouse: Self.readMouse) else { continue }
+            if key == .resize {
+                if resizeIfNeeded() { keys.append(.resize) } // ncurses' own guess is not the tty's size
+                continue
+            }
+            keys.append(key)
+        }
+        pump() // wget_wch refreshes stdscr when it changed
+        return keys
+    }
+
+    /// Waits up to `milliseconds` for a key, a signal, the terminal taking bytes it was slow to take,
+    /// or one of `others` becoming readable (a camera's frames).
+    public func wait(milliseconds: Int32, alsoOn others: [Int32] = []) {
+        var fds = [pollfd(fd: input, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: interruptDescriptor, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: output, events: frames.isBacklogged ? Int16(POLLOUT) : 0, revents: 0)]
+        fds += others.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        _ = poll(&fds, nfds_t(fds.count), milliseconds)
+    }
+
+    /// Writes on what the terminal was slow to take; false when the terminal is gone.
+    public func flushFrames() -> Bool { !frames.isBacklogged || frames.flush() }
+
+    /// True when the input side of the terminal is gone (the terminal closed: EOF or EIO).
+    public var inputClosed: Bool {
+        var pfd = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, 0) > 0 && pfd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
+    private static func readMouse() -> MouseEvent? {
+        var y: Int32 = 0, x: Int32 = 0
+        let kind: MouseEvent.Kind
+        switch tc_read_mouse(&y, &x) {
+        case 1: kind = .press
+        case 2: kind = .wheelUp
+        case 3: kind = .wheelDown
+        case 4: kind = .secondaryPress
+        default: return nil
+        }
+        return MouseEvent(kind: kind, row: Int(y), column: Int(x))
+    }
+
+    /// Follows the tty's size: ncurses cannot ask it (its output is a memory file).
+    @discardableResult
+    private func resizeIfNeeded() -> Bool {
+        var ws = winsize()
+        guard ioctl(input, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0 else { return false }
+        let newRows = Int(ws.ws_row), newColumns = Int(ws.ws_col)
+        guard newRows != rows || newColumns != columns || tc_lines() != Int32(newRows) || tc_cols() != Int32(newColumns) else { return false }
+        rows = newRows
+        columns = newColumns
+        resizeterm(Int32(newRows), Int32(newColumns))
+        compositor.repaintEverything()
+        return true
+    }
+
+    /// The terminal's size in cells.
+    public func size() -> (columns: Int, rows: Int)? {
+        guard !finished else { return nil }
+        resizeIfNeeded()
+        return (columns, rows)
+    }
+
+    /// ncurses' bytes since the last call, sent on (in order, without blocking).
+    private func pump() {
+        fflush(outFile)
+        let end = lseek(memory, 0, SEEK_CUR)
+        guard end > 0 else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(end))
+        var offset: off_t = 0
+        while offset < end {
+            let n = buffer.withUnsafeMutableBytes { pread(memory, $0.baseAddress!, min($0.count, Int(end - offset)), offset) }
+            guard n > 0 else { break }
+            bytes += buffer[0..<n]
+            offset += off_t(n)
+        }
+        _ = ftruncate(memory, 0)
+        _ = lseek(memory, 0, SEEK_SET)
+        frames.send(bytes)
+    }
+
+    /// Leaves ncurses (normal screen, cursor, keypad and mouse off), raw mode and the log; safe to
+    /// call more than once.
     public func restore() {
-        frames.finish()
         let logEnd = restorer.isStderrRedirected ? lseek(STDERR_FILENO, 0, SEEK_END) : logStart
-        restorer.restore()
+        if !finished {
+            finished = true
+            compositor.removeAll()
+            endwin()
+            pump()
+            frames.finish()
+            restorer.restore(leaving: false) // the tty's modes, while its descriptor is open
+            delscreen(screen)
+            fclose(outFile)
+            fclose(inFile)
+        }
+        restorer.restore(leaving: false)
         if logEnd > logStart, !reportedLog {
             reportedLog = true
             writeAll(STDERR_FILENO, Array("termcall: messages from the session are in \(logPath)\n".utf8))
         }
         for s in signalSources { s.cancel() }
         signalSources.removeAll()
-        for sig in [SIGTERM, SIGHUP, SIGINT] { signal(sig, SIG_DFL) } // Ctrl-C works again during cleanup
+        for sig in [SIGTERM, SIGHUP, SIGINT, SIGWINCH] { signal(sig, SIG_DFL) } // Ctrl-C works again during cleanup
     }
-
-    public func write(_ text: String) { writeAll(output, Array(text.utf8)) }
-    public func write(_ bytes: [UInt8]) { writeAll(output, bytes) }
 
     /// `$XDG_STATE_HOME/termcall/termcall.log` (default `~/.local/state/...`), else /tmp.
     static func logPath(environment: [String: String]) -> String {
@@ -115,42 +335,34 @@ public final class TerminalSession {
         for part in dir.split(separator: "/") { path += "/" + part; _ = mkdir(path, 0o700) }
         return access(dir, W_OK) == 0 ? dir + "/termcall.log" : "/tmp/termcall-\(getuid()).log"
     }
-
-    /// The terminal's size in cells, or nil when the output is not a terminal.
-    public func size() -> (columns: Int, rows: Int)? {
-        var ws = winsize()
-        guard ioctl(output, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0 else { return nil }
-        return (Int(ws.ws_col), Int(ws.ws_row))
-    }
-
 }
 
-/// The part of the session a signal handler may touch from another thread: it restores exactly once.
+/// The part of the session a signal handler may touch from another thread: it restores exactly
+/// once — with terminfo's strings for leaving, when the owner's loop never got to `endwin`.
 final class TerminalRestorer: Sendable {
     let input: Int32
     let output: Int32
     let saved: termios?
     let savedStderr: Int32
+    let leave: [UInt8]
     private let done = Atomic<Bool>(false)
 
-    static let leaveSequence = "\u{1B}[0m\u{1B}[?7h\u{1B}[?25h\u{1B}[?1049l"
-
-    init(input: Int32, output: Int32, saved: termios?, savedStderr: Int32) {
+    init(input: Int32, output: Int32, saved: termios?, savedStderr: Int32, leave: [UInt8]) {
         self.input = input
         self.output = output
         self.saved = saved
         self.savedStderr = savedStderr
+        self.leave = leave
     }
 
     var isStderrRedirected: Bool { savedStderr >= 0 && !done.load(ordering: .acquiring) }
 
-    func restore() {
+    func restore(leaving: Bool = true) {
         guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        // Close an interrupted synchronized update first, so the terminal shows what it has.
-        writeAll(output, Array(("\u{1B}[?2026l" + Self.leaveSequence).utf8))
-        if var original = saved { tcsetattr(input, TCSAFLUSH, &original) }
         let flags = fcntl(output, F_GETFL)
         if flags >= 0 { _ = fcntl(output, F_SETFL, flags & ~O_NONBLOCK) }
+        if leaving { writeAll(output, leave) }
+        if var original = saved { tcsetattr(input, TCSAFLUSH, &original) }
         if savedStderr >= 0 { dup2(savedStderr, STDERR_FILENO) }
     }
 }
@@ -175,6 +387,19 @@ final class Interruption: Sendable {
         received.store(sig, ordering: .releasing)
         var byte: UInt8 = 1
         _ = Glibc.write(pipe.write, &byte, 1)
+    }
+
+    /// Wakes the owner's loop without a signal to report (the window changed size).
+    func wake() {
+        var byte: UInt8 = 0
+        _ = Glibc.write(pipe.write, &byte, 1)
+    }
+
+    /// Empties the pipe of wakes, unless a terminating signal is there to be seen.
+    func drainWakes() {
+        guard signal == nil else { return }
+        var bytes = [UInt8](repeating: 0, count: 64)
+        while Glibc.read(pipe.read, &bytes, bytes.count) > 0 {}
     }
 
     func close() {

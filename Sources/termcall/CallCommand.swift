@@ -124,9 +124,10 @@ struct CallCommand: ParsableCommand {
         IceServerOptions.apply(iceServers.servers(settings: Settings.load()), caFile: access.caFile, to: &configuration.iceConfiguration)
         if let server, let room, isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, !headless {
             let environment = ProcessInfo.processInfo.environment
-            let session = TerminalSession()
+            let depth = TerminalColors.detect(environment: environment)
+            let session = openTerminal(depth: depth)
             let outcome = CallScreen.roomCall(session: session, configuration: configuration, server: server, room: room, name: name, access: access,
-                                              depth: TerminalColors.detect(environment: environment),
+                                              depth: depth,
                                               mode: TerminalCharset.isUTF8(environment: environment) ? .halfBlock : .ascii)
             session.restore()
             switch outcome {

@@ -28,11 +28,12 @@ struct CallScreen {
     let call: Call
     let peerName: String
     var renderer: VideoRenderer
-    var screen: TerminalScreen
-    var keys = KeyDecoder()
     var chat: [ChatLine] = []
-    var input = ""
+    /// The chat line: edits like readline, Up/Down through what was sent.
+    var input = LineEditor()
     var chatFocused = false
+    /// Lines scrolled back from the newest (PageUp/PageDown, the wheel over the chat).
+    var chatScroll = 0
     var status = "connecting"
     var drawPending = true
     var selfView: VideoFrame?
@@ -45,13 +46,19 @@ struct CallScreen {
     /// The others in a group call (a room): their names and latest pictures, laid out as a grid
     /// when there are two or more. Nil for a 1:1 call (the call's own remote frame).
     var participants: (() -> [(name: String, frame: VideoFrame?, leg: Int)])?
+    /// The tile a click enlarged to the whole video pane (a leg id), until clicked again or Esc.
+    var enlarged: Int?
     /// Shown in a box over the video until the far end's picture arrives (a host's address to share).
     var banner: [String] = []
     /// Messages that arrived while the chat line was not focused.
     var unread = 0
-    /// Sent lines, for Up/Down in the chat line.
-    var history: [String] = []
-    var historyIndex: Int?
+    /// Where things were last drawn, for the mouse.
+    var layout = Layout()
+
+    struct Layout {
+        var videoColumns = 0, videoRows = 0, chatColumn = 0
+        var tiles: [(leg: Int, row: Int, column: Int, columns: Int, rows: Int)] = []
+    }
 
     static let chatWidth = 32
 
@@ -60,27 +67,16 @@ struct CallScreen {
         self.call = call
         self.peerName = peerName
         renderer = VideoRenderer(mode: mode, depth: depth)
-        let size = session.size() ?? (80, 24)
-        screen = TerminalScreen(columns: size.columns, rows: size.rows, depth: depth)
     }
 
     /// `step` runs the call for one turn (the call alone, or with its room's signalling) and says
     /// who each event is from (nil: `peerName`); `sideStep` runs beside it (the demo's echoing peer).
     mutating func run(step: (() -> [(event: Call.Event, from: String?)])? = nil, sideStep: () -> Void = {}) -> Outcome {
-        screen.invalidate()
-        var fds = [pollfd(fd: session.input, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: session.interruptDescriptor, events: Int16(POLLIN), revents: 0)]
-        var bytes = [UInt8](repeating: 0, count: 512)
         while true {
-            for i in fds.indices { fds[i].revents = 0 }
-            _ = poll(&fds, nfds_t(fds.count), 0)
             if let signal = session.receivedSignal { return .interrupted(signal) }
-            if fds[0].revents & Int16(POLLIN | POLLHUP) != 0 {
-                let n = read(session.input, &bytes, bytes.count)
-                if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { call.hangUp(); return .hungUp }
-                for key in keys.feed(Array(bytes.prefix(max(0, n)))) {
-                    if handle(key) { call.hangUp(); return .hungUp }
-                }
+            if session.inputClosed { call.hangUp(); return .hungUp }
+            for key in session.keys() {
+                if handle(key) { call.hangUp(); return .hungUp }
             }
             sideStep()
             // The call's loop waits on the terminal too: a key wakes it as a datagram does.
@@ -88,10 +84,11 @@ struct CallScreen {
             for (event, from) in events {
                 switch event {
                 case .remoteVideo: drawPending = true
-                case .chatOpen: chat.append(ChatLine(who: "", text: "chat with \(peerName) is open")); drawPending = true
+                case .chatOpen: note("chat with \(peerName) is open")
                 case let .chat(text):
                     chat.append(ChatLine(who: from ?? peerName, text: text.precomposedStringWithCanonicalMapping))
                     if !chatFocused { unread += 1 }
+                    if chatScroll > 0 { chatScroll += 1 } // what the person scrolled back to stays put
                     drawPending = true
                 case let .connectionState(state): status = "\(state)"; drawPending = true
                 case .secured: status = "in call"; drawPending = true
@@ -100,17 +97,12 @@ struct CallScreen {
                     if let reason = call.endReason { return .failed(reason) }
                     return .peerLeft
                 case let .verificationCode(code):
-                    chat.append(ChatLine(who: "", text: "verification code \(code): read it to \(from ?? peerName); if theirs differs, someone is in the middle"))
-                    drawPending = true
-                case let .problem(text): chat.append(ChatLine(who: "", text: text)); drawPending = true
+                    note("verification code \(code): read it to \(from ?? peerName); if theirs differs, someone is in the middle")
+                case let .problem(text): note(text)
                 default: break
                 }
             }
-            if let size = session.size(), size.columns != screen.columns || size.rows != screen.rows {
-                screen.resize(columns: size.columns, rows: size.rows)
-                drawPending = true
-            }
-            if session.frames.isBacklogged, !session.frames.flush() { return .hungUp }
+            guard session.flushFrames() else { return .hungUp }
             if let frame = call.localFrame { selfView = frame }
             if drawPending, !session.frames.isBacklogged {
                 drawPending = false
@@ -119,39 +111,39 @@ struct CallScreen {
         }
     }
 
+    private mutating func note(_ text: String) {
+        chat.append(ChatLine(who: "", text: text))
+        drawPending = true
+    }
+
     /// True when the key hangs up.
     private mutating func handle(_ key: Key) -> Bool {
         drawPending = true
+        if case let .mouse(event) = key { return click(event) }
+        switch key {
+        case .resize: return false
+        case .pageUp: chatScroll += max(1, layout.videoRows - 3); return false
+        case .pageDown: chatScroll = max(0, chatScroll - max(1, layout.videoRows - 3)); return false
+        default: break
+        }
         if chatFocused {
             switch key {
             case .enter:
                 guard !input.isEmpty else { break }
                 // A line that cannot go keeps its place in the input, with the reason above it.
-                if let refusal = call.chatRefusal(input) {
-                    chat.append(ChatLine(who: "", text: refusal))
+                if let refusal = call.chatRefusal(input.text) {
+                    note(refusal)
                     break
                 }
-                if call.sendChat(input) {
-                    chat.append(ChatLine(who: "me", text: input))
-                    history.append(input)
-                    input = ""
-                    historyIndex = nil
+                if call.sendChat(input.text) {
+                    chat.append(ChatLine(who: "me", text: input.commit()))
+                    chatScroll = 0
                 } else {
-                    chat.append(ChatLine(who: "", text: "the chat could not take that line just now: it is kept, press Enter again"))
+                    note("the chat could not take that line just now: it is kept, press Enter again")
                 }
-            case .up where !history.isEmpty:
-                let i = max(0, (historyIndex ?? history.count) - 1)
-                historyIndex = i
-                input = history[i]
-            case .down where historyIndex != nil:
-                let i = historyIndex! + 1
-                historyIndex = i < history.count ? i : nil
-                input = i < history.count ? history[i] : ""
-            case .backspace: if !input.isEmpty { input.removeLast() }
             case .escape, .tab: chatFocused = false
             case .interrupt: return true
-            case let .character(c): if input.count < 2_000 { input.append(c) }
-            default: break
+            default: input.handle(key)
             }
             return false
         }
@@ -163,7 +155,7 @@ struct CallScreen {
                 renderer.mode = RenderMode(rawValue: chooser.value("render")) ?? renderer.mode
                 let problems = chooser.apply(to: call)
                 selfView = nil
-                chat.append(ChatLine(who: "", text: problems.isEmpty ? "devices changed" : problems.joined(separator: "; ")))
+                note(problems.isEmpty ? "devices changed" : problems.joined(separator: "; "))
             case .close?: devices = nil
             case nil: if key == .interrupt { return true }
             }
@@ -173,11 +165,12 @@ struct CallScreen {
         switch key {
         case .character("q"), .character("Q"), .interrupt: return true
         case .enter, .tab: chatFocused = true; unread = 0
+        case .escape: enlarged = nil
         case .character("m"): call.microphoneMuted.toggle()
         case .character("v"): call.cameraPaused.toggle()
         case .character("s"): showStats.toggle()
         case .character("d"): devices = DeviceChooser(configuration: call.configuration, mode: renderer.mode)
-        case .character("?"), .character("h"): showHelp = true
+        case .character("?"), .character("h"), .function(1): showHelp = true
         case .character("r") where renderer.depth != .none:
             renderer.mode = RenderMode.allCases[(RenderMode.allCases.firstIndex(of: renderer.mode)! + 1) % RenderMode.allCases.count]
         default: break
@@ -185,59 +178,78 @@ struct CallScreen {
         return false
     }
 
-    private mutating func draw() {
-        let chatWidth = screen.columns >= 60 ? Self.chatWidth : 0
-        let videoColumns = screen.columns - chatWidth, videoRows = screen.rows - 1
-        guard videoColumns >= 4, videoRows >= 2 else { return }
-        var video = CellGrid(columns: videoColumns, rows: videoRows, fill: .text(0x20, fg: 0x808080, bg: 0x000000))
-        let others = participants?() ?? []
-        if others.count < 2 {
-            // The far end need not send more than we draw (a half-block cell is two pixels tall).
-            call.setViewSize(width: videoColumns, height: videoRows * (renderer.mode == .halfBlock ? 2 : 1))
+    /// A click on the chat pane focuses its line; on a tile, enlarges it (again: back to the grid);
+    /// on the video, leaves the chat line. The wheel scrolls the chat.
+    private mutating func click(_ event: MouseEvent) -> Bool {
+        if showHelp { showHelp = false; return false }
+        let inChat = layout.chatColumn > 0 && event.column >= layout.chatColumn && event.row < layout.videoRows
+        switch event.kind {
+        case .wheelUp: chatScroll += 3
+        case .wheelDown: chatScroll = max(0, chatScroll - 3)
+        case .press, .secondaryPress:
+            if inChat { chatFocused = true; unread = 0; return false }
+            guard event.row < layout.videoRows, event.column < layout.videoColumns else { return false }
+            chatFocused = false
+            if enlarged != nil { enlarged = nil; return false }
+            if let tile = layout.tiles.first(where: { event.row >= $0.row && event.row < $0.row + $0.rows && event.column >= $0.column && event.column < $0.column + $0.columns }) {
+                enlarged = tile.leg
+            }
         }
+        return false
+    }
+
+    private mutating func draw() {
+        guard let size = session.size() else { return }
+        let chatWidth = size.columns >= 60 ? Self.chatWidth : 0
+        let videoColumns = size.columns - chatWidth, videoRows = size.rows - 1
+        guard videoColumns >= 4, videoRows >= 2 else { return }
+        layout = Layout(videoColumns: videoColumns, videoRows: videoRows, chatColumn: chatWidth > 0 ? videoColumns : 0)
+        var video = CellGrid(columns: videoColumns, rows: videoRows, fill: .text(0x20, fg: 0x808080, bg: 0x000000))
+        var others = participants?() ?? []
+        if let enlarged {
+            if let one = others.first(where: { $0.leg == enlarged }) { others = [one] } else { self.enlarged = nil }
+        }
+        let pixelRows = renderer.mode == .halfBlock ? 2 : 1
         if others.count >= 2 {
             video = grid(others, columns: videoColumns, rows: videoRows)
-        } else if let remote = call.remoteFrame {
-            video = renderer.render(remote, columns: videoColumns, rows: videoRows)
+        } else if let one = others.first, participants != nil {
+            // The far end need not send more than we draw (a half-block cell is two pixels tall).
+            call.setViewSize(width: videoColumns, height: videoRows * pixelRows, leg: one.leg)
+            if let frame = one.frame { video = renderer.render(frame, columns: videoColumns, rows: videoRows) }
+            else { put("waiting for \(one.name)'s video…", into: &video, row: videoRows / 2, column: max(0, videoColumns / 2 - 14), fg: 0x909090, bg: 0x000000) }
         } else {
-            put("waiting for \(peerName)'s video…", into: &video, row: videoRows / 2, column: max(0, videoColumns / 2 - 14), fg: 0x909090, bg: 0x000000)
+            call.setViewSize(width: videoColumns, height: videoRows * pixelRows)
+            if let remote = call.remoteFrame {
+                video = renderer.render(remote, columns: videoColumns, rows: videoRows)
+            } else {
+                put("waiting for \(peerName)'s video…", into: &video, row: videoRows / 2, column: max(0, videoColumns / 2 - 14), fg: 0x909090, bg: 0x000000)
+            }
         }
-        // Everything is composed into one canvas and handed to the damage map once: drawing the
-        // layers one by one made the map send the video under a box and then the box again, and a
-        // terminal without synchronized updates showed the tear.
-        var canvas = CellGrid(columns: screen.columns, rows: screen.rows)
-        canvas.blit(video, row: 0, column: 0)
-        // Self view: a quarter of the width, bottom right of the video.
+        // Self view: a quarter of the width, bottom right of the video (part of the picture's
+        // window, so one painter draws both).
         if let own = selfView, videoColumns >= 24, videoRows >= 8 {
             let inset = renderer.render(own, columns: videoColumns / 4, rows: videoRows / 4)
-            canvas.blit(inset, row: videoRows - inset.rows, column: videoColumns - inset.columns)
+            video.blit(inset, row: videoRows - inset.rows, column: videoColumns - inset.columns)
         }
-        if chatWidth > 0 { canvas.blit(chatPane(columns: chatWidth, rows: videoRows), row: 0, column: videoColumns) }
-        if showStats { drawBox(statisticsLines(), on: &canvas, row: 1, column: 2) }
-        else if call.remoteFrame == nil, !banner.isEmpty { drawBox(banner, on: &canvas, row: 1, column: 2) }
-        if let devices {
-            let lines = devices.lines
-            let width = lines.map { DisplayWidth.of($0) }.max() ?? 0
-            drawBox(lines, on: &canvas, row: max(0, (screen.rows - lines.count) / 2 - 1), column: max(0, (screen.columns - width) / 2 - 2))
-        }
-        if showHelp {
-            let lines = Self.help
-            let width = lines.map { DisplayWidth.of($0) }.max() ?? 0
-            drawBox(lines, on: &canvas, row: max(0, (screen.rows - lines.count) / 2 - 1), column: max(0, (screen.columns - width) / 2 - 2))
-        }
-        canvas.blit(statusLine(), row: screen.rows - 1, column: 0)
-        screen.draw(canvas, row: 0, column: 0)
-        session.frames.send(screen.takeFrameBytes())
+        var layers = [ScreenLayer(name: "call.video", row: 0, column: 0, grid: video, isVideo: true)]
+        if chatWidth > 0 { layers.append(ScreenLayer(name: "call.chat", row: 0, column: videoColumns, grid: chatPane(columns: chatWidth, rows: videoRows))) }
+        layers.append(ScreenLayer(name: "call.status", row: size.rows - 1, column: 0, grid: statusLine(columns: size.columns)))
+        if showStats { layers += box("call.stats", statisticsLines(), size: size, row: 1, column: 2) }
+        else if call.remoteFrame == nil, !banner.isEmpty { layers += box("call.banner", banner, size: size, row: 1, column: 2) }
+        if let devices { layers += centredBox("call.devices", devices.lines, size: size) }
+        if showHelp { layers += centredBox("call.help", Self.help, size: size) }
+        session.present(layers)
     }
 
     /// Several people: a grid of tiles as near square as the window allows, each with its picture
     /// (aspect kept) and its name under it.
-    private func grid(_ people: [(name: String, frame: VideoFrame?, leg: Int)], columns: Int, rows: Int) -> CellGrid {
+    private mutating func grid(_ people: [(name: String, frame: VideoFrame?, leg: Int)], columns: Int, rows: Int) -> CellGrid {
         var canvas = CellGrid(columns: columns, rows: rows, fill: .text(0x20, fg: 0x808080, bg: 0x000000))
-        let layout = Self.tiles(count: people.count, columns: columns, rows: rows)
+        let tiles = Self.tiles(count: people.count, columns: columns, rows: rows)
         for (i, person) in people.enumerated() {
-            let tile = layout[i]
+            let tile = tiles[i]
             guard tile.columns >= 4, tile.rows >= 2 else { continue }
+            layout.tiles.append((leg: person.leg, row: tile.row, column: tile.column, columns: tile.columns, rows: tile.rows))
             let pictureRows = tile.rows - 1
             call.setViewSize(width: tile.columns - 1, height: pictureRows * (renderer.mode == .halfBlock ? 2 : 1), leg: person.leg)
             if let frame = person.frame {
@@ -275,12 +287,15 @@ struct CallScreen {
         "",
         "q / Ctrl-C   hang up",
         "Enter / Tab  chat: type, Enter sends, Esc back",
+        "             ←→ Home End, Ctrl-W word, Ctrl-U line, ↑↓ history",
+        "PgUp / PgDn  scroll the chat (or the mouse wheel over it)",
+        "click        the chat to type; a tile to enlarge it, again to go back",
         "m            mute / unmute the microphone",
         "v            camera off / on",
         "r            render mode (half-blocks, ASCII, ASCII colour)",
         "s            call statistics",
         "d            devices: camera, microphone, speaker, render mode",
-        "?            this help (any key closes it)",
+        "? / F1       this help (any key closes it)",
     ]
 
     /// The figures a person asks for, every far end's (the `LegStatistics` that `{"cmd":"stats"}`
@@ -316,19 +331,24 @@ struct CallScreen {
         return "\(rtt) | \(String(format: "%.0f", fps)) fps | \(Int(kbps)) kb/s | lost \(lost)"
     }
 
-    /// A framed box of text over whatever is drawn.
-    private func drawBox(_ lines: [String], on canvas: inout CellGrid, row: Int, column: Int) {
-        let width = min(screen.columns - column, (lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4)
-        let height = min(screen.rows - 1 - row, lines.count + 2)
-        guard width > 4, height > 2 else { return }
-        let bg: UInt32 = 0x202830
+    /// A framed box of text over whatever is drawn: its own window, above the others.
+    private func box(_ name: String, _ lines: [String], size: (columns: Int, rows: Int), row: Int, column: Int) -> [ScreenLayer] {
+        let width = min(size.columns - column, (lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4)
+        let height = min(size.rows - 1 - row, lines.count + 2)
+        guard width > 4, height > 2 else { return [] }
+        let bg: UInt32 = 0x202830, edge: UInt32 = 0x8090A0
         var grid = CellGrid(columns: width, rows: height, fill: .text(0x20, fg: 0xE0E0E0, bg: bg))
-        for x in 0..<width { grid[x, 0] = .text(0x2500, fg: 0x8090A0, bg: bg); grid[x, height - 1] = .text(0x2500, fg: 0x8090A0, bg: bg) }
-        for y in 0..<height { grid[0, y] = .text(0x2502, fg: 0x8090A0, bg: bg); grid[width - 1, y] = .text(0x2502, fg: 0x8090A0, bg: bg) }
-        grid[0, 0] = .text(0x250C, fg: 0x8090A0, bg: bg); grid[width - 1, 0] = .text(0x2510, fg: 0x8090A0, bg: bg)
-        grid[0, height - 1] = .text(0x2514, fg: 0x8090A0, bg: bg); grid[width - 1, height - 1] = .text(0x2518, fg: 0x8090A0, bg: bg)
+        for x in 0..<width { grid[x, 0] = .text(0x2500, fg: edge, bg: bg); grid[x, height - 1] = .text(0x2500, fg: edge, bg: bg) }
+        for y in 0..<height { grid[0, y] = .text(0x2502, fg: edge, bg: bg); grid[width - 1, y] = .text(0x2502, fg: edge, bg: bg) }
+        grid[0, 0] = .text(0x250C, fg: edge, bg: bg); grid[width - 1, 0] = .text(0x2510, fg: edge, bg: bg)
+        grid[0, height - 1] = .text(0x2514, fg: edge, bg: bg); grid[width - 1, height - 1] = .text(0x2518, fg: edge, bg: bg)
         for (i, line) in lines.prefix(height - 2).enumerated() { put(line, into: &grid, row: i + 1, column: 2, fg: i == 0 ? 0xFFFFFF : 0xD0D0D0, bg: bg) }
-        canvas.blit(grid, row: row, column: column)
+        return [ScreenLayer(name: name, row: row, column: column, grid: grid)]
+    }
+
+    private func centredBox(_ name: String, _ lines: [String], size: (columns: Int, rows: Int)) -> [ScreenLayer] {
+        let width = lines.map { DisplayWidth.of($0) }.max() ?? 0
+        return box(name, lines, size: size, row: max(0, (size.rows - lines.count) / 2 - 1), column: max(0, (size.columns - width) / 2 - 2))
     }
 
     private func chatPane(columns: Int, rows: Int) -> CellGrid {
@@ -342,14 +362,27 @@ struct CallScreen {
             let colour: UInt32 = line.who.isEmpty ? 0x888888 : (line.who == "me" ? 0x9FD89F : 0x7FC4F0)
             for piece in TextWrap.lines(text, width: columns - 3) { wrapped.append((piece, colour)) }
         }
-        let visible = wrapped.suffix(max(0, rows - 2))
+        let room = max(0, rows - 2)
+        let scroll = min(chatScroll, max(0, wrapped.count - room))
+        let visible = wrapped.dropLast(scroll).suffix(room)
         for (i, (text, colour)) in visible.enumerated() { put(text, into: &grid, row: i, column: 2, fg: colour, bg: bg) }
-        let prompt = chatFocused ? "> " + TextWrap.suffix(input, fitting: columns - 6) + "▏" : (unread > 0 ? "● \(unread) new — Enter to chat" : "Enter: chat")
-        put(prompt, into: &grid, row: rows - 1, column: 2, fg: chatFocused ? 0xFFFFFF : 0x707070, bg: bg)
+        if scroll > 0 { put("↓ \(scroll) more (PgDn)", into: &grid, row: rows - 2, column: 2, fg: 0xC0A060, bg: bg) }
+        if chatFocused {
+            let view = input.view(width: columns - 5)
+            put("> " + view.text, into: &grid, row: rows - 1, column: 2, fg: 0xFFFFFF, bg: bg)
+            // The cursor: the cell under it in reverse colours.
+            let at = 4 + view.cursorColumn
+            if at < columns {
+                let under = grid[at, rows - 1]
+                grid[at, rows - 1] = .text(under.scalar == Cell.wideTail ? 0x20 : under.scalar, fg: bg, bg: 0xFFFFFF)
+            }
+        } else {
+            put(unread > 0 ? "● \(unread) new — Enter to chat" : "Enter: chat", into: &grid, row: rows - 1, column: 2, fg: 0x707070, bg: bg)
+        }
         return grid
     }
 
-    private mutating func statusLine() -> CellGrid {
+    private mutating func statusLine(columns: Int) -> CellGrid {
         if ContinuousClock.now - lastStats > .milliseconds(500) {
             lastStats = .now
             statsText = Self.statusFigures(call.statistics())
@@ -359,7 +392,7 @@ struct CallScreen {
         // The verification code sits beside the name, where both people look when they compare.
         let code = call.legs.count == 1 ? call.legs[0].verificationCode.map { " | code \($0)" } ?? "" : ""
         let text = " \(peerName) | \(status)\(code) | \(statsText) | \(mic) | \(keysHelp)"
-        var grid = CellGrid(columns: screen.columns, rows: 1, fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))
+        var grid = CellGrid(columns: columns, rows: 1, fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))
         put(text, into: &grid, row: 0, column: 0, fg: 0xE0E0E0, bg: 0x303030)
         return grid
     }

@@ -26,7 +26,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let (depth, mode) = terminalDisplay(for: "demo", colors: colors, mode: mode)
-        let session = TerminalSession()
+        let session = openTerminal(depth: depth)
         let outcome = Self.run(session: session, depth: depth, mode: mode)
         session.restore()
         switch outcome {

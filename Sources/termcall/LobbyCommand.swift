@@ -27,7 +27,7 @@ struct LobbyCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let depth = TerminalColors.detect(environment: environment)
         var settings = Settings.load()
-        let session = TerminalSession()
+        let session = openTerminal(depth: depth)
         defer { session.restore() }
         var note = ""
         var lastPicked = "demo"
@@ -41,7 +41,7 @@ struct LobbyCommand: ParsableCommand {
                                        .init(id: "devices", label: "Devices and display…", kind: .action),
                                        .init(id: "audio", label: "Audio test (tone, record, play back)…", kind: .action),
                                        .init(id: "quit", label: "Quit", kind: .action),
-                                   ], depth: depth)
+                                   ])
             note = ""
             // Back from a call or the audio test, the cursor is where the person left it.
             lobby.selected = lobby.items.firstIndex { $0.id == lastPicked } ?? 0
@@ -63,12 +63,14 @@ struct LobbyCommand: ParsableCommand {
                 var form = MenuScreen(session: session, title: "Join a room", footer: "Enter edits a field or joins  Esc back", items: [
                     .init(id: "server", label: "Server", kind: .text, value: settings.server),
                     .init(id: "room", label: "Room", kind: .text, value: RoomName.random()),
+                    .init(id: "passphrase", label: "Room passphrase", kind: .secret,
+                          value: ProcessInfo.processInfo.environment["TERMCALL_ROOM_PASSPHRASE"] ?? ""),
                     .init(id: "name", label: "Your name", kind: .text, value: settings.name),
                     .init(id: "ice", label: "STUN/TURN servers", kind: .text, value: settings.iceServerURLs),
                     .init(id: "turnUser", label: "TURN user", kind: .text, value: settings.iceServers?.first?.username ?? ""),
                     .init(id: "turnPassword", label: "TURN password", kind: .text, value: settings.iceServers?.first?.credential ?? ""),
                     .init(id: "go", label: "Join", kind: .action),
-                ], depth: depth)
+                ])
                 guard case .picked("go") = form.run() else { continue }
                 settings.server = form.value("server")
                 settings.name = form.value("name")
@@ -79,14 +81,16 @@ struct LobbyCommand: ParsableCommand {
                     continue
                 }
                 try? settings.save()
-                note = Self.describe(roomCall(session: session, settings: settings, room: form.value("room"), depth: depth))
+                let passphrase = form.value("passphrase")
+                note = Self.describe(roomCall(session: session, settings: settings, room: form.value("room"),
+                                              passphrase: passphrase.isEmpty ? nil : passphrase, depth: depth))
             case .picked("host"):
                 var form = MenuScreen(session: session, title: "Host a room", footer: "Enter edits a field or starts  Esc back", items: [
                     .init(id: "listen", label: "Listen on", kind: .choice(options: [("0.0.0.0", "every interface (others can join)"), ("127.0.0.1", "this machine only")]), value: "0.0.0.0"),
                     .init(id: "port", label: "Port", kind: .text, value: "8080"),
                     .init(id: "room", label: "Room", kind: .text, value: RoomName.random()),
                     .init(id: "go", label: "Start and join", kind: .action),
-                ], depth: depth)
+                ])
                 guard case .picked("go") = form.run() else { continue }
                 note = Self.describe(host(session: session, settings: settings, listen: form.value("listen"), port: Int(form.value("port")) ?? 8080,
                                           room: form.value("room"), depth: depth))
@@ -152,7 +156,7 @@ struct LobbyCommand: ParsableCommand {
             .init(id: "speaker", label: "Speaker", kind: .choice(options: [("none", "none")] + pcms.filter(\.canPlay).map { ($0.name, $0.name) }), value: settings.speaker),
             .init(id: "render", label: "Render mode", kind: .choice(options: [("half", "half-blocks"), ("ascii", "ASCII"), ("ascii-color", "ASCII colour")]), value: settings.renderMode),
             .init(id: "save", label: "Save", kind: .action),
-        ], depth: depth)
+        ])
         let preview = DevicePreview(depth: depth, mode: settings.mode)
         menu.sidePanel = { items, columns, rows in
             let value = { (id: String) in items.first { $0.id == id }?.value ?? "none" }
@@ -179,7 +183,7 @@ struct LobbyCommand: ParsableCommand {
             return "\(error) (pick devices in Devices and display)"
         }
         defer { check.stop() }
-        var screen = AudioCheckScreen(session: session, check: check, depth: depth)
+        var screen = AudioCheckScreen(session: session, check: check)
         switch screen.run() {
         case let .finished(lines): return lines.first ?? "audio test done"
         case .stopped: return "audio test stopped"
@@ -189,9 +193,13 @@ struct LobbyCommand: ParsableCommand {
     }
 
     /// A call in a room, on the call screen, with the saved devices.
-    func roomCall(session: TerminalSession, settings: Settings, room: String, depth: ColorDepth) -> CallScreen.Outcome {
-        CallScreen.roomCall(session: session, configuration: settings.callConfiguration, server: settings.server, room: room,
-                            name: settings.name, depth: depth, mode: settings.mode)
+    func roomCall(session: TerminalSession, settings: Settings, room: String, passphrase: String?, depth: ColorDepth) -> CallScreen.Outcome {
+        var access: SignalingAccess?
+        if let passphrase {
+            access = SignalingAccess(passphrase: passphrase, caFile: ProcessInfo.processInfo.environment["TERMCALL_CA_FILE"])
+        }
+        return CallScreen.roomCall(session: session, configuration: settings.callConfiguration, server: settings.server, room: room,
+                                   name: settings.name, access: access, depth: depth, mode: settings.mode)
     }
 }
 

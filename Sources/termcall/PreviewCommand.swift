@@ -47,8 +47,8 @@ struct PreviewCommand: ParsableCommand {
         } catch {
             fail(error.description)
         }
-        let session = TerminalSession()
-        var preview = PreviewScreen(session: session, feed: feed, mode: mode, depth: depth, threshold: threshold)
+        let session = openTerminal(depth: depth, threshold: threshold)
+        var preview = PreviewScreen(session: session, feed: feed, mode: mode, depth: depth)
         let outcome = preview.run()
         session.restore()
         feed.stop()
@@ -58,6 +58,11 @@ struct PreviewCommand: ParsableCommand {
         case let .interrupted(signal): Foundation.exit(128 + signal)
         }
     }
+}
+
+/// The terminal taken for a full-screen command, or one line saying why it cannot be.
+func openTerminal(depth: ColorDepth, threshold: Int = 6) -> TerminalSession {
+    do { return try TerminalSession(depth: depth, threshold: threshold) } catch { fail(error.description) }
 }
 
 /// Prints one line to stderr and exits non-zero: the user-facing form of every error.

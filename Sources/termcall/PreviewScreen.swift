@@ -14,8 +14,6 @@ struct PreviewScreen {
     let session: TerminalSession
     let feed: LiveVideoFeed
     var renderer: VideoRenderer
-    var screen: TerminalScreen
-    var keys = KeyDecoder()
     var lastFrame: VideoFrame?
     /// A frame arrived (or the screen needs redrawing) while the terminal was still busy.
     var drawPending = false
@@ -25,55 +23,36 @@ struct PreviewScreen {
     var windowStart = ContinuousClock.now
     var statusText = ""
 
-    init(session: TerminalSession, feed: LiveVideoFeed, mode: RenderMode, depth: ColorDepth, threshold: Int) {
+    init(session: TerminalSession, feed: LiveVideoFeed, mode: RenderMode, depth: ColorDepth) {
         self.session = session
         self.feed = feed
         renderer = VideoRenderer(mode: mode, depth: depth)
-        let size = session.size() ?? (80, 24)
-        screen = TerminalScreen(columns: size.columns, rows: size.rows, depth: depth, threshold: threshold)
     }
 
     mutating func run() -> Outcome {
         statusText = status(fps: 0, kilobytes: 0, dropped: 0)
-        var fds = [pollfd(fd: session.input, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: feed.wakeDescriptor, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: session.output, events: 0, revents: 0),
-                   pollfd(fd: session.interruptDescriptor, events: Int16(POLLIN), revents: 0)]
-        var inputBuffer = [UInt8](repeating: 0, count: 256)
         while true {
-            for i in fds.indices { fds[i].revents = 0 }
-            fds[2].events = session.frames.isBacklogged ? Int16(POLLOUT) : 0
-            let ready = poll(&fds, nfds_t(fds.count), 200)
-            if ready < 0 && errno != EINTR { return .failed("waiting for input failed: \(String(cString: strerror(errno)))") }
+            session.wait(milliseconds: 200, alsoOn: [feed.wakeDescriptor])
             if let signal = session.receivedSignal { return .interrupted(signal) }
-
             var redraw = false
-            if fds[0].revents & Int16(POLLIN | POLLHUP) != 0 {
-                let n = read(session.input, &inputBuffer, inputBuffer.count)
-                if n < 0 && errno != EINTR && errno != EAGAIN { return .quit } // terminal gone (EIO)
-                if n == 0 && fds[0].revents & Int16(POLLHUP) != 0 { return .quit } // terminal closed
-                for key in keys.feed(Array(inputBuffer.prefix(max(0, n)))) {
-                    switch key {
-                    // Esc does not quit: over a slow link it arrives first of an arrow key's sequence.
-                    case .character("q"), .character("Q"), .interrupt: return .quit
-                    case .character("m") where renderer.depth != .none:
-                        renderer.mode = RenderMode.allCases[(RenderMode.allCases.firstIndex(of: renderer.mode)! + 1) % RenderMode.allCases.count]
-                        redraw = true
-                    case .character("c"):
-                        let depths = ColorDepth.allCases
-                        renderer.depth = depths[(depths.firstIndex(of: renderer.depth)! + 1) % depths.count]
-                        screen.depth = renderer.depth
-                        screen.invalidate()
-                        redraw = true
-                    default: break
-                    }
+            if session.inputClosed { return .quit } // terminal closed
+            for key in session.keys() {
+                switch key {
+                // Esc does not quit: over a slow link it arrives first of an arrow key's sequence.
+                case .character("q"), .character("Q"), .interrupt: return .quit
+                case .character("m") where renderer.depth != .none:
+                    renderer.mode = RenderMode.allCases[(RenderMode.allCases.firstIndex(of: renderer.mode)! + 1) % RenderMode.allCases.count]
+                    redraw = true
+                case .character("c"):
+                    let depths = ColorDepth.allCases
+                    renderer.depth = depths[(depths.firstIndex(of: renderer.depth)! + 1) % depths.count]
+                    session.depth = renderer.depth
+                    redraw = true
+                case .resize: redraw = true
+                default: break
                 }
             }
-            if let size = session.size(), size.columns != screen.columns || size.rows != screen.rows {
-                screen.resize(columns: size.columns, rows: size.rows)
-                redraw = true
-            }
-            if session.frames.isBacklogged, !session.frames.flush() { return .quit } // terminal gone
+            guard session.flushFrames() else { return .quit } // terminal gone
             do {
                 if let frame = try feed.take() {
                     if drawPending || session.frames.isBacklogged { framesDropped += 1 }
@@ -92,15 +71,14 @@ struct PreviewScreen {
     }
 
     private mutating func draw(_ frame: VideoFrame) {
-        guard screen.columns >= 2, screen.rows >= 2 else { return }
-        let grid = renderer.render(frame, columns: screen.columns, rows: screen.rows - 1)
-        screen.draw(grid, row: 0, column: 0)
+        guard let size = session.size(), size.columns >= 2, size.rows >= 2 else { return }
+        let grid = renderer.render(frame, columns: size.columns, rows: size.rows - 1)
         refreshStatus()
-        screen.draw(statusLine(), row: screen.rows - 1, column: 0)
-        let bytes = screen.takeFrameBytes()
-        session.frames.send(bytes)
+        let before = session.frames.bytesSent
+        session.present([ScreenLayer(name: "preview.picture", row: 0, column: 0, grid: grid, isVideo: true),
+                         ScreenLayer(name: "preview.status", row: size.rows - 1, column: 0, grid: statusLine(columns: size.columns))])
         framesShown += 1
-        bytesWritten += bytes.count
+        bytesWritten += session.frames.bytesSent - before
     }
 
     private mutating func refreshStatus() {
@@ -123,10 +101,10 @@ struct PreviewScreen {
             + "\(String(format: "%.1f", kilobytes)) KB/frame | \(dropped) dropped | q quit  m mode  c colours"
     }
 
-    private func statusLine() -> CellGrid {
-        var grid = CellGrid(columns: screen.columns, rows: 1,
+    private func statusLine(columns: Int) -> CellGrid {
+        var grid = CellGrid(columns: columns, rows: 1,
                             fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))
-        for (i, scalar) in statusText.unicodeScalars.prefix(screen.columns).enumerated() {
+        for (i, scalar) in statusText.unicodeScalars.prefix(columns).enumerated() {
             grid.cells[i] = .text(scalar.value, fg: 0xE0E0E0, bg: 0x303030)
         }
         return grid

@@ -16,7 +16,9 @@ import Testing
         // Port 0 (any free one); keep the offered room name.
         tmux.sendKeys("Down", "Enter", "BSpace", "BSpace", "BSpace", "BSpace")
         tmux.sendKeys("-l", "0")
-        #expect(tmux.waitFor(timeout: 40) { $0.contains("Port") && $0.contains(" 0▏") } != nil, "\(tmux.capture())")
+        #expect(tmux.waitFor(timeout: 40) { pane in
+            pane.split(separator: "\n").contains { $0.contains("Port") && $0.trimmingCharacters(in: .whitespaces).hasSuffix(" 0") }
+        } != nil, "\(tmux.capture())")
         tmux.sendKeys("Enter", "Down", "Down", "Enter")
         let pattern = #"http://127\.0\.0\.1:[0-9]+/[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}"#
         let hosting = try #require(tmux.waitFor(timeout: 40) { $0.contains("hosting room") && $0.range(of: pattern, options: .regularExpression) != nil }, "\(tmux.capture())")

@@ -58,17 +58,17 @@ import Testing
             #expect(tmux.waitFor { $0.contains("STUN/TURN servers") } != nil, "\(tmux.capture())")
         }
         openJoinForm()
-        // Server, room, name, then the servers field: point the call at a port nobody serves.
+        // Server, room, passphrase, name, then the servers field: point the call at a port nobody serves.
         tmux.sendKeys("Enter")
         for _ in 0..<20 { tmux.sendKeys("BSpace") }
         tmux.sendKeys("-l", "ws://127.0.0.1:1")
-        tmux.sendKeys("Enter", "Down", "Down", "Down", "Enter")
+        tmux.sendKeys("Enter", "Down", "Down", "Down", "Down", "Enter") // past room, passphrase, name
         tmux.sendKeys("-l", "turn:bad/host")
         tmux.sendKeys("Enter", "Down", "Down", "Down", "Enter")
         #expect(tmux.waitFor { $0.contains("is not a host name or address") } != nil, "\(tmux.capture())")
         #expect(!FileManager.default.fileExists(atPath: config + "/termcall/settings.json"))
         openForm() // the lobby's cursor is still on "Join a room"
-        tmux.sendKeys("Down", "Down", "Down", "Enter")
+        tmux.sendKeys("Down", "Down", "Down", "Down", "Enter")
         for _ in 0..<20 { tmux.sendKeys("BSpace") }
         tmux.sendKeys("-l", "turns:turn.example.org:443")
         tmux.sendKeys("Enter", "Down", "Enter")

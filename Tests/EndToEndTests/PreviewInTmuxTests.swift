@@ -70,8 +70,9 @@ import Testing
     @Test func thePictureFollowsAResize() throws {
         let tmux = try Tmux("\(Tmux.termcall) preview --camera test", columns: 120, rows: 40, environment: ["COLORTERM": "truecolor"])
         defer { tmux.kill() }
-        // Rows of one colour are drawn as spaces on a background, so count rows carrying colour.
-        func colouredRows(_ pane: String) -> Int { pane.split(separator: "\n").filter { $0.contains("8;2;") }.count }
+        // Rows of one colour are drawn as spaces on a background, so count rows carrying colour
+        // (the picture's truecolor, the status line's palette colour from ncurses).
+        func colouredRows(_ pane: String) -> Int { pane.split(separator: "\n").filter { $0.contains("8;2;") || $0.contains("8;5;") }.count }
         _ = try #require(tmux.waitFor(escapes: true) { colouredRows($0) >= 40 }) // 39 picture rows + status
         tmux.resize(columns: 60, rows: 20)
         // 4:3 in 60x19 cells: 50 columns by 19 rows of picture, status line below.

@@ -2,6 +2,7 @@ import Foundation
 import MediaCore
 import MediaDevices
 import Render
+import TUI
 
 // termcall-bench: the renderer's figures for BENCHMARKS.md, with chafa on the same frames as anchor.
 // Usage: termcall-bench [--frames N]     (scripts/bench pins it to one core)
@@ -35,6 +36,37 @@ for clip in clips {
         print("| \(clip.name) | \(mode.rawValue)/\(depth.rawValue) | \(ms(result.times.median)) | \(ms(result.times.p95)) | "
               + "\(result.firstBytes) | \(Int(result.bytes.mean)) | \(Int(result.bytes.p95)) | \(psnr.0) | \(psnr.1) |")
     }
+}
+
+print("")
+print("## through ncurses: the picture painted by ncurses or by the damage-map writer inside its window")
+print("(a TerminalSession on a \(columns)x\(rows) pty; time = frame to bytes handed to the terminal, ncurses' refresh included)")
+print("| clip | TERM | depth | painter | ms/frame median | ms/frame p95 | first frame B | B/frame mean | B/frame p95 |")
+print("|---|---|---|---|---|---|---|---|---|")
+let cursesCases: [(String, ColorDepth, VideoPath, String?)] = [
+    ("xterm-256color", .truecolor, .writer, "truecolor"), ("xterm-direct", .truecolor, .curses, nil),
+    ("xterm-256color", .palette256, .writer, nil), ("xterm-256color", .palette256, .curses, nil),
+    ("xterm-256color", .palette16, .writer, nil), ("xterm-256color", .palette16, .curses, nil),
+    ("linux", .palette16, .curses, nil),
+]
+for clip in clips.dropFirst() {
+    for (term, depth, path, colorterm) in cursesCases {
+        guard let r = measureThroughSession(clip.frames, term: term, depth: depth, path: path, colorterm: colorterm) else {
+            print("| \(clip.name) | \(term) | \(depth.rawValue) | \(path.rawValue) | terminfo has no \(term) | | | | |")
+            continue
+        }
+        print("| \(clip.name) | \(term) | \(depth.rawValue) | \(path.rawValue) | \(ms(r.times.median)) | \(ms(r.times.p95)) | \(r.firstBytes) | \(Int(r.bytes.mean)) | \(Int(r.bytes.p95)) |")
+    }
+}
+
+print("")
+print("## the whole call screen at 30 fps (picture + self view + chat pane + status line, as CallScreen lays them out)")
+print("| TERM | depth | painter (the session's choice) | ms/frame median | ms/frame p95 | first frame B | B/frame mean | B/frame p95 | KB/s at 30 fps |")
+print("|---|---|---|---|---|---|---|---|---|")
+for (term, depth, colorterm) in [("xterm-256color", ColorDepth.truecolor, "truecolor" as String?), ("xterm-direct", .truecolor, nil),
+                                  ("xterm-256color", .palette256, nil), ("linux", .palette16, nil)] {
+    guard let (r, path) = measureCallScreen(clips[1].frames, selfFrames: clips[2].frames, term: term, depth: depth, colorterm: colorterm) else { continue }
+    print("| \(term) | \(depth.rawValue) | \(path.rawValue) | \(ms(r.times.median)) | \(ms(r.times.p95)) | \(r.firstBytes) | \(Int(r.bytes.mean)) | \(Int(r.bytes.p95)) | \(String(format: "%.0f", r.bytes.mean * 30 / 1024)) |")
 }
 
 print("")
