@@ -160,6 +160,18 @@ public struct TerminalScreen: Sendable {
         return frame
     }
 
+    /// True when a terminal's own sequences (terminfo's setaf, setab and cup, given as functions)
+    /// are the ones this writer sends for palette colours and cursor motion: ECMA-48 SGR 30–37 and
+    /// 90–97 (40–47, 100–107), `38;5`/`48;5` with 256 colours, CUP.
+    public static func speaksLike(colors: Int, setForeground: (Int) -> String, setBackground: (Int) -> String,
+                                  cursorTo: (Int, Int) -> String) -> Bool {
+        guard colors >= 16 else { return false }
+        var pairs = [(setForeground(1), "\u{1B}[31m"), (setForeground(9), "\u{1B}[91m"),
+                     (setBackground(1), "\u{1B}[41m"), (setBackground(9), "\u{1B}[101m"), (cursorTo(4, 9), "\u{1B}[5;10H")]
+        if colors >= 256 { pairs += [(setForeground(200), "\u{1B}[38;5;200m"), (setBackground(200), "\u{1B}[48;5;200m")] }
+        return pairs.allSatisfy { $0.0 == $0.1 }
+    }
+
     static let syncBegin: [UInt8] = Array("\u{1B}[?2026h".utf8)
     static let syncEnd: [UInt8] = Array("\u{1B}[?2026l".utf8)
 

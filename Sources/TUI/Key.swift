@@ -1,3 +1,5 @@
+import CNCurses
+
 /// Keys and mouse events a full-screen view reacts to, as ncurses delivers them (`wget_wch` with
 /// `keypad`: terminfo decodes the terminal's sequences, so function and arrow keys work on every
 /// terminal it describes).
@@ -44,14 +46,14 @@ public enum CursesInput: Sendable, Equatable {
 /// always the Esc key (ncurses has already joined the sequences terminfo knows): Alt-x would arrive
 /// as Esc then x, and a person who presses Esc then q quickly means both.
 public enum KeyReader {
-    /// Codes of ncurses' KEY_* constants this reader maps (ncurses.h; octal there).
+    /// ncurses' KEY_* codes this reader maps.
     public enum Code {
-        public static let down: Int32 = 0o402, up: Int32 = 0o403, left: Int32 = 0o404, right: Int32 = 0o405
-        public static let home: Int32 = 0o406, backspace: Int32 = 0o407, f0: Int32 = 0o410
-        public static let delete: Int32 = 0o512, insert: Int32 = 0o513
-        public static let pageDown: Int32 = 0o522, pageUp: Int32 = 0o523, enter: Int32 = 0o527
-        public static let backTab: Int32 = 0o541, end: Int32 = 0o550
-        public static let mouse: Int32 = 0o631, resize: Int32 = 0o632
+        public static let down = Int32(KEY_DOWN), up = Int32(KEY_UP), left = Int32(KEY_LEFT), right = Int32(KEY_RIGHT)
+        public static let home = Int32(KEY_HOME), backspace = Int32(KEY_BACKSPACE), f0 = Int32(KEY_F0)
+        public static let delete = Int32(KEY_DC), insert = Int32(KEY_IC)
+        public static let pageDown = Int32(KEY_NPAGE), pageUp = Int32(KEY_PPAGE), enter = Int32(KEY_ENTER)
+        public static let backTab = Int32(KEY_BTAB), end = Int32(KEY_END)
+        public static let mouse = Int32(KEY_MOUSE), resize = Int32(KEY_RESIZE)
     }
 
     /// The key for one input; `mouse` reads the event ncurses holds after KEY_MOUSE.

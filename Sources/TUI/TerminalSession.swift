@@ -68,7 +68,20 @@ public final class TerminalSession {
         setlocale(LC_CTYPE, "")
         var outFile: UnsafeMutablePointer<FILE>?, inFile: UnsafeMutablePointer<FILE>?
         let inputFd = fcntl(tty, F_DUPFD_CLOEXEC, 3)
-        guard let screen = tc_newterm(term, memory, inputFd, &outFile, &inFile), let outFile, let inFile else {
+        // ncurses cannot ask a memory file for the window size: it reads LINES and COLUMNS instead,
+        // and sets up the screen (and its scrolling region) for that size.
+        var ws = winsize()
+        let sized = ioctl(tty, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0
+        let savedSize = (getenv("LINES").map { String(cString: $0) }, getenv("COLUMNS").map { String(cString: $0) })
+        if sized {
+            setenv("LINES", String(ws.ws_row), 1)
+            setenv("COLUMNS", String(ws.ws_col), 1)
+        }
+        let made = tc_newterm(term, memory, inputFd, &outFile, &inFile)
+        for (name, value) in [("LINES", savedSize.0), ("COLUMNS", savedSize.1)] {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
+        guard let screen = made, let outFile, let inFile else {
             Glibc.close(tty)
             Glibc.close(writerFd)
             throw TerminalError(description: "terminfo does not know the terminal type '\(term)' — set TERM to one it does (e.g. TERM=xterm-256color)")
@@ -87,10 +100,11 @@ public final class TerminalSession {
         if tcgetattr(input, &original) == 0 {
             saved = original
             var raw = original
-            // Raw input (no echo, no line editing, Ctrl-C arrives as a key); output post-processing
-            // stays on so a stray "\n" from a library still returns the carriage.
+            // Raw input (no echo, no line editing, Ctrl-C arrives as a key), and "\n" is only a
+            // line feed: ncurses (`nonl`) moves the cursor down with it and keeps its column.
             raw.c_iflag &= ~tcflag_t(BRKINT | ICRNL | INPCK | ISTRIP | IXON)
             raw.c_lflag &= ~tcflag_t(ECHO | ICANON | IEXTEN | ISIG)
+            raw.c_oflag &= ~tcflag_t(ONLCR)
             raw.c_cflag |= tcflag_t(CS8)
             withUnsafeMutableBytes(of: &raw.c_cc) { cc in
                 cc[Int(VMIN)] = 0
@@ -187,14 +201,10 @@ public final class TerminalSession {
     /// damage-map writer sends (ECMA-48 SGR 30–37/90–97, 38;5 when it has 256 colours, CUP): the
     /// writer may then paint palette pictures too, in fewer bytes than ncurses (BENCHMARKS.md).
     static func writerSpeaksTerminfo(colors: Int) -> Bool {
-        guard colors >= 16 else { return false }
-        var want: [(String, String)] = [(String(cString: tc_set_foreground(1)), "\u{1B}[31m"), (String(cString: tc_set_foreground(9)), "\u{1B}[91m"),
-                                        (String(cString: tc_set_background_color(9)), "\u{1B}[101m"),
-                                        (String(cString: tc_cursor_to(4, 9)), "\u{1B}[5;10H")]
-        if colors >= 256 {
-            want += [(String(cString: tc_set_foreground(200)), "\u{1B}[38;5;200m"), (String(cString: tc_set_background_color(200)), "\u{1B}[48;5;200m")]
-        }
-        return want.allSatisfy { $0.0 == $0.1 }
+        TerminalScreen.speaksLike(colors: colors,
+                                  setForeground: { String(cString: tc_set_foreground(Int32($0))) },
+                                  setBackground: { String(cString: tc_set_background_color(Int32($0))) },
+                                  cursorTo: { String(cString: tc_cursor_to(Int32($0), Int32($1))) })
     }
 
     /// Puts the layers (bottom to top) on the terminal: ncurses' refresh, then the writer's picture.

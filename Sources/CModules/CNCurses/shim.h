@@ -93,10 +93,10 @@ static inline const char *tc_set_background_color(int color) { const char *s = t
 static inline const char *tc_cursor_to(int row, int column) { const char *s = tc_terminfo_string("cup"); return s ? tiparm(s, row, column) : ""; }
 
 /// Reads a numeric terminfo capability (e.g. "colors") for `term` without initialising the screen.
-/// Returns -1 when the terminal or capability is unknown.
+/// Returns -1 when the terminal has no such capability, -2 when terminfo does not know the terminal.
 static inline int tc_terminfo_number(const char *term, const char *capability) {
     int err = 0;
-    if (setupterm(term, -1, &err) != OK) return -1;
+    if (setupterm(term, -1, &err) != OK) return -2;
     int value = tigetnum(capability);
     return value < 0 ? -1 : value;
 }
