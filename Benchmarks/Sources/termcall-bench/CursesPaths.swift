@@ -89,9 +89,17 @@ func measureThroughSession(_ frames: [VideoFrame], term: String, depth: ColorDep
 /// The whole call screen at 30 fps: the far end's picture with the self view inset, the chat pane
 /// (a line arriving every second, the input line being typed into), the status line (figures
 /// twice a second), through the session as `CallScreen` lays it out.
-func measureCallScreen(_ frames: [VideoFrame], selfFrames: [VideoFrame], term: String, depth: ColorDepth, colorterm: String? = nil) -> (PathResult, VideoPath)? {
-    guard let terminal = PtyTerminal(term: term, columns: columns, rows: rows, depth: depth, colorterm: colorterm) else { return nil }
-    defer { terminal.close() }
+///
+/// `term` nil: the code before ncurses — every layer composed into one canvas and sent by the
+/// damage map alone (hand-written xterm sequences), the anchor for the figures above.
+func measureCallScreen(_ frames: [VideoFrame], selfFrames: [VideoFrame], term: String?, depth: ColorDepth, colorterm: String? = nil) -> (PathResult, VideoPath?)? {
+    var terminal: PtyTerminal?
+    var canvasScreen = TerminalScreen(columns: columns, rows: rows, depth: depth)
+    if let term {
+        guard let made = PtyTerminal(term: term, columns: columns, rows: rows, depth: depth, colorterm: colorterm) else { return nil }
+        terminal = made
+    }
+    defer { terminal?.close() }
     let renderer = VideoRenderer(mode: .halfBlock, depth: depth)
     let chatWidth = 32, videoColumns = columns - chatWidth, videoRows = rows - 1
     var chat: [String] = []
@@ -111,15 +119,27 @@ func measureCallScreen(_ frames: [VideoFrame], selfFrames: [VideoFrame], term: S
         pane.write("> " + typed, row: videoRows - 1, column: 2, fg: 0xFFFFFF, bg: 0x181818)
         var status = CellGrid(columns: columns, rows: 1, fill: .text(0x20, fg: 0xE0E0E0, bg: 0x303030))
         status.write(" far end | in call | rtt \(20 + (index / 15) % 7).0 ms | \(29 + (index / 15) % 2) fps | 512 kb/s | lost 0 | mic on", row: 0, column: 0, fg: 0xE0E0E0, bg: 0x303030)
-        let before = terminal.session.frames.bytesSent
-        terminal.session.present([ScreenLayer(name: "call.video", row: 0, column: 0, grid: video, isVideo: true),
-                                  ScreenLayer(name: "call.chat", row: 0, column: videoColumns, grid: pane),
-                                  ScreenLayer(name: "call.status", row: rows - 1, column: 0, grid: status)])
-        let elapsed = start.duration(to: .now)
-        let sent = terminal.session.frames.bytesSent - before
-        terminal.drain()
+        let sent: Int
+        let elapsed: Duration
+        if let terminal {
+            let before = terminal.session.frames.bytesSent
+            terminal.session.present([ScreenLayer(name: "call.video", row: 0, column: 0, grid: video, isVideo: true),
+                                      ScreenLayer(name: "call.chat", row: 0, column: videoColumns, grid: pane),
+                                      ScreenLayer(name: "call.status", row: rows - 1, column: 0, grid: status)])
+            elapsed = start.duration(to: .now)
+            sent = terminal.session.frames.bytesSent - before
+            terminal.drain()
+        } else {
+            var canvas = CellGrid(columns: columns, rows: rows)
+            canvas.blit(video, row: 0, column: 0)
+            canvas.blit(pane, row: 0, column: videoColumns)
+            canvas.blit(status, row: rows - 1, column: 0)
+            canvasScreen.draw(canvas, row: 0, column: 0)
+            sent = canvasScreen.takeFrameBytes().count
+            elapsed = start.duration(to: .now)
+        }
         result.times.append(seconds(elapsed))
         if index == 0 { result.firstBytes = sent } else { result.bytes.append(Double(sent)) }
     }
-    return (result, terminal.session.videoPath)
+    return (result, terminal?.session.videoPath)
 }
