@@ -6,19 +6,15 @@ import Render
 /// the cells that use them, freed when none does. A pair is never recycled while a cell still
 /// shows it (ncurses would repaint that cell in the new colours).
 final class CursesColorPairs {
-    /// The terminal's colours (`COLORS`) and pairs (`COLOR_PAIRS`); direct when colour numbers are
-    /// RGB values (terminfo `RGB`, as xterm-direct has).
+    /// The terminal's colours (`COLORS`); direct when colour numbers are RGB values (terminfo
+    /// `RGB`, as xterm-direct has).
     let colors: Int
-    let pairLimit: Int
     let direct: Bool
     private var pairByColors: [UInt64: Int32] = [:]
     private var uses: [Int32: (key: UInt64, count: Int)] = [:]
-    /// Pairs that could not be made (the table is full): drawn in the default colours.
-    private(set) var refused = 0
 
-    init(colors: Int, pairLimit: Int, direct: Bool) {
+    init(colors: Int, direct: Bool) {
         self.colors = colors
-        self.pairLimit = pairLimit
         self.direct = direct
     }
 
@@ -44,7 +40,7 @@ final class CursesColorPairs {
             return (pair, attributes)
         }
         let pair = alloc_pair(f, b)
-        guard pair > 0 else { refused += 1; return (0, attributes) }
+        guard pair > 0 else { return (0, attributes) } // the table is full: default colours
         if let old = uses[pair] { pairByColors[old.key] = nil } // ncurses recycled one: ours no more
         pairByColors[key] = pair
         uses[pair] = (key, 1)
@@ -59,8 +55,6 @@ final class CursesColorPairs {
         pairByColors[use.key] = nil
         _ = free_pair(pair)
     }
-
-    var pairsInUse: Int { uses.count }
 
     /// A displayed colour as the terminal's colour number (-1: the terminal's default).
     private func number(_ c: UInt32, depth: ColorDepth) -> (Int32, bold: Bool) {

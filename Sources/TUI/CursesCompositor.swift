@@ -19,10 +19,6 @@ public struct ScreenLayer: Sendable {
         self.grid = grid
         self.isVideo = isVideo
     }
-
-    public func contains(row r: Int, column c: Int) -> Bool {
-        r >= row && r < row + grid.rows && c >= column && c < column + grid.columns
-    }
 }
 
 /// Who paints the pictures on this terminal.

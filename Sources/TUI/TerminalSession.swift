@@ -130,7 +130,7 @@ public final class TerminalSession {
         }
         let colors = has_colors() ? Int(tc_colors()) : 0
         let direct = tigetflag("RGB") > 0 || colors >= 1 << 24
-        let pairs = CursesColorPairs(colors: colors, pairLimit: Int(tc_color_pairs()), direct: direct)
+        let pairs = CursesColorPairs(colors: colors, direct: direct)
         compositor = CursesCompositor(colorPairs: pairs, depth: depth, threshold: threshold,
                                       writerSpeaksTerminfo: Self.writerSpeaksTerminfo(colors: colors))
         rows = Int(tc_lines())

@@ -15,7 +15,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "A call to an echoing peer in this process: no camera, microphone or network needed.",
-        discussion: "Keys: q hang up; Enter (or Tab) chat, Enter send, Esc back; m mute; v camera; d devices; r render mode; s statistics; ? help."
+        discussion: "Keys: q hang up; Enter (or Tab) chat, Enter send, Esc back; PgUp/PgDn scroll the chat; m mute; v camera; d devices; r render mode; s statistics; ? help. The mouse: click the chat to type, a tile to enlarge it; the wheel scrolls the chat."
     )
 
     @Option(name: .long, help: ArgumentHelp("half, ascii or ascii-color (default: half on a UTF-8 terminal).", valueName: "MODE"))
