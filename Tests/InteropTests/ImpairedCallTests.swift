@@ -129,7 +129,12 @@ struct ImpairedCallTests {
         func int(_ d: [String: Any], _ k: String) -> Int { (d[k] as? Int) ?? Int(d[k] as? Double ?? 0) }
         // Our video in Chromium: it asked for lost packets and got them back as RTX.
         #expect(int(chromium, "video_nack_sent") > 0 && int(chromium, "video_retransmitted_received") > 0, "\(chromium)")
-        #expect(int(chromium, "video_frames_received") >= 30 * 15, "\(chromium)")
+        // Frames, not packets, are what a viewer sees: nearly every frame we sent was decoded
+        // (NACK/RTX repaired the 5 %; unrepaired, about one frame in six would be lost and the
+        // ones after it undecodable until a keyframe). Counted against what we sent, since the
+        // sender's own rate control may lower the frame rate.
+        let sent = int(ours, "video_frames_sent")
+        #expect(sent >= 30 * 10 && int(chromium, "video_frames_received") * 100 >= sent * 92, "sent \(sent): \(chromium)")
         #expect((chromium["video_freezes_duration"] as? Double ?? 99) < 1.0, "Chromium saw our picture stop: \(chromium)")
         // Chromium's video in ours: we asked, it answered.
         #expect(int(ours, "nack_sent") > 0 && int(ours, "rtx_received") > 0, "\(ours)")
