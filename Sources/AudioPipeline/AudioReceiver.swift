@@ -18,9 +18,10 @@ public final class AudioReceiver {
         decoder = try OpusDecoder()
     }
 
-    /// An RTP packet's Opus payload arrived at `now` (ms, receiver clock).
-    public func receive(sequence: UInt16, timestamp: UInt32, payload: [UInt8], now: Int64, recovered: Bool = false) {
-        buffer.insert(.init(sequence: sequence, timestamp: timestamp, payload: payload), now: now, timesTheDelay: !recovered)
+    /// An RTP packet's Opus payload arrived at `now` (ms, receiver clock), or a lost one's rebuilt
+    /// from a later packet's redundancy.
+    public func receive(sequence: UInt16, timestamp: UInt32, payload: [UInt8], now: Int64) {
+        buffer.insert(.init(sequence: sequence, timestamp: timestamp, payload: payload), now: now)
     }
 
     /// The next stretch of audio to play (about 20 ms; 10–30 ms when speeding up or slowing down).

@@ -47,11 +47,11 @@ public final class CallAudio {
         farEnds.removeAll { $0.id == id }
     }
 
-    /// An RTP packet's Opus payload from far end `farEnd`, arrived at `now` (ms, receiver clock);
-    /// `recovered`: rebuilt from redundancy in a later packet (it plays, but times nothing).
-    public func receive(sequence: UInt16, timestamp: UInt32, payload: [UInt8], now: Int64, farEnd: Int = 0, recovered: Bool = false) {
+    /// An RTP packet's Opus payload from far end `farEnd` (or a lost one's, rebuilt from the
+    /// redundancy in a later packet), arrived at `now` (ms, receiver clock).
+    public func receive(sequence: UInt16, timestamp: UInt32, payload: [UInt8], now: Int64, farEnd: Int = 0) {
         guard let index = farEnds.firstIndex(where: { $0.id == farEnd }) else { return }
-        farEnds[index].receiver.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now, recovered: recovered)
+        farEnds[index].receiver.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now)
     }
 
     private var mix = [Int16](repeating: 0, count: EchoCancellerFrame.samples)

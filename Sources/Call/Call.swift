@@ -267,6 +267,9 @@ public final class Call {
         if !audioRunning {
             audioRunning = true
             nextAudioTick = now
+            // The microphone ran while the call connected; that audio is stale, and sent now it
+            // would reach the far end as one burst that its jitter buffer carries as delay.
+            microphone?.discardWaiting()
         }
         adaptAudioProtection()
         do {
@@ -307,13 +310,9 @@ public final class Call {
             guard size > Self.maximumChatBytes else { return .chat(text) }
             let kept = String(decoding: text.utf8.prefix(Self.maximumChatBytes), as: UTF8.self)
             return .chat(kept + " … [\(size - Self.maximumChatBytes) more bytes not shown]")
-        case let .audio(sequence, timestamp, payload):
+        case let .audio(sequence, timestamp, payload), let .recoveredAudio(sequence, timestamp, payload):
             leg.audioPacketsReceived += 1
             audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now, farEnd: leg.id)
-            return nil
-        case let .recoveredAudio(sequence, timestamp, payload):
-            leg.audioPacketsReceived += 1
-            audio.receive(sequence: sequence, timestamp: timestamp, payload: payload, now: now, farEnd: leg.id, recovered: true)
             return nil
         case let .videoFrame(encoded):
             guard let frame = leg.video.receive(encoded, from: leg.peer).last else { return nil }

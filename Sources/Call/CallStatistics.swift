@@ -11,6 +11,8 @@ public struct LegStatistics: Codable, Sendable, Equatable {
     // Audio.
     public var audioPacketsReceived = 0, audioPacketsSent = 0, audioPacketsLost = 0
     public var audioPlayed = 0, audioConcealed = 0, audioBufferedMs = 0
+    /// Packets the jitter buffer played shortened (to drain) or lengthened (to fill), and its target.
+    public var audioAccelerated = 0, audioStretched = 0, audioTargetMs = 0
     public var audioJitterMs = 0.0
     /// RED: earlier frames each packet we send repeats, and lost packets rebuilt from the far end's.
     public var audioRedundancy = 0, audioRecoveredRed = 0
@@ -60,6 +62,9 @@ extension Call {
             s.audioPlayed = buffer.statistics.played
             s.audioConcealed = buffer.statistics.concealed
             s.audioBufferedMs = buffer.bufferedMilliseconds
+            s.audioAccelerated = buffer.statistics.accelerated
+            s.audioStretched = buffer.statistics.stretched
+            s.audioTargetMs = buffer.targetMilliseconds
         }
         s.audioJitterMs = (st.inbound(.audio)?.jitter ?? 0) * 1000
         s.audioRedundancy = st.outbound(.audio)?.redundancy ?? 0

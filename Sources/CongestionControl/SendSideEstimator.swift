@@ -28,6 +28,8 @@ public struct SendSideEstimator: Sendable {
 
     /// The low 16 bits to write into the next packet's transport-wide sequence number.
     public var nextSequenceNumber: UInt16 { log.nextWireSequenceNumber }
+    /// The same, extended (as `PacketResult.sequenceNumber` gives it back).
+    public var nextExtendedSequenceNumber: Int64 { log.nextSequenceNumber }
 
     /// The packet stamped with `nextSequenceNumber` left at `now` (ms), `size` bytes on the wire.
     public mutating func sent(size: Int, now: Int64) {
@@ -37,8 +39,10 @@ public struct SendSideEstimator: Sendable {
     /// The latest round trip (seconds): how fast growth may be.
     public mutating func roundTrip(_ seconds: Double) { rate.roundTrip = seconds * 1_000 }
 
-    /// Transport-wide feedback from the far end.
-    public mutating func received(_ feedback: TransportFeedback, now: Int64) {
+    /// Transport-wide feedback from the far end; returns what it said of each packet we still
+    /// know of (for whoever wants per-packet fates, such as audio redundancy).
+    @discardableResult
+    public mutating func received(_ feedback: TransportFeedback, now: Int64) -> [PacketResult] {
         feedbackReceived += 1
         let results = log.results(of: feedback)
         var sawDelta = false
@@ -54,6 +58,7 @@ public struct SendSideEstimator: Sendable {
             }
         }
         if sawDelta, usage != .overusing { rate.update(usage, acknowledged: acknowledged.bitsPerSecond, now: now) }
+        return results
     }
 
     /// Cuts made so far on the delay signal.

@@ -42,12 +42,14 @@ extension PeerConnection {
             packet.payloadType = red
             // Deeper redundancy only with room for it: on a path already at the lowest video rate
             // the losses are the congestion's, and repeating more would add to it.
-            packet.payload = audioRedundancy.wrap(opus, payloadType: pt, timestamp: audioTimestamp, loss: audioLossFraction,
+            packet.payload = audioRedundancy.wrap(opus, payloadType: pt, timestamp: audioTimestamp, duration: timestampAdvance, loss: audioLossFraction,
                                                   roomToSpare: sendRate.target > 2 * sendRate.minimum)
         }
         rtcp.sent(packet, now: now)
         counters.sentBytes[.audio]?.add(opus.count, now: now)
+        let transportSequence = sendSide?.nextExtendedSequenceNumber
         guard let size = send(packet, with: outbound) else { return false }
+        if let transportSequence, audioRedPayloadType != nil { audioRedundancy.sent(transportSequence: transportSequence) }
         counters.audioWireBytes.add(size, now: now)
         return true
     }
@@ -172,7 +174,8 @@ extension PeerConnection {
     private func delayBasedEstimate(from feedback: TransportFeedback) {
         guard sendSide != nil else { return }
         if let rtt = roundTrip?.seconds { sendSide!.roundTrip(rtt) }
-        sendSide!.received(feedback, now: now)
+        let results = sendSide!.received(feedback, now: now)
+        if audioRedPayloadType != nil { audioRedundancy.observe(results) }
         let audio = Int(8 * counters.audioWireBytes.rate(now: now))
         sendRate.delayBasedLimit(max(0, sendSide!.estimate - audio), now: now)
     }

@@ -121,6 +121,25 @@ extension AudioJitterBuffer.Action {
         #expect(sequences == ["c", "c", "c", "r"])
     }
 
+    /// Bursts of three lost packets whose RED copies (four deep) come with the packet after the
+    /// burst, 20–60 ms after they were due: the copies time the delay like any packet, so the
+    /// target grows to where they play, and most of each burst is heard rather than concealed.
+    @Test func redCopiesOfABurstRaiseTheTargetUntilTheyPlay() {
+        var sim = Simulation()
+        sim.packets = 1500
+        let lostInBurst = { (i: Int) in i >= 100 && i % 25 < 3 } // 12 % of packets, in threes
+        sim.delay = { i, rng in
+            let jitter = rng.unit() * 10
+            // A lost packet's copy travels in the first packet after its burst.
+            return lostInBurst(i) ? Double(3 - i % 25) * 20 + jitter : jitter
+        }
+        let out = sim.run()
+        let lost = (0..<sim.packets).filter(lostInBurst).count
+        // Without the copies timing the delay (target ~30 ms), two of each three come too late.
+        #expect(out.stats.concealed + out.stats.recovered <= lost / 4, "\(out.stats); \(lost) lost, target \(sim.buffer.targetMilliseconds)")
+        #expect(sim.buffer.targetMilliseconds <= 100, "target \(sim.buffer.targetMilliseconds)")
+    }
+
     @Test func jitterRaisesTheTargetAndKeepsLateLossBelowOnePercent() {
         var sim = Simulation()
         sim.packets = 3000

@@ -10,7 +10,12 @@ Renegotiation: {"cmd":"stop-video"} / {"cmd":"start-video"} remove and re-add th
 prints {"type":"offer","sdp":...}; {"type":"offer"|"answer","sdp":...} in is applied (an offer is answered).
 A stdlib HTTP server on 127.0.0.1 serves chromium/peer.{html,js} and relays: commands from stdin
 wait in a queue the page long-polls (GET /next); the page's events (POST /emit) go to stdout.
-Run inside a loopback-only namespace (the browser gets --allow-loopback-in-peer-connection)."""
+Run inside a loopback-only namespace (the browser gets --allow-loopback-in-peer-connection).
+For the network benchmark: --audio-file WAV sends that file (once, without echo cancellation,
+noise suppression or gain control) as the microphone, --fps N sets
+the fake camera's rate, --record WAV writes the audio the page played out (48 kHz mono s16, tapped
+with WebAudio after Chromium's jitter buffer and concealment), and the stats then carry
+video_longest_gap_ms (between frames the page presented)."""
 import ctypes
 import http.server
 import json
@@ -22,12 +27,31 @@ import subprocess
 import sys
 import tempfile
 import threading
+import wave
+from array import array
 from jsonlines import emit
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chromium")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/lib/chromium/chromium")
 commands = queue.Queue()
 finished = threading.Event()
+recorded = array("f")  # float samples the page posted (POST /audio), in order
+recorded_lock = threading.Lock()
+
+
+def option(name):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None
+
+
+def write_recording(path):
+    """The page's float samples as 16-bit PCM (clipped)."""
+    with recorded_lock:
+        pcm = array("h", (max(-32768, min(32767, int(x * 32768))) for x in recorded))
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(pcm.tobytes())
 
 
 
@@ -60,7 +84,12 @@ class Bridge(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
-        event = json.loads(self.rfile.read(length) or b"{}")
+        body = self.rfile.read(length)
+        if self.path.split("?")[0] == "/audio":
+            with recorded_lock:
+                recorded.frombytes(body[: len(body) - len(body) % 4])
+            return self.reply(200, b"{}")
+        event = json.loads(body or b"{}")
         self.reply(200, b"{}")
         emit(event)
         if event.get("event") == "closed":
@@ -87,12 +116,19 @@ def main():
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     mode = "offer" if "--offer" in sys.argv else "answer"
-    url = "http://127.0.0.1:%d/?mode=%s&audio=%d&video=%d" % (
-        server.server_address[1], mode, "--audio" in sys.argv, "--video" in sys.argv)
+    url = "http://127.0.0.1:%d/?mode=%s&audio=%d&video=%d&record=%d&fps=%s" % (
+        server.server_address[1], mode, "--audio" in sys.argv, "--video" in sys.argv,
+        "--record" in sys.argv, option("--fps") or "")
+    if option("--audio-file"):
+        url += "&processing=0"
+    fake_devices = "--use-fake-device-for-media-stream"
+    if option("--fps"):
+        fake_devices += "=fps=" + option("--fps")
+    extra = ["--use-file-for-fake-audio-capture=%s%%noloop" % option("--audio-file")] if option("--audio-file") else []
     profile = tempfile.mkdtemp(prefix="termcall-chromium-")
     browser = subprocess.Popen(
         [CHROMIUM, "--headless", "--no-sandbox", "--user-data-dir=" + profile,
-         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+         fake_devices, "--use-fake-ui-for-media-stream"] + extra + [
          "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-gpu", "--remote-debugging-port=0", url],
@@ -105,6 +141,8 @@ def main():
                 return 1
         return 0
     finally:
+        if option("--record"):
+            write_recording(option("--record"))
         # The whole process group: the browser and its zygote, renderer and utility processes.
         try:
             os.killpg(browser.pid, signal.SIGTERM)

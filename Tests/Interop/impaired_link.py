@@ -22,8 +22,8 @@ Prints {"event":"ready","a":"/proc/P/ns/net","b":...,"a_address":"10.77.0.1","b_
 Reads JSON lines: {"cmd":"set", <any option above without dashes>} changes the profile;
 {"cmd":"outage","ms":N} drops everything both ways for N ms; {"cmd":"renumber"} moves A to
 10.77.0.3 (its old address disappears, as on a network change); {"cmd":"stats"} prints
-{"event":"stats","ab":{...},"ba":{...}} (packets in, delivered, lost, outage, queue drops, bytes);
-{"cmd":"close"} or end of input removes the namespaces and exits.
+{"event":"stats","ab":{...},"ba":{...}} (packets in, delivered, lost, outage, queue drops, bytes;
+with --rate also the bottleneck queue's wait, p50/p95/max ms); {"cmd":"close"} or end of input removes the namespaces and exits.
 Needs root (it makes namespaces and TUN devices)."""
 import ctypes
 import fcntl
@@ -81,6 +81,17 @@ class Direction:
         self.departure = 0.0  # when the bottleneck is free again
         self.last_arrival = 0.0  # keeps order unless reordering is asked for
         self.stats = {"in": 0, "delivered": 0, "lost": 0, "outage": 0, "queue_drops": 0, "bytes": 0, "reordered": 0}
+        self.queued_ms = []  # each delivered packet's wait in the bottleneck queue (with --rate)
+
+    def report(self):
+        """The counters, plus the bottleneck queue's waits (p50/p95/max, ms) when there is one."""
+        out = dict(self.stats)
+        if self.queued_ms:
+            waits = sorted(self.queued_ms)
+            out["queue_p50_ms"] = round(waits[len(waits) // 2], 1)
+            out["queue_p95_ms"] = round(waits[min(len(waits) - 1, int(len(waits) * 0.95))], 1)
+            out["queue_max_ms"] = round(waits[-1], 1)
+        return out
 
     def fate(self, size, now, p):
         """Arrival time at the far side, or None when the packet is dropped."""
@@ -108,6 +119,7 @@ class Direction:
             if start - now > p["queue"] / 1000:
                 self.stats["queue_drops"] += 1
                 return None
+            self.queued_ms.append((start - now) * 1000)
             self.departure = start + size * 8 / (p["rate"] * 1000)
             start = self.departure
         arrival = start + p["delay"] / 1000 + self.random.uniform(0, p["jitter"] / 1000)
@@ -201,7 +213,7 @@ def main():
                             run_in(paths[1], ["ip", "route", "add", new, "dev", "link0"])
                             emit({"event": "renumbered", "a_address": new})
                         elif cmd == "stats":
-                            emit({"event": "stats", "ab": directions[0].stats, "ba": directions[1].stats})
+                            emit({"event": "stats", "ab": directions[0].report(), "ba": directions[1].report()})
                     continue
                 side = fds.index(fd)
                 while True:

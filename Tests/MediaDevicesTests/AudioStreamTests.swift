@@ -28,6 +28,25 @@ import Testing
         #expect(mic.statistics.periods >= 20)
     }
 
+    @Test func discardingTheWaitingAudioResumesAtTheMicrophonesPresent() throws {
+        // The call connects after the microphone opened: what waited is dropped, and the next frame
+        // is the one captured after it, not the oldest.
+        let fixture = try ALSAFixture(inputSamples: 48_000)
+        defer { fixture.remove() }
+        let mic = try AudioStream.start(device: "testmic", direction: .capture, configurationFile: fixture.configuration)
+        defer { mic.stop() }
+        var idle = 0
+        while mic.queuedMilliseconds < 60, idle < 50 { if !mic.waitForPeriod(milliseconds: 100) { idle += 1 } }
+        let dropped = mic.discardWaiting()
+        #expect(dropped >= 6 * AudioStream.frameSamples)
+        let next = try capture(mic, frames: 1)
+        guard let start = fixture.input.firstIndex(of: next.first ?? 0), next.count == AudioStream.frameSamples else {
+            Issue.record("no frame after the discard"); return
+        }
+        #expect(start >= dropped, "resumed at sample \(start) after dropping \(dropped)")
+        #expect(Array(fixture.input[start..<start + next.count]) == next)
+    }
+
     @Test func aDeviceAt44100IsResampledTo48000() throws {
         // 0.5 s of a 1 kHz tone recorded at 44.1 kHz comes out as 48 kHz frames of the same pitch.
         let fixture = try ALSAFixture(inputSamples: 0)

@@ -108,9 +108,11 @@ public struct AudioJitterBuffer: Sendable {
         return min(configuration.maximumMilliseconds, max(configuration.minimumMilliseconds, want))
     }
 
-    /// A packet arrived at `now` (receiver clock, ms). `timesTheDelay` false: a copy rebuilt from
-    /// a later packet's redundancy, whose arrival is that later packet's — not evidence of jitter.
-    public mutating func insert(_ packet: Packet, now: Int64, timesTheDelay: Bool = true) {
+    /// A packet arrived at `now` (receiver clock, ms). A copy rebuilt from a later packet's
+    /// redundancy (RED) arrives with that later packet, and times the delay like any other: the
+    /// target then grows to where a burst's copies still play instead of being concealed and
+    /// thrown away late — a few tens of ms of delay bought back as speech.
+    public mutating func insert(_ packet: Packet, now: Int64) {
         let sequence = extend(packet.sequence)
         statistics.received += 1
         // Far ahead of everything seen: a stray, or the first packet after the sender jumped. Three
@@ -139,13 +141,13 @@ public struct AudioJitterBuffer: Sendable {
             // can no longer be played — unless it is so stale (an old retransmission, a previous
             // stream) that it says nothing about the present path.
             let staleness = (lastPlayed ?? sequence) - sequence
-            if timesTheDelay, staleness * Int64(configuration.packetMilliseconds) <= Int64(configuration.maximumMilliseconds) {
+            if staleness * Int64(configuration.packetMilliseconds) <= Int64(configuration.maximumMilliseconds) {
                 estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
             }
             statistics.late += 1
             return
         }
-        if timesTheDelay { estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate)) }
+        estimator.observe(arrivalMilliseconds: now, mediaMilliseconds: rtp * 1000 / Int64(configuration.clockRate))
         if let highest = highestSequence, sequence < highest { statistics.reordered += 1 }
         highestSequence = max(highestSequence ?? sequence, sequence)
         queue[sequence] = packet

@@ -120,6 +120,16 @@ public final class AudioStream: Sendable {
         return false
     }
 
+    /// Capture: drops the audio that waited while nobody read (the microphone opens before the
+    /// call connects). Sent later it would leave in one burst of up to the ring's 400 ms, and the
+    /// far end would first play stale audio and then carry it as delay until its jitter buffer
+    /// shortened it away. Returns the samples dropped.
+    @discardableResult
+    public func discardWaiting() -> Int {
+        pipe.drain()
+        return ring.trim(toAtMost: 0)
+    }
+
     /// Waits (up to `milliseconds`) until the device thread has moved another period — capture: a
     /// frame may be waiting; playback: queued audio went to the device. For consumers without a poll
     /// loop; returns false on timeout.
