@@ -4,7 +4,8 @@
 /// lowest seen means a queue is building: back off before it overflows). The lowest round trip
 /// starts from ICE's connectivity checks, made before any media could queue (a path already full
 /// when the first report comes would otherwise look normal). A cut goes to 0.85 × what got
-/// through, as GCC's does; 2–10 % loss with no queue (a lossy radio link) holds the rate. Capped by the peer's own estimate when it sends one (REMB).
+/// through, as GCC's does; 2–10 % loss with no queue (a lossy radio link) holds the rate, or, when the delay-based half
+/// sees room, grows slowly toward it. Capped by the peer's own estimate when it sends one (REMB).
 /// With transport-wide feedback, the delay-based estimate (`SendSideEstimator`) replaces the
 /// round-trip stand-in: the target is the lower of it and the loss-based rate, and the loss-based
 /// rate grows no further than it (GCC §6). Sans-IO: one call per report, time passed in.
@@ -82,6 +83,13 @@ public struct SendRateController: Sendable, Equatable {
             if let sent = sentBitrate, sent > 0 { next = min(next, max(Double(lossBased), 1.5 * Double(sent) + 20_000)) }
             // Nor past the delay-based limit (GCC §6: the loss-based rate follows it up).
             if let delay { next = min(next, Double(delay)) }
+        } else if let delay, Double(delay) > next * 1.1 {
+            // 2–10 % loss while the delay-based half sees no queue: the path loses packets at
+            // random (radio, a lossy hop), not from overflow — holding forever would leave the
+            // picture at whatever rate the loss began. Grow gently toward the delay-based limit;
+            // a queue would show in the delay first, and loss past 10 % still cuts.
+            next = min(next * 1.05, Double(delay))
+            if let sent = sentBitrate, sent > 0 { next = min(next, max(Double(lossBased), 1.5 * Double(sent) + 20_000)) }
         }
         if let remote = remoteEstimate, now - remote.at < 5_000 { next = min(next, Double(remote.bps)) }
         lossBased = Int(min(Double(maximum), max(Double(minimum), next)))

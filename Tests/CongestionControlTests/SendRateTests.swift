@@ -69,6 +69,31 @@ import Testing
         #expect(controller.target >= 500_000, "\(controller.target)")
     }
 
+    /// Random 2–10 % loss while the delay-based half sees room: the rate grows toward that room
+    /// (never past it), and heavy loss still cuts it.
+    @Test func randomLossUnderRoomFromTheDelayBasedHalfGrowsToIt() {
+        var controller = SendRateController(start: 260_000)
+        for second in 1...40 {
+            let now = Int64(second) * 1000
+            controller.delayBasedLimit(1_200_000, now: now)
+            controller.report(fractionLost: 0.05, roundTrip: 0.05, sentBitrate: controller.target, now: now)
+        }
+        #expect(controller.target >= 1_000_000 && controller.target <= 1_200_000, "\(controller.target)")
+        // Room that shrinks caps it at once.
+        controller.delayBasedLimit(250_000, now: 41_000)
+        controller.report(fractionLost: 0.05, roundTrip: 0.05, sentBitrate: 250_000, now: 41_000)
+        #expect(controller.target == 250_000)
+        // Without a delay-based limit, 5 % loss holds the rate as before.
+        var held = SendRateController(start: 400_000)
+        for second in 1...20 { held.report(fractionLost: 0.05, roundTrip: 0.05, sentBitrate: 400_000, now: Int64(second) * 1000) }
+        #expect(held.target == 400_000)
+        // Heavy loss still cuts.
+        let before = controller.target
+        controller.delayBasedLimit(1_200_000, now: 42_000)
+        controller.report(fractionLost: 0.15, roundTrip: 0.05, sentBitrate: before, now: 42_000)
+        #expect(Double(controller.target) < 0.85 * Double(before))
+    }
+
     @Test func aCleanPathIsClimbedAndHeavyLossIsBackedOffFrom() {
         var controller = SendRateController(start: 300_000)
         for second in 0..<20 { controller.report(fractionLost: 0, roundTrip: 0.03, now: Int64(second) * 1000) }
