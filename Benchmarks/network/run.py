@@ -138,6 +138,7 @@ class Termcall:
     def stats(self):
         self.p.send({"cmd": "stats"})
         st = self.p.wait_for(lambda l: l.get("event") == "stats", 5) or {}
+        (self.work / "stats.json").write_text(json.dumps(st, indent=1))  # every figure, for a closer look
         return {"frames": st.get("video_frames_decoded", 0), "freezes": st.get("freeze_count", 0), "longest": st.get("longest_frame_gap_ms", 0),
                 "repair": f"NACKed {st.get('nack_sent', 0)}, RTX {st.get('rtx_received', 0)}, PLI {st.get('pli_sent', 0)}",
                 "audio": f"concealed {100 * st.get('audio_concealed', 0) / max(1, st.get('audio_played', 0) + st.get('audio_concealed', 0)):.1f} %, "
@@ -181,6 +182,7 @@ class Chromium:
     def stats(self):
         self.p.send({"cmd": "stats"})
         st = self.p.wait_for(lambda l: l.get("event") == "stats", 5) or {}
+        (self.work / "stats.json").write_text(json.dumps(st, indent=1))  # every figure, for a closer look
         return {"frames": st.get("video_frames_received", 0), "freezes": st.get("video_freeze_count", 0), "longest": st.get("video_longest_gap_ms", 0),
                 "repair": f"NACKed {st.get('video_nack_sent', 0)}, RTX {st.get('video_retransmitted_received', 0)}, PLI {st.get('video_pli_sent', 0)}",
                 "audio": f"concealed {100 * st.get('audio_concealed_samples', 0) / max(1, st.get('audio_samples_received', 1)):.1f} %, "
@@ -207,6 +209,8 @@ def browser_or_terminal_pair(sender, receiver, link, seconds, outage_at):
     sender.connected()
     run(link, seconds, outage_at)
     st = receiver.stats()
+    if isinstance(sender, Termcall):
+        sender.stats()  # its own figures (RED depth, rate) go to a/stats.json
     for p in (sender, receiver):
         p.close()
     sender.finish()

@@ -159,6 +159,10 @@ public final class Call {
     private var camera: LiveVideoFeed?
     private var microphone: AudioStream?
     private var speaker: AudioStream?
+    /// The sound devices' own figures (nil without that device): a microphone whose ring
+    /// overflowed sent a jump in its audio, a speaker that ran dry played silence into the call.
+    public var microphoneStatistics: AudioStream.Statistics? { microphone?.statistics }
+    public var speakerStatistics: AudioStream.Statistics? { speaker?.statistics }
     private var tone: ToneSource?
     private var micFrame = [Int16](repeating: 0, count: AudioStream.frameSamples)
     private let silence = [Int16](repeating: 0, count: AudioStream.frameSamples)

@@ -13,6 +13,9 @@ public struct LegStatistics: Codable, Sendable, Equatable {
     public var audioPlayed = 0, audioConcealed = 0, audioBufferedMs = 0
     /// Packets the jitter buffer played shortened (to drain) or lengthened (to fill), and its target.
     public var audioAccelerated = 0, audioStretched = 0, audioTargetMs = 0
+    /// Packets that came after their slot was concealed, and slots rebuilt from the next packet's
+    /// Opus in-band FEC.
+    public var audioLate = 0, audioRecoveredFec = 0, audioUnderruns = 0
     public var audioJitterMs = 0.0
     /// RED: earlier frames each packet we send repeats, and lost packets rebuilt from the far end's.
     public var audioRedundancy = 0, audioRecoveredRed = 0
@@ -65,6 +68,9 @@ extension Call {
             s.audioAccelerated = buffer.statistics.accelerated
             s.audioStretched = buffer.statistics.stretched
             s.audioTargetMs = buffer.targetMilliseconds
+            s.audioLate = buffer.statistics.late
+            s.audioRecoveredFec = buffer.statistics.recovered
+            s.audioUnderruns = buffer.statistics.underruns
         }
         s.audioJitterMs = (st.inbound(.audio)?.jitter ?? 0) * 1000
         s.audioRedundancy = st.outbound(.audio)?.redundancy ?? 0

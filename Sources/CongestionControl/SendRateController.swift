@@ -44,6 +44,10 @@ public struct SendRateController: Sendable, Equatable {
 
     /// A delay-based limit heard within the last 2 s (feedback comes every 50–100 ms; one that
     /// stops leaves the loss-based half in charge again).
+    /// How far the delay-based estimate stands above the target (bit/s): room the path shows no
+    /// queue for that the loss-based half leaves unused. Nil without a current delay-based estimate.
+    public var delayBasedHeadroom: Int? { activeDelayLimit.map { max(0, $0 - target) } }
+
     private var activeDelayLimit: Int? {
         guard let limit = delayLimit, now - limit.at < 2_000 else { return nil }
         return limit.bps

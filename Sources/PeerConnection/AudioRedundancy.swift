@@ -12,7 +12,8 @@ import RTP
 /// random loss of a few percent needs one repeat, bursts of three need four. Without that
 /// feedback the far end's receiver reports stand in: one repeat always (as Chromium), two from 5 %
 /// loss, three from 15 %. The deeper levels only while the path has room (the video rate above
-/// its floor): congestion's losses are not repaired by sending more.
+/// its floor, or the delay-based estimate well above what we send): congestion's losses are not
+/// repaired by sending more.
 struct AudioRedundancy: Sendable {
     /// The frames just before the next one, oldest first, each ending where the next begins.
     private var history: [(timestamp: UInt32, payload: [UInt8])] = []
@@ -26,6 +27,9 @@ struct AudioRedundancy: Sendable {
     static let residualGoal = 0.005
     /// Fewest reported packets before the measured bursts decide.
     static let minimumReported = 50
+    /// Delay-based room (bit/s) that lets the deeper levels in even with video at its floor: the
+    /// deepest adds three copies of a 32 kbit/s stream with their headers, about 100 kbit/s.
+    static let headroomForDeepRedundancy = 150_000
 
     /// Our recent audio packets by transport-wide sequence number, oldest first: nil until
     /// feedback reports them, then whether they arrived (a later report wins: reordering).

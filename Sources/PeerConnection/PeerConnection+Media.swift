@@ -40,10 +40,14 @@ extension PeerConnection {
         var packet = RtpPacket(payloadType: pt, sequenceNumber: audioSequence, timestamp: audioTimestamp, ssrc: audioSSRC, payload: opus)
         if let red = audioRedPayloadType {
             packet.payloadType = red
-            // Deeper redundancy only with room for it: on a path already at the lowest video rate
-            // the losses are the congestion's, and repeating more would add to it.
+            // Deeper redundancy only with room for it: on a path at the lowest video rate with no
+            // delay-based room either, the losses are the congestion's, and repeating more would
+            // add to it. Loss with a queue-free path (the delay-based half sees room) is the
+            // path's own: repeat as deep as its bursts need.
+            let room = sendRate.target > 2 * sendRate.minimum
+                || (sendRate.delayBasedHeadroom ?? 0) >= AudioRedundancy.headroomForDeepRedundancy
             packet.payload = audioRedundancy.wrap(opus, payloadType: pt, timestamp: audioTimestamp, duration: timestampAdvance, loss: audioLossFraction,
-                                                  roomToSpare: sendRate.target > 2 * sendRate.minimum)
+                                                  roomToSpare: room)
         }
         rtcp.sent(packet, now: now)
         counters.sentBytes[.audio]?.add(opus.count, now: now)

@@ -295,7 +295,10 @@ struct CallCommand: ParsableCommand {
     private func statisticsLine(_ call: Call) -> StatisticsLine {
         let legs = call.statistics()
         return StatisticsLine(first: legs[0], legs: legs, opusExpectedLoss: call.expectedLossPercent,
-                              rssKib: ProcessResources.residentKiB(), openFds: ProcessResources.openDescriptors())
+                              rssKib: ProcessResources.residentKiB(), openFds: ProcessResources.openDescriptors(),
+                              microphoneDroppedSamples: call.microphoneStatistics?.droppedSamples,
+                              speakerDroppedSamples: call.speakerStatistics?.droppedSamples,
+                              speakerSilentPeriods: call.speakerStatistics?.silentPeriods)
     }
 
     private func emit(_ line: some Encodable) {
@@ -375,8 +378,11 @@ struct StatisticsLine: Encodable {
     var legs: [LegStatistics]
     var opusExpectedLoss: Int
     var rssKib: Int, openFds: Int
+    /// The devices' discontinuities: samples the microphone's ring lost or the speaker trimmed, and
+    /// 10 ms periods the speaker played as silence for want of audio (nil without the device).
+    var microphoneDroppedSamples: Int?, speakerDroppedSamples: Int?, speakerSilentPeriods: Int?
 
-    enum Keys: String, CodingKey { case event, legs, opusExpectedLoss, rssKib, openFds }
+    enum Keys: String, CodingKey { case event, legs, opusExpectedLoss, rssKib, openFds, microphoneDroppedSamples, speakerDroppedSamples, speakerSilentPeriods }
 
     func encode(to encoder: any Encoder) throws {
         try first.encode(to: encoder) // the first leg's figures at the top level
@@ -386,5 +392,8 @@ struct StatisticsLine: Encodable {
         try container.encode(opusExpectedLoss, forKey: .opusExpectedLoss)
         try container.encode(rssKib, forKey: .rssKib)
         try container.encode(openFds, forKey: .openFds)
+        try container.encodeIfPresent(microphoneDroppedSamples, forKey: .microphoneDroppedSamples)
+        try container.encodeIfPresent(speakerDroppedSamples, forKey: .speakerDroppedSamples)
+        try container.encodeIfPresent(speakerSilentPeriods, forKey: .speakerSilentPeriods)
     }
 }

@@ -140,6 +140,40 @@ extension AudioJitterBuffer.Action {
         #expect(sim.buffer.targetMilliseconds <= 100, "target \(sim.buffer.targetMilliseconds)")
     }
 
+    /// The network benchmark's bursty path: Gilbert-Elliott loss (10 %, bursts of two audio packets
+    /// on average), 0–30 ms of queueing jitter with order kept, and RED carrying the two previous
+    /// frames. A copy arrives with the first packet after its burst, 20–40 ms plus jitter behind its
+    /// own slot; the target must grow to let those play rather than conceal them.
+    @Test func gilbertBurstsRepairedByRedThroughQueueJitterMostlyPlay() {
+        var rng = SplitMix64(seed: 7)
+        let n = 3000, depth = 2
+        var lost = [Bool](repeating: false, count: n)
+        var bad = false
+        let leave = 0.5, enter = 0.10 * leave / 0.9
+        for i in 200..<n {
+            bad = bad ? rng.unit() >= leave : rng.unit() < enter
+            lost[i] = bad
+        }
+        var arrival = [Double](repeating: 0, count: n), last = 0.0
+        for i in 0..<n where !lost[i] {
+            arrival[i] = max(last, Double(i) * 20 + rng.unit() * 30)
+            last = arrival[i]
+        }
+        // Where each frame arrives, if at all: its own packet, or the first packet within RED's depth after it.
+        let carrier: [Int?] = (0..<n).map { i in (i...min(n - 1, i + depth)).first { !lost[$0] } }
+        var sim = Simulation()
+        sim.packets = n
+        sim.baseDelay = 0
+        sim.drop = { i, _ in carrier[i] == nil }
+        sim.delay = { i, _ in arrival[carrier[i]!] - Double(i) * 20 }
+        let out = sim.run()
+        let unrecoverable = carrier.filter { $0 == nil }.count
+        let repaired = (0..<n).filter { lost[$0] && carrier[$0] != nil }.count
+        let missed = out.stats.concealed + out.stats.recovered - unrecoverable
+        #expect(missed <= repaired / 10, "\(missed) of \(repaired) repairable frames missed their slot; target \(sim.buffer.targetMilliseconds) ms; \(out.stats)")
+        #expect(sim.buffer.targetMilliseconds <= 120, "target \(sim.buffer.targetMilliseconds)")
+    }
+
     @Test func jitterRaisesTheTargetAndKeepsLateLossBelowOnePercent() {
         var sim = Simulation()
         sim.packets = 3000

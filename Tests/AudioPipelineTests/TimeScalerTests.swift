@@ -1,5 +1,6 @@
 import AudioPipeline
 import Foundation
+import MediaCore
 import Testing
 
 @Suite struct TimeScalerTests {
@@ -28,6 +29,16 @@ import Testing
         let out = TimeScaler().stretch(frame)
         #expect(out.count - 960 == 384, "added \(out.count - 960) samples")
         #expect(largestStep(out) <= largestStep(frame) + 50)
+    }
+
+    /// Loud sound that does not repeat itself (a consonant) would be heard losing a "period": it
+    /// passes unchanged. The same noise, quiet (a pause), is scaled.
+    @Test func loudAperiodicFramesPassUnchangedQuietOnesAreScaled() {
+        var rng = SplitMix64(seed: 3)
+        let noise = (0..<960).map { _ in rng.unit() * 2 - 1 }
+        let loud = noise.map { Int16($0 * 8000) }, quiet = noise.map { Int16($0 * 200) }
+        #expect(TimeScaler().accelerate(loud) == loud && TimeScaler().stretch(loud) == loud)
+        #expect(TimeScaler().accelerate(quiet).count < 960 && TimeScaler().stretch(quiet).count > 960)
     }
 
     @Test func shortFramesPassUnchanged() {

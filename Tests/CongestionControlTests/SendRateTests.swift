@@ -94,6 +94,21 @@ import Testing
         #expect(Double(controller.target) < 0.85 * Double(before))
     }
 
+    /// The headroom audio redundancy reads: the delay-based room above the target, only while
+    /// that estimate is current.
+    @Test func delayBasedHeadroomIsTheRoomAboveTheTargetWhileTheEstimateIsFresh() {
+        var controller = SendRateController(start: 260_000)
+        #expect(controller.delayBasedHeadroom == nil)
+        controller.delayBasedLimit(1_000_000, now: 1_000)
+        controller.report(fractionLost: 0.12, roundTrip: 0.05, sentBitrate: 260_000, now: 1_000)
+        #expect(controller.delayBasedHeadroom == 1_000_000 - controller.target)
+        controller.delayBasedLimit(200_000, now: 2_000)
+        controller.report(fractionLost: 0, roundTrip: 0.05, sentBitrate: 200_000, now: 2_000)
+        #expect(controller.delayBasedHeadroom == 0, "at the delay-based limit there is no room")
+        controller.report(fractionLost: 0, roundTrip: 0.05, sentBitrate: 200_000, now: 5_000)
+        #expect(controller.delayBasedHeadroom == nil, "a stale estimate says nothing")
+    }
+
     @Test func aCleanPathIsClimbedAndHeavyLossIsBackedOffFrom() {
         var controller = SendRateController(start: 300_000)
         for second in 0..<20 { controller.report(fractionLost: 0, roundTrip: 0.03, now: Int64(second) * 1000) }

@@ -58,6 +58,9 @@ public struct AudioJitterBuffer: Sendable {
         public var concealed = 0, recovered = 0, accelerated = 0, stretched = 0, droppedForOverflow = 0
         /// Slots of comfort noise during the sender's DTX pauses (not losses).
         public var comfortNoise = 0
+        /// Of `concealed`, slots concealed with nothing at all buffered (the next packet late, or
+        /// the sender paused): each delays the rest of the stream by a slot.
+        public var underruns = 0
         /// Packets far ahead of the stream that no others followed (strays), discarded.
         public var outliers = 0
         public init() {}
@@ -195,6 +198,7 @@ public struct AudioJitterBuffer: Sendable {
             // sends nothing during silence without skipping sequence numbers). Keep waiting for this
             // same packet while concealing; after a longer pause, refill before playing again.
             statistics.concealed += 1
+            statistics.underruns += 1
             emptySlots += 1
             if emptySlots * slot >= configuration.startMilliseconds * 2 { playSequence = nil }
             return (.conceal(sequence: UInt16(truncatingIfNeeded: play)), slot)
@@ -264,8 +268,13 @@ public struct AudioJitterBuffer: Sendable {
 
     /// The player tells what a time-scale really changed (ms; negative for accelerate): a pitch
     /// period is 2.5–10 ms, and the level filter was credited the nominal ±10 ms.
+    /// A frame the scaler declined (not periodic enough to cut unheard) changed nothing and is not
+    /// counted; the next frame is asked again.
     public mutating func timeScaled(byMilliseconds actual: Double, nominal: Double) {
         if let level = filteredLevel { filteredLevel = level + actual - nominal }
+        if actual == 0 {
+            if nominal < 0 { statistics.accelerated -= 1 } else { statistics.stretched -= 1 }
+        }
     }
 
     // MARK: sequence and timestamp unwrapping (RFC 3550 §A.1 style)

@@ -5,6 +5,9 @@
 public struct DelayEstimator: Sendable {
     /// Width of a histogram bucket, in milliseconds.
     public let bucketMilliseconds = 5
+    /// 0.98 by default: under bursty loss a burst's RED copies arrive 20–80 ms behind their slots
+    /// and are only a few percent of packets, so a 95th percentile left them to be waited for
+    /// (a concealed slot and a delay step each) rather than played in time.
     public let quantile: Double
     /// Weight kept by old observations per new one (0.998: about 500 packets = 10 s of memory).
     public let forgetting: Double
@@ -14,7 +17,7 @@ public struct DelayEstimator: Sendable {
     private let windowMilliseconds: Int64 = 2000
     private var observations = 0
 
-    public init(maxDelayMilliseconds: Int = 400, quantile: Double = 0.95, forgetting: Double = 0.998) {
+    public init(maxDelayMilliseconds: Int = 400, quantile: Double = 0.98, forgetting: Double = 0.998) {
         self.quantile = quantile
         self.forgetting = forgetting
         buckets = [Double](repeating: 0, count: maxDelayMilliseconds / 5 + 1)
