@@ -16,7 +16,11 @@ public struct SendSideEstimator: Sendable {
     /// Feedback reports read, packets they reported lost, and packets reported at all.
     public private(set) var feedbackReceived = 0, packetsReportedLost = 0, packetsReported = 0
 
-    public init(start: Int = 300_000, minimum: Int = 80_000, maximum: Int = 2_500_000) {
+    /// Where the transport's estimate starts, audio and video together, before any feedback: a
+    /// start above the path fills its queue just as speech begins, and the voice pays for it.
+    public static let startBitrate = 300_000
+
+    public init(start: Int = SendSideEstimator.startBitrate, minimum: Int = 80_000, maximum: Int = 2_500_000) {
         rate = AimdRateControl(start: Double(start), minimum: Double(minimum), maximum: Double(maximum))
     }
 

@@ -180,8 +180,19 @@ extension PeerConnection {
         if let rtt = roundTrip?.seconds { sendSide!.roundTrip(rtt) }
         let results = sendSide!.received(feedback, now: now)
         if audioRedPayloadType != nil { audioRedundancy.observe(results) }
-        let audio = Int(8 * counters.audioWireBytes.rate(now: now))
-        sendRate.delayBasedLimit(max(0, sendSide!.estimate - audio), now: now)
+        sendRate.delayBasedLimit(max(0, sendSide!.estimate - audioReserve()), now: now)
+    }
+
+    /// What video leaves to audio (bit/s): not what audio sends this second but what it sends
+    /// while someone speaks. In a pause DTX sends next to nothing; video given that room puts the
+    /// path over its limit the moment speech starts, and the voice is stretched or concealed while
+    /// the estimate catches up. So: the most audio took in the last 10 s, and at least a
+    /// 40 kbit/s Opus stream with its headers (and one repeat, with RED) before it has spoken.
+    func audioReserve() -> Int {
+        let measured = Int(8 * counters.audioWireBytes.rate(now: now))
+        if measured >= audioPeak.bps || now - audioPeak.at > 10_000 { audioPeak = (measured, now) }
+        guard canSend(.audio) else { return measured }
+        return max(measured, audioPeak.bps, audioRedPayloadType != nil ? 100_000 : 60_000)
     }
 
     // MARK: receiving

@@ -146,6 +146,9 @@ public final class PeerConnection {
     var sendSide: SendSideEstimator?
     /// Send-side bandwidth estimate and what the encoder makes of it (PeerConnection+Media.swift).
     var sendRate = SendRateController()
+    /// The most audio took of the transport lately (bit/s, and when): held for video to keep clear
+    /// of through a pause in speech (`audioReserve`).
+    var audioPeak: (bps: Int, at: Int64) = (0, 0)
     /// The far end's loss on our video over enough packets to act on (`LossWindow`).
     var videoLoss = LossWindow()
     /// The same for our audio: what RED's depth follows (nil before the first report).
@@ -545,8 +548,8 @@ public final class PeerConnection {
         let transportCC = agreed.sections.contains { $0.accepted && $0.feedback.contains("transport-cc") }
             && extensions.id(of: .transportSequenceNumber) != nil
         if transportCC, transportFeedback == nil { transportFeedback = TransportFeedbackGenerator(senderSsrc: rtcp.feedbackSsrc) }
-        // Starts a little above the video target: the transport also carries audio.
-        if transportCC, sendSide == nil { sendSide = SendSideEstimator(start: sendRate.target + 60_000) }
+        // The whole transport starts at 300 kbit/s (Chromium's start): video gets what audio leaves.
+        if transportCC, sendSide == nil { sendSide = SendSideEstimator(start: SendSideEstimator.startBitrate) }
         if !transportCC { transportFeedback = nil; sendSide = nil }
         // The peer's sending, as tracks (W3C "track" events).
         let sending = Set(transceivers.filter(\.receives).compactMap(\.mediaKind))

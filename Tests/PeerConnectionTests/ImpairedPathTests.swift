@@ -153,6 +153,19 @@ struct ImpairedPathTests {
         #expect(Double(heard.count) >= 0.99 * Double(sent), "\(heard.count) of \(sent) packets' audio reached the jitter buffer")
     }
 
+    /// Video keeps clear of what audio takes while someone speaks, even through a pause: the
+    /// DTX-sized frames sent here measure next to nothing, and video given that room would put
+    /// the path over its limit the moment speech starts.
+    @Test func videoLeavesRoomForSpeechThroughAPause() throws {
+        let pair = try Self.established()
+        pair.run(milliseconds: 3_000) { false }
+        let stats = pair.a.statistics()
+        let available = try #require(stats.transport.availableOutgoingBitrate)
+        let video = try #require(stats.outbound(.video)).targetBitrate
+        #expect(pair.a.audioReserve() == 100_000, "a 40 kbit/s Opus stream, its repeat and headers")
+        #expect(video <= available - 100_000, "video \(video) of \(available)")
+    }
+
     /// 5 % loss and 0–50 ms of jitter that keeps order (the real impaired link's profile): no
     /// queue anywhere, so the rate must not fall for it.
     @Test func jitterAndLossWithoutAQueueKeepTheRate() throws {
