@@ -13,8 +13,8 @@ public struct LegStatistics: Codable, Sendable, Equatable {
     public var audioPlayed = 0, audioConcealed = 0, audioBufferedMs = 0
     /// Packets the jitter buffer played shortened (to drain) or lengthened (to fill), and its target.
     public var audioAccelerated = 0, audioStretched = 0, audioTargetMs = 0
-    /// Packets that came after their slot was concealed, and slots rebuilt from the next packet's
-    /// Opus in-band FEC.
+    /// Packets that came after their slot was concealed, slots rebuilt from the next packet's Opus
+    /// in-band FEC, and slots concealed with nothing buffered (each one delays what follows).
     public var audioLate = 0, audioRecoveredFec = 0, audioUnderruns = 0
     public var audioJitterMs = 0.0
     /// RED: earlier frames each packet we send repeats, and lost packets rebuilt from the far end's.

@@ -4,8 +4,9 @@
 /// lowest seen means a queue is building: back off before it overflows). The lowest round trip
 /// starts from ICE's connectivity checks, made before any media could queue (a path already full
 /// when the first report comes would otherwise look normal). A cut goes to 0.85 × what got
-/// through, as GCC's does; 2–10 % loss with no queue (a lossy radio link) holds the rate, or, when the delay-based half
-/// sees room, grows slowly toward it. Capped by the peer's own estimate when it sends one (REMB).
+/// through, as GCC's does; 2–10 % loss with no queue (a lossy radio link) holds the rate, or,
+/// when the delay-based half sees room, grows slowly toward it. Capped by the peer's own estimate
+/// when it sends one (REMB).
 /// With transport-wide feedback, the delay-based estimate (`SendSideEstimator`) replaces the
 /// round-trip stand-in: the target is the lower of it and the loss-based rate, and the loss-based
 /// rate grows no further than it (GCC §6). Sans-IO: one call per report, time passed in.
@@ -42,12 +43,12 @@ public struct SendRateController: Sendable, Equatable {
         delayLimit = (bps, now)
     }
 
-    /// A delay-based limit heard within the last 2 s (feedback comes every 50–100 ms; one that
-    /// stops leaves the loss-based half in charge again).
     /// How far the delay-based estimate stands above the target (bit/s): room the path shows no
     /// queue for that the loss-based half leaves unused. Nil without a current delay-based estimate.
     public var delayBasedHeadroom: Int? { activeDelayLimit.map { max(0, $0 - target) } }
 
+    /// A delay-based limit heard within the last 2 s (feedback comes every 50–100 ms; one that
+    /// stops leaves the loss-based half in charge again).
     private var activeDelayLimit: Int? {
         guard let limit = delayLimit, now - limit.at < 2_000 else { return nil }
         return limit.bps

@@ -28,7 +28,7 @@ struct AudioRedundancy: Sendable {
     /// Fewest reported packets before the measured bursts decide.
     static let minimumReported = 50
     /// Delay-based room (bit/s) that lets the deeper levels in even with video at its floor: the
-    /// deepest adds three copies of a 32 kbit/s stream with their headers, about 100 kbit/s.
+    /// deepest adds three copies of a 40 kbit/s stream with their headers, over 100 kbit/s.
     static let headroomForDeepRedundancy = 150_000
 
     /// Our recent audio packets by transport-wide sequence number, oldest first: nil until

@@ -40,6 +40,8 @@ func y4m(header: String, frames: [[UInt8]], marker: String = "FRAME") -> [UInt8]
         ("YUV4MPEG2 W99999 H480", .badDimensions(99999, 480)),
         ("YUV4MPEG2 Wx H480", .badField("Wx")),
         ("YUV4MPEG2 W4 H4 F30:0", .badField("F30:0")),
+        // A frame every 53 billion years: its second frame's timestamp would not fit (found by fuzzing).
+        ("YUV4MPEG2 W1 H2 F1:1666666666666666666", .badField("F1:1666666666666666666")),
         ("YUV4MPEG2 W4 H4 C420p10", .unsupportedChroma("420p10")),
         ("YUV4MPEG2 W4 H4 It", .unsupportedInterlace("t")),
     ])

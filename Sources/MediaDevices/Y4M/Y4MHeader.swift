@@ -50,8 +50,10 @@ public struct Y4MHeader: Sendable, Equatable {
                 if height == nil { throw .badField("H\(value)") }
             case "F":
                 let parts = value.split(separator: ":")
+                // Between one frame in 1000 s and 1000 a second: slower would put frame timestamps
+                // past what microseconds in 64 bits can hold.
                 guard parts.count == 2, let n = Int(parts[0]), let d = Int(parts[1]), n > 0, d > 0,
-                      Double(n) / Double(d) <= 1000 else { throw .badField("F\(value)") }
+                      (0.001...1000).contains(Double(n) / Double(d)) else { throw .badField("F\(value)") }
                 rate = (n, d)
             case "C":
                 let name = value.hasPrefix("420") || value.hasPrefix("422") || value.hasPrefix("444") || value == "mono"
