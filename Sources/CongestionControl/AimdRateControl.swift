@@ -12,6 +12,15 @@ public struct AimdRateControl: Sendable {
     public private(set) var estimate: Double
     private var state = State.increase
     private var lastUpdate: Int64?
+    /// Lowers the estimate to `bitsPerSecond` if it is above it (the owner knows of a queue the
+    /// delay signal has not reported yet), and holds until the delay says what came of it.
+    public mutating func lower(to bitsPerSecond: Double, now: Int64) {
+        guard bitsPerSecond < estimate else { return }
+        estimate = max(bitsPerSecond, minimum)
+        state = .hold
+        lastDecreaseAt = now
+    }
+
     /// The acknowledged rate at recent cuts, as a mean and a normalised variance (kbit/s): where
     /// the path's limit lies. Near it growth is additive, a packet or so per response time.
     private var limitMean: Double?
@@ -20,6 +29,11 @@ public struct AimdRateControl: Sendable {
     private var lastDecreaseAt: Int64?
     /// The round trip (ms), for how fast growth may be.
     public var roundTrip = 200.0
+    /// While set, growth stops here (bit/s): the owner does not want the path's limit probed
+    /// now. It never lowers the estimate.
+    public var growthCeiling: Double?
+    /// Where the path's limit was seen (bit/s): the mean of the acknowledged rate at recent cuts.
+    public var knownLimit: Double? { limitMean.map { $0 * 1_000 } }
 
     static let beta = 0.85
     static let multiplicativeGrowthPerSecond = 0.08
@@ -56,18 +70,21 @@ public struct AimdRateControl: Sendable {
             }
             // Never far ahead of what the path has been seen to carry.
             if let acknowledged { next = min(next, max(estimate, 1.5 * acknowledged + 10_000)) }
+            if let ceiling = growthCeiling { next = min(next, max(estimate, ceiling)) }
             estimate = next
         case .decrease:
             // One cut per round trip: the queue the last cut emptied shows in the delay that late.
             if let last = lastDecreaseAt, Double(now - last) < max(roundTrip, 100) { state = .hold; break }
+            // To a little under what got through. Where that is no lower than the estimate (the
+            // acknowledged rate lags a cut already made), the estimate stands: cutting it again
+            // by β each round trip while the queue drains would take it to a fraction of the path.
+            let next = Self.beta * (acknowledged ?? estimate / Self.beta)
+            state = .hold
+            guard next < estimate else { break }
             lastDecreaseAt = now
-            var next = Self.beta * (acknowledged ?? estimate)
-            // A decrease never raises the rate (the acknowledged figure can lag behind a cut).
-            if next > estimate { next = estimate * Self.beta }
             if let acknowledged { noteLimit(acknowledged / 1_000) }
             estimate = next
             decreases += 1
-            state = .hold
         }
         estimate = min(max(estimate, minimum), maximum)
     }

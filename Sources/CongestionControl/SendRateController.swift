@@ -15,8 +15,16 @@ public struct SendRateController: Sendable, Equatable {
     /// Bits per second for video now: the loss-based rate under the delay-based limit.
     public var target: Int {
         guard let delay = activeDelayLimit else { return lossBased }
+        // No loss to speak of: the delay-based half alone decides, up as well as down (its own
+        // growth is the paced one); a second 8 %/s climb after each of its cuts would keep
+        // the picture under the room for seconds.
+        if lossIsLow { return max(minimum, min(delay, remoteLimit ?? maximum, maximum)) }
         return max(minimum, min(lossBased, delay))
     }
+    /// The last receiver report's loss was under 2 %.
+    private var lossIsLow = false
+    /// The peer's REMB while fresh.
+    private var remoteLimit: Int? { remoteEstimate.flatMap { now - $0.at < 5_000 ? $0.bps : nil } }
     /// The loss-based half's rate.
     private var lossBased: Int
     private var delayLimit: (bps: Int, at: Int64)?
@@ -60,6 +68,9 @@ public struct SendRateController: Sendable, Equatable {
     public mutating func report(fractionLost: Double, roundTrip: Double?, sentBitrate: Int? = nil, now: Int64) {
         self.now = max(self.now, now)
         let delay = activeDelayLimit
+        // Loss takes over again from wherever the delay-based half had put the rate.
+        if lossIsLow, delay != nil { lossBased = target }
+        lossIsLow = fractionLost < 0.02
         // The round-trip stand-in only while there is no delay-based estimate.
         let queueing = delay == nil && (roundTrip.map { queueBuilding(roundTrip: $0, fractionLost: fractionLost, now: now) } ?? false)
         var next = Double(lossBased)

@@ -27,6 +27,22 @@ public struct SendSideEstimator: Sendable {
     /// Bits per second the transport may carry now (audio, video and retransmissions together).
     public var estimate: Int { Int(rate.estimate) }
 
+    /// Where the path's limit was last found (bit/s): what got through when the delay signal
+    /// last cut; nil before any cut, or once the path has carried well past it.
+    public var knownLimit: Int? { rate.knownLimit.map { Int($0) } }
+
+    /// Stops growth at `bitsPerSecond` while set (nil: grow as the path allows), without
+    /// lowering the estimate: for an owner that must not have the limit probed now.
+    public mutating func holdGrowth(below bitsPerSecond: Int?) { rate.growthCeiling = bitsPerSecond.map(Double.init) }
+
+    /// Speech is about to start: if the estimate has climbed past 85 % of the known limit (a probe
+    /// in a pause, which fills the path's queue), it goes back there at once, so that queue drains
+    /// in well under a second instead of delaying the first words.
+    public mutating func makeRoomForSpeech(now: Int64) {
+        guard let limit = knownLimit else { return }
+        rate.lower(to: Double(limit) * AimdRateControl.beta, now: now)
+    }
+
     /// What the far end has acknowledged receiving, bits per second, once known.
     public var acknowledgedBitrate: Int? { acknowledged.bitsPerSecond.map { Int($0) } }
 

@@ -14,6 +14,9 @@ struct MediaCounters: Sendable {
     var sentBytes: [MediaKind: RateMeter] = [.audio: RateMeter(), .video: RateMeter()]
     /// Audio's datagrams whole (headers and SRTP tag): its share of what the transport carries.
     var audioWireBytes = RateMeter()
+    /// Video's datagrams as they leave the pacer (retransmissions too), and the encoded bytes
+    /// among them: the share of the video rate the encoder's output gets.
+    var videoWireBytes = RateMeter(), videoEncodedBytesSent = RateMeter()
     var receivedBytes: [MediaKind: RateMeter] = [.audio: RateMeter(), .video: RateMeter()]
     var decodedFrames = RateMeter()
     /// Loss repair: NACKed packets we resent / they resent to us; frames we skipped while waiting
@@ -51,6 +54,7 @@ extension PeerConnection {
         }
         rtcp.sent(packet, now: now)
         counters.sentBytes[.audio]?.add(opus.count, now: now)
+        noteSpeech(frameBytes: opus.count, timestampAdvance: timestampAdvance)
         let transportSequence = sendSide?.nextExtendedSequenceNumber
         guard let size = send(packet, with: outbound) else { return false }
         if let transportSequence, audioRedPayloadType != nil { audioRedundancy.sent(transportSequence: transportSequence) }
@@ -71,6 +75,24 @@ extension PeerConnection {
     /// A packet's size on the wire, for pacing: RTP header, the transport sequence number's
     /// extension, and the SRTP tag, around the payload.
     static func wireSize(_ packet: RtpPacket) -> Int { 12 + 8 + packet.payload.count + 16 }
+
+    /// Keeps the speaking state: at the first speech after a pause, video leaves audio its
+    /// speaking rate at once, not when the next feedback comes. Speech is frames sent back to
+    /// back (consecutive RTP timestamps) above DTX's 1–2 bytes; through a pause only DTX's
+    /// comfort-noise updates go, one per 400 ms, none next to another (RFC 6716 §2.1.9).
+    private func noteSpeech(frameBytes: Int, timestampAdvance: UInt32) {
+        defer { lastAudioSentTimestamp = audioTimestamp }
+        guard frameBytes > 2, lastAudioSentTimestamp.map({ audioTimestamp &- $0 == timestampAdvance }) == true else { return }
+        let resumed = lastSpeechAt.map { now - $0 >= Self.speechPause } ?? true
+        lastSpeechAt = now
+        if resumed {
+            speechStartedAt = now
+            sendSide?.makeRoomForSpeech(now: now)
+            limitVideoByTheDelayBasedEstimate()
+        } else if let start = speechStartedAt, now - start >= 1_000 {
+            audioSpeakingRate = Int(8 * counters.audioWireBytes.rate(now: now))
+        }
+    }
 
     /// Advances the audio RTP clock without sending (a DTX frame the sender chose not to transmit).
     public func skipAudio(timestampAdvance: UInt32 = 960) { audioTimestamp &+= timestampAdvance }
@@ -180,19 +202,47 @@ extension PeerConnection {
         if let rtt = roundTrip?.seconds { sendSide!.roundTrip(rtt) }
         let results = sendSide!.received(feedback, now: now)
         if audioRedPayloadType != nil { audioRedundancy.observe(results) }
-        sendRate.delayBasedLimit(max(0, sendSide!.estimate - audioReserve()), now: now)
+        limitVideoByTheDelayBasedEstimate()
     }
 
-    /// What video leaves to audio (bit/s): not what audio sends this second but what it sends
-    /// while someone speaks. In a pause DTX sends next to nothing; video given that room puts the
-    /// path over its limit the moment speech starts, and the voice is stretched or concealed while
-    /// the estimate catches up. So: the most audio took in the last 10 s, and at least a
-    /// 40 kbit/s Opus stream with its headers (and one repeat, with RED) before it has spoken.
+    /// Video gets the transport's delay-based estimate less what audio takes. While someone
+    /// speaks, the path's limit is not probed: finding it means filling its queue, and the voice
+    /// waits in that queue. So with a limit known, the transport keeps to 85 % of it until a
+    /// pause, when video may climb again and find where the limit is now.
+    func limitVideoByTheDelayBasedEstimate() {
+        guard sendSide != nil else { return }
+        let hold = isSpeaking ? sendSide!.knownLimit.map { $0 * 85 / 100 } : nil
+        sendSide!.holdGrowth(below: hold)
+        let room = min(sendSide!.estimate, hold ?? .max)
+        sendRate.delayBasedLimit(max(0, room - audioReserve()), now: now)
+    }
+
+    /// Speech frames went out within the last `speechPause`.
+    var isSpeaking: Bool { canSend(.audio) && lastSpeechAt.map { now - $0 < Self.speechPause } == true }
+
+    /// A gap in speech frames this long (ms) is a pause: video may take audio's room until
+    /// speech resumes. Shorter gaps (between words) keep the room for the voice.
+    static let speechPause: Int64 = 1_000
+
+    /// What video leaves to audio (bit/s): while someone speaks, what audio sends while speaking
+    /// (measured, and at least a 40 kbit/s Opus stream with its headers and, with RED, one
+    /// repeat); through a pause, only what DTX sends, so the path stays full of picture. The
+    /// switch at speech onset is immediate (`noteSpeech`): a reserve that followed a one-second
+    /// rate meter would leave video a second of the room speech needs, and the queue would
+    /// fill just as the voice starts.
     func audioReserve() -> Int {
         let measured = Int(8 * counters.audioWireBytes.rate(now: now))
-        if measured >= audioPeak.bps || now - audioPeak.at > 10_000 { audioPeak = (measured, now) }
-        guard canSend(.audio) else { return measured }
-        return max(measured, audioPeak.bps, audioRedPayloadType != nil ? 100_000 : 60_000)
+        guard isSpeaking else { return measured }
+        return max(measured, audioSpeakingRate ?? 0, audioRedPayloadType != nil ? 100_000 : 60_000)
+    }
+
+    /// The rate for the video encoder (bit/s): the video target less what packet headers, the
+    /// SRTP tag and retransmissions take of it, as measured on what left the pacer in the last
+    /// second (about 10 % at 30 small frames a second; more under loss).
+    public var videoEncoderBitrate: Int {
+        let wire = counters.videoWireBytes.rate(now: now), encoded = counters.videoEncodedBytesSent.rate(now: now)
+        let share = wire >= 2_000 ? min(0.97, max(0.6, encoded / wire)) : 0.9
+        return Int(Double(sendRate.target) * share)
     }
 
     // MARK: receiving
@@ -334,7 +384,12 @@ extension PeerConnection {
         }
         for ordered in videoPackets.poll(now: now) { assemble(ordered, now: now) }
         let due = videoPacer.poll(now: now, bitsPerSecond: sendRate.target)
-        if let outbound = srtpOutbound { for packet in due { _ = send(packet, with: outbound) } }
+        guard let outbound = srtpOutbound else { return }
+        for packet in due {
+            guard let size = send(packet, with: outbound) else { continue }
+            counters.videoWireBytes.add(size, now: now)
+            if packet.ssrc == videoSSRC { counters.videoEncodedBytesSent.add(packet.payload.count - Vp8Packetizer.descriptorLength, now: now) }
+        }
     }
 
     /// In-order packets → VP8 frames → pictures. Only decodable frames reach the decoder: after a

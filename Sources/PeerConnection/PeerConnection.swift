@@ -146,9 +146,13 @@ public final class PeerConnection {
     var sendSide: SendSideEstimator?
     /// Send-side bandwidth estimate and what the encoder makes of it (PeerConnection+Media.swift).
     var sendRate = SendRateController()
-    /// The most audio took of the transport lately (bit/s, and when): held for video to keep clear
-    /// of through a pause in speech (`audioReserve`).
-    var audioPeak: (bps: Int, at: Int64) = (0, 0)
+    /// Audio's wire rate while someone speaks (bit/s), measured once speech has gone on for a
+    /// second; nil before. Video keeps clear of it from the first frame of speech (`audioReserve`).
+    var audioSpeakingRate: Int?
+    /// When the current run of speech began and when its last frame went (ms).
+    var speechStartedAt: Int64?, lastSpeechAt: Int64?
+    /// The RTP timestamp of the last audio frame sent (DTX skips leave gaps).
+    var lastAudioSentTimestamp: UInt32?
     /// The far end's loss on our video over enough packets to act on (`LossWindow`).
     var videoLoss = LossWindow()
     /// The same for our audio: what RED's depth follows (nil before the first report).

@@ -30,20 +30,20 @@ public final class VideoPipeline {
     @discardableResult
     public func send(_ picture: VideoFrame, timestamp: UInt32, on peer: PeerConnection) -> Bool {
         guard peer.canSendVideoNow else { return false }
-        // The estimate decides the picture size and rate; the encoder aims a little under it
-        // (RTP, SRTP and retransmissions need the rest).
+        // The estimate decides the picture size and rate; the encoder gets what packet headers,
+        // SRTP and retransmissions leave of it.
         let target = peer.videoTargetBitrate
         guard scale.admit(frameSequence: picture.sequence, target: target, sourceWidth: picture.width, sourceHeight: picture.height, now: peer.now) else { return true }
         var frame = picture
         for _ in 0..<scale.halvings { frame = frame.halved() }
-        let kbps = UInt32(max(30, target * 85 / 100_000))
+        let kbps = UInt32(max(30, peer.videoEncoderBitrate / 1_000))
         do throws(CodecError) {
             if encoder?.width != frame.width || encoder?.height != frame.height {
                 encoder = try Vp8Encoder(width: frame.width, height: frame.height, bitrateKbps: kbps)
             }
             guard let encoder else { return false }
             encoder.setTargetBitrate(kbps: kbps)
-            for encoded in try encoder.encode(frame) {
+            for encoded in try encoder.encode(frame, at: timestamp) {
                 peer.sendVideo(EncodedVideoFrame(data: encoded.data, isKeyframe: encoded.isKeyframe, width: frame.width, height: frame.height),
                                timestamp: timestamp)
             }

@@ -28,6 +28,19 @@ import Testing
         #expect(try encoder.encode(frame(30)).first?.isKeyframe == true)
     }
 
+    /// Rate control counts real time, not frames: fed at 15 frames a second (a slow camera, or
+    /// a sender skipping every other frame), the encoder still spends its whole target, and a
+    /// frame timestamped 1/30 s later costs half as much again.
+    @Test func theTargetIsMetAtTheFrameRateFramesCome() throws {
+        for (interval, frames) in [(UInt32(6_000), 150), (3_000, 300)] {
+            let encoder = try Vp8Encoder(width: 320, height: 240, bitrateKbps: 160)
+            var bytes = 0
+            for n in 0..<frames { bytes += try encoder.encode(frame(n * Int(interval) / 3_000), at: UInt32(n) * interval).reduce(0) { $0 + $1.data.count } }
+            let kbps = Double(bytes * 8) / 10 / 1_000
+            #expect(abs(kbps - 160) < 0.15 * 160, "\(kbps) kbit/s at \(90_000 / Int(interval)) frames a second")
+        }
+    }
+
     @Test func garbageIsAnErrorNotACrash() throws {
         let decoder = try Vp8Decoder()
         #expect(throws: CodecError.self) { try decoder.decode([0x00, 0x01, 0x02, 0xFF, 0xFF, 0xFF, 0x00]) }

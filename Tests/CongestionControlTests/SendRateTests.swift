@@ -94,6 +94,24 @@ import Testing
         #expect(Double(controller.target) < 0.85 * Double(before))
     }
 
+    /// With no loss reported, the delay-based limit is the target, up as well as down, at once
+    /// (no second climb of 8 % a second after each of its cuts); once loss is reported, the
+    /// loss-based half takes over from where the rate stood.
+    @Test func withoutLossTheDelayBasedHalfDecides() {
+        var controller = SendRateController(start: 260_000)
+        controller.delayBasedLimit(800_000, now: 1_000)
+        controller.report(fractionLost: 0, roundTrip: 0.05, sentBitrate: 250_000, now: 1_000)
+        #expect(controller.target == 800_000)
+        controller.delayBasedLimit(300_000, now: 1_100)
+        #expect(controller.target == 300_000)
+        controller.delayBasedLimit(700_000, now: 1_200)
+        #expect(controller.target == 700_000)
+        controller.delayBasedLimit(300_000, now: 1_300)
+        controller.report(fractionLost: 0.05, roundTrip: 0.05, sentBitrate: 300_000, now: 2_000)
+        controller.delayBasedLimit(800_000, now: 2_100)
+        #expect(controller.target <= 315_000, "5 % loss: the loss-based half grows gently from 300 kbit/s: \(controller.target)")
+    }
+
     /// The headroom audio redundancy reads: the delay-based room above the target, only while
     /// that estimate is current.
     @Test func delayBasedHeadroomIsTheRoomAboveTheTargetWhileTheEstimateIsFresh() {

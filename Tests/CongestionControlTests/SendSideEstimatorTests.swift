@@ -174,3 +174,39 @@ import Testing
         #expect(log.results(of: stale).isEmpty)
     }
 }
+
+/// The AIMD half on its own: what a cut does when the acknowledged rate lags it, and the ceiling
+/// an owner may put on growth.
+@Suite struct AimdRateControlTests {
+    /// Overuse reported again a round trip after a cut, while the acknowledged rate still shows
+    /// what went before it: the estimate stands at 0.85 × that rate, not 0.85 × 0.85 × … as the
+    /// queue drains; a lower acknowledged rate still cuts.
+    @Test func aCutIsNotRepeatedOnALaggingAcknowledgedRate() {
+        var rate = AimdRateControl(start: 400_000, minimum: 80_000, maximum: 2_500_000)
+        rate.roundTrip = 50
+        rate.update(.overusing, acknowledged: 300_000, now: 1_000)
+        #expect(rate.estimate == 255_000 && rate.decreases == 1)
+        for step in 1...5 { rate.update(.overusing, acknowledged: 300_000, now: 1_000 + Int64(step) * 200) }
+        #expect(rate.estimate == 255_000 && rate.decreases == 1, "\(rate.estimate)")
+        rate.update(.overusing, acknowledged: 200_000, now: 3_000)
+        #expect(rate.estimate == 170_000 && rate.decreases == 2)
+        #expect(rate.knownLimit.map { abs($0 - 295_000) < 1_000 } == true, "\(String(describing: rate.knownLimit))")
+    }
+
+    /// Under a ceiling the estimate grows to it and no further; the ceiling never lowers it, and
+    /// lifted, growth goes on. `lower(to:)` takes it down at once.
+    @Test func growthStopsAtTheOwnersCeiling() {
+        var rate = AimdRateControl(start: 300_000, minimum: 80_000, maximum: 2_500_000)
+        rate.growthCeiling = 330_000
+        for step in 1...40 { rate.update(.normal, acknowledged: 1_000_000, now: Int64(step) * 100) }
+        #expect(rate.estimate == 330_000)
+        rate.growthCeiling = 200_000
+        rate.update(.normal, acknowledged: 1_000_000, now: 4_100)
+        #expect(rate.estimate == 330_000, "a ceiling under the estimate holds it, never cuts it")
+        rate.growthCeiling = nil
+        for step in 1...20 { rate.update(.normal, acknowledged: 1_000_000, now: 4_100 + Int64(step) * 100) }
+        #expect(rate.estimate > 340_000)
+        rate.lower(to: 250_000, now: 7_000)
+        #expect(rate.estimate == 250_000 && rate.decreases == 0)
+    }
+}

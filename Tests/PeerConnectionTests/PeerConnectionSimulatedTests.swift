@@ -25,6 +25,9 @@ struct PeerConnectionSimulatedTests {
         private let pattern = TestPatternGenerator(width: 160, height: 120, fps: 30)
         /// Media on (both sides send each tick).
         var sending = true
+        /// The Opus frame each side sends each tick (small, but sent back to back: speech to the
+        /// sender); empty: a DTX pause, the frame skipped.
+        var audioFrame: [UInt8] = [0xF8, 0xFF, 0xFE]
         let video: [ObjectIdentifier: VideoPipeline]
 
         /// The first offer and answer, as they went.
@@ -67,7 +70,7 @@ struct PeerConnectionSimulatedTests {
             network.run(milliseconds: milliseconds, tickInterval: 33, tick: { [self] in
                 guard sending else { return }
                 for pc in [a, b] {
-                    pc.sendAudio([0xF8, 0xFF, 0xFE]) // an Opus DTX-sized frame is enough for RTP
+                    if audioFrame.isEmpty { pc.skipAudio() } else { pc.sendAudio(audioFrame) }
                     video[ObjectIdentifier(pc)]!.send(pattern.frame(number: frame), timestamp: UInt32(truncatingIfNeeded: frame * 3000), on: pc)
                 }
                 frame += 1

@@ -13,14 +13,15 @@ static inline vpx_codec_err_t tc_vpx_dec_init(vpx_codec_ctx_t *ctx, vpx_codec_fl
     return vpx_codec_dec_init(ctx, vpx_codec_vp8_dx(), NULL, flags);
 }
 
-/* Encodes one I420 picture (planes tightly packed: strides w and (w+1)/2). */
+/* Encodes one I420 picture (planes tightly packed: strides w and (w+1)/2) shown from pts for
+   duration, both in the time base's units. */
 static inline vpx_codec_err_t tc_vpx_encode_i420(vpx_codec_ctx_t *ctx, const unsigned char *y, const unsigned char *u, const unsigned char *v,
-                                                 unsigned int w, unsigned int h, vpx_codec_pts_t pts, int force_key) {
+                                                 unsigned int w, unsigned int h, vpx_codec_pts_t pts, unsigned long duration, int force_key) {
     vpx_image_t img;
     if (!vpx_img_wrap(&img, VPX_IMG_FMT_I420, w, h, 1, (unsigned char *)y)) return VPX_CODEC_INVALID_PARAM;
     img.planes[VPX_PLANE_Y] = (unsigned char *)y; img.planes[VPX_PLANE_U] = (unsigned char *)u; img.planes[VPX_PLANE_V] = (unsigned char *)v;
     img.stride[VPX_PLANE_Y] = (int)w; img.stride[VPX_PLANE_U] = img.stride[VPX_PLANE_V] = (int)((w + 1) / 2);
-    return vpx_codec_encode(ctx, &img, pts, 1, force_key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME);
+    return vpx_codec_encode(ctx, &img, pts, duration, force_key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME);
 }
 
 /* Caps a keyframe at pct % of an average frame's bits (VP8E_SET_MAX_INTRA_BITRATE_PCT): a keyframe

@@ -12,7 +12,10 @@ public final class Vp8Encoder {
 
     public let width: Int, height: Int
     private var context = vpx_codec_ctx_t()
+    /// Presentation time in 90 kHz units, advanced by each frame's real duration.
     private var pts: Int64 = 0
+    private var lastTimestamp: UInt32?
+    private let nominalDuration: Int64
     private var forceKeyframe = true
     private var config = vpx_codec_enc_cfg_t()
     /// The rate control's target, kbit/s (bandwidth estimation moves it during the call).
@@ -23,7 +26,10 @@ public final class Vp8Encoder {
         guard vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &config, 0) == VPX_CODEC_OK else { throw .library("vpx_codec_enc_config_default", -1) }
         config.g_w = UInt32(width)
         config.g_h = UInt32(height)
-        config.g_timebase = vpx_rational(num: 1, den: framesPerSecond)
+        // The RTP clock as the time base: libvpx gives each frame the bits its real duration
+        // earns, so a camera at 15 fps or a sender skipping frames still meets the target.
+        config.g_timebase = vpx_rational(num: 1, den: 90_000)
+        nominalDuration = Int64(90_000 / max(1, framesPerSecond))
         config.rc_target_bitrate = bitrateKbps
         config.rc_end_usage = VPX_CBR
         config.g_lag_in_frames = 0
@@ -63,18 +69,27 @@ public final class Vp8Encoder {
     /// The next frame will be a keyframe (the peer lost the picture: PLI/FIR).
     public func requestKeyframe() { forceKeyframe = true }
 
-    public func encode(_ frame: VideoFrame) throws(CodecError) -> [EncodedFrame] {
+    /// Encodes `frame`, taken at `timestamp` on the 90 kHz RTP clock (nil: one nominal frame
+    /// interval after the last).
+    public func encode(_ frame: VideoFrame, at timestamp: UInt32? = nil) throws(CodecError) -> [EncodedFrame] {
         guard frame.width == width, frame.height == height else { throw .invalidArgument("frame \(frame.width)x\(frame.height) is not \(width)x\(height)") }
+        // A step over a second (a pause in capture) or backwards counts as one nominal interval.
+        var duration = nominalDuration
+        if let timestamp, let last = lastTimestamp {
+            let step = Int64(timestamp &- last)
+            if (1...90_000).contains(step) { duration = step }
+        }
+        if let timestamp { lastTimestamp = timestamp }
         let key = forceKeyframe
         forceKeyframe = false
         let status = frame.y.withUnsafeBufferPointer { y in
             frame.u.withUnsafeBufferPointer { u in
                 frame.v.withUnsafeBufferPointer { v in
-                    tc_vpx_encode_i420(&context, y.baseAddress, u.baseAddress, v.baseAddress, UInt32(width), UInt32(height), pts, key ? 1 : 0)
+                    tc_vpx_encode_i420(&context, y.baseAddress, u.baseAddress, v.baseAddress, UInt32(width), UInt32(height), pts, UInt(duration), key ? 1 : 0)
                 }
             }
         }
-        pts += 1
+        pts += duration
         guard status == VPX_CODEC_OK else { throw .library("vpx_codec_encode", Int32(status.rawValue)) }
         var out: [EncodedFrame] = []
         var iterator: vpx_codec_iter_t?
