@@ -35,12 +35,13 @@ public struct SendSideEstimator: Sendable {
     /// lowering the estimate: for an owner that must not have the limit probed now.
     public mutating func holdGrowth(below bitsPerSecond: Int?) { rate.growthCeiling = bitsPerSecond.map(Double.init) }
 
-    /// Speech is about to start: if the estimate has climbed past 85 % of the known limit (a probe
-    /// in a pause, which fills the path's queue), it goes back there at once, so that queue drains
-    /// in well under a second instead of delaying the first words.
+    /// Speech is about to start after a pause, in which the estimate may have climbed to the
+    /// path's limit and filled its queue (a probe): it goes to 70 % of the known limit at once,
+    /// so that queue drains in about half a second instead of delaying the first words, and
+    /// climbs back from there (to 85 % while the speech lasts: see the owner's ceiling).
     public mutating func makeRoomForSpeech(now: Int64) {
         guard let limit = knownLimit else { return }
-        rate.lower(to: Double(limit) * AimdRateControl.beta, now: now)
+        rate.lower(to: Double(limit) * 0.7, now: now)
     }
 
     /// What the far end has acknowledged receiving, bits per second, once known.

@@ -112,6 +112,19 @@ import Testing
         #expect(Double(run.drops) / Double(max(1, run.queueDelays.count)) < 0.01, "\(run.drops) drops")
     }
 
+    /// Once a cap has been found, speech about to start takes the estimate to 70 % of where the
+    /// limit was seen (a queue a probe filled then drains); with no limit known it does nothing.
+    @Test func speechAfterAPauseDrainsAProbesQueue() throws {
+        var run = Self.run(seconds: 20, start: 600_000) { _, path in path.capacity = 300_000 }
+        let limit = try #require(run.estimator.knownLimit)
+        #expect(limit > 250_000 && limit < 330_000, "\(limit)")
+        run.estimator.makeRoomForSpeech(now: 20_000)
+        #expect(run.estimator.estimate <= limit * 7 / 10, "\(run.estimator.estimate) of \(limit)")
+        var fresh = SendSideEstimator(start: 600_000)
+        fresh.makeRoomForSpeech(now: 0)
+        #expect(fresh.estimate == 600_000)
+    }
+
     /// The cap lifts from 300 kbit/s to 1.5 Mbit/s: within 15 s the estimate passes 800 kbit/s.
     @Test func aCapThatLiftsIsFollowedUp() {
         let run = Self.run(seconds: 35, start: 300_000) { second, path in path.capacity = second < 20 ? 300_000 : 1_500_000 }
