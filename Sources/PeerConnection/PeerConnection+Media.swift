@@ -238,7 +238,7 @@ extension PeerConnection {
 
     /// The rate for the video encoder (bit/s): the video target less what packet headers, the
     /// SRTP tag and retransmissions take of it, as measured on what left the pacer in the last
-    /// second (about 10 % at 30 small frames a second; more under loss).
+    /// second (5–10 % at 30 small frames a second; more under loss).
     public var videoEncoderBitrate: Int {
         let wire = counters.videoWireBytes.rate(now: now), encoded = counters.videoEncodedBytesSent.rate(now: now)
         let share = wire >= 2_000 ? min(0.97, max(0.6, encoded / wire)) : 0.9
